@@ -1,0 +1,1 @@
+// Placeholder until the WebAssembly kernels land: nothing to build yet.

@@ -1,0 +1,232 @@
+// The live controller turns a stream of edits into runs. Edits are debounced into one run; a new
+// run replaces the one in flight (taking over whatever work is still valid, cancelling the rest).
+// Results are published only under the key the step has in the newest graph, so a result of an
+// older version of the graph can never be shown, whatever the timing.
+
+import type { Graph } from './graph';
+import { keyGraph, type GraphKeys } from './keys';
+import type { Run, Scheduler, SchedulerEvent } from './scheduler';
+import type { Outputs, StepState } from './types';
+
+export interface StepView {
+  readonly state: StepState;
+  /** The step's key in the current graph, null if it cannot run. */
+  readonly key: string | null;
+  /** 0..1 while running. */
+  readonly progress: number;
+  readonly message?: string;
+  readonly blockedBy?: string;
+  /** Last computation time for the current key (0 for a cache hit). */
+  readonly durationMs?: number;
+  readonly startedAt?: number;
+}
+
+export interface Published<V> {
+  readonly key: string;
+  readonly outputs: Outputs<V>;
+  readonly cached: boolean;
+  readonly durationMs: number;
+}
+
+export interface LiveOptions<V> {
+  readonly scheduler: Scheduler<V>;
+  /** Quiet time after the last edit before a run starts. */
+  readonly debounceMs?: number;
+  /** A step's current result, or null when its result no longer matches the graph. */
+  readonly onPublish?: (node: string, result: Published<V> | null) => void;
+  /** A step's state changed. */
+  readonly onState?: (node: string, view: StepView) => void;
+  /** Every scheduler event of the current run, for timelines and statistics. */
+  readonly onEvent?: (event: SchedulerEvent<V>) => void;
+  /** Per-step time limit in ms (0: none). */
+  readonly timeoutMs?: number;
+}
+
+export class LiveController<V> {
+  readonly #opts: LiveOptions<V>;
+  #graph: Graph = { nodes: [], edges: [] };
+  #keys: GraphKeys | null = null;
+  #focus: string | null = null;
+  #targets: readonly string[] | null = null;
+  #run: Run | null = null;
+  #timer: unknown = null;
+  #version = 0;
+  #idleWaiters: (() => void)[] = [];
+  readonly #published = new Map<string, Published<V>>();
+  readonly #views = new Map<string, StepView>();
+  debounceMs: number;
+  timeoutMs: number;
+
+  constructor(opts: LiveOptions<V>) {
+    this.#opts = opts;
+    this.debounceMs = opts.debounceMs ?? 150;
+    this.timeoutMs = opts.timeoutMs ?? 0;
+  }
+
+  get graph(): Graph {
+    return this.#graph;
+  }
+
+  /** Increases with every graph change; lets callers tell versions apart. */
+  get version(): number {
+    return this.#version;
+  }
+
+  get busy(): boolean {
+    return this.#timer !== null || this.#run !== null;
+  }
+
+  keyOf(node: string): string | null {
+    const s = this.#keys?.steps.get(node);
+    return s?.ok ? s.key : null;
+  }
+
+  result(node: string): Published<V> | undefined {
+    return this.#published.get(node);
+  }
+
+  view(node: string): StepView {
+    return this.#views.get(node) ?? { state: 'idle', key: this.keyOf(node), progress: 0 };
+  }
+
+  /**
+   * Takes a new version of the graph. Results that no longer match are withdrawn at once; the run
+   * starts after the debounce (or now, with `immediate`).
+   */
+  setGraph(graph: Graph, opts: { immediate?: boolean } = {}): void {
+    this.#graph = graph;
+    this.#version++;
+    this.#keys = keyGraph(graph, this.#opts.scheduler.registry);
+    const present = new Set(graph.nodes.map((n) => n.id));
+    for (const [node, pub] of this.#published) {
+      if (!present.has(node) || this.keyOf(node) !== pub.key) {
+        this.#published.delete(node);
+        this.#opts.onPublish?.(node, null);
+      }
+    }
+    for (const node of [...this.#views.keys()]) {
+      if (!present.has(node)) this.#views.delete(node);
+    }
+    for (const n of graph.nodes) {
+      const v = this.#views.get(n.id);
+      const key = this.keyOf(n.id);
+      if (!v || v.key !== key) this.#setView(n.id, { state: 'idle', key, progress: 0 });
+    }
+    this.#schedule(opts.immediate ? 0 : this.debounceMs);
+  }
+
+  /** The step the user is looking at: computed first. */
+  setFocus(node: string | null): void {
+    if (this.#focus === node) return;
+    this.#focus = node;
+    if (this.busy) this.#schedule(0);
+  }
+
+  get focus(): string | null {
+    return this.#focus;
+  }
+
+  /** Which steps to compute: null for all (the default), or a list for run-to-step. */
+  setTargets(targets: readonly string[] | null, opts: { immediate?: boolean } = { immediate: true }): void {
+    this.#targets = targets;
+    this.#schedule(opts.immediate ? 0 : this.debounceMs);
+  }
+
+  /** Starts the pending run now instead of after the debounce. */
+  flush(): void {
+    if (this.#timer !== null) this.#schedule(0);
+  }
+
+  /** Re-runs the current graph (after a failure or cancellation; cached steps are served). */
+  retry(): void {
+    this.#schedule(0);
+  }
+
+  /** Stops the run in flight and any pending one. */
+  cancel(): void {
+    if (this.#timer !== null) {
+      clearTimeout(this.#timer);
+      this.#timer = null;
+    }
+    this.#run?.cancel();
+  }
+
+  cancelStep(node: string): void {
+    this.#run?.cancelStep(node);
+  }
+
+  /** Resolves when no run is pending or in flight. */
+  whenIdle(): Promise<void> {
+    if (!this.busy) return Promise.resolve();
+    return new Promise((r) => this.#idleWaiters.push(r));
+  }
+
+  #schedule(ms: number): void {
+    if (this.#timer !== null) clearTimeout(this.#timer);
+    this.#timer = setTimeout(() => {
+      this.#timer = null;
+      this.#start();
+    }, ms);
+  }
+
+  #start(): void {
+    const keys = this.#keys;
+    if (!keys) return;
+    const run = this.#opts.scheduler.run(this.#graph, {
+      keys,
+      targets: this.#targets ?? undefined,
+      focus: this.#focus,
+      replaces: this.#run,
+      timeoutMs: this.timeoutMs,
+      onEvent: (e) => this.#onEvent(run, e),
+    });
+    this.#run = run;
+    void run.done.then(() => {
+      if (this.#run !== run) return;
+      this.#run = null;
+      if (this.#timer === null) {
+        const waiters = this.#idleWaiters;
+        this.#idleWaiters = [];
+        waiters.forEach((w) => w());
+      }
+    });
+  }
+
+  #onEvent(run: Run, e: SchedulerEvent<V>): void {
+    if (e.type === 'step' && e.outputs && e.key !== null && e.key === this.keyOf(e.node)) {
+      // A result is valid under its key, whichever run produced it.
+      const pub: Published<V> = { key: e.key, outputs: e.outputs, cached: e.state === 'cached', durationMs: e.durationMs ?? 0 };
+      const old = this.#published.get(e.node);
+      if (!old || old.key !== pub.key || old.outputs !== pub.outputs) {
+        this.#published.set(e.node, pub);
+        this.#opts.onPublish?.(e.node, pub);
+      }
+    }
+    // States belong to the current run only: an old run's "cancelled" must not overwrite a new run's state.
+    // (`run` is assigned before any event fires: the scheduler starts a run on a microtask.)
+    if (run !== this.#run) return;
+    this.#opts.onEvent?.(e);
+    if (e.type === 'step') {
+      const prev = this.#views.get(e.node);
+      if (e.state === 'cancelled' && prev && prev.key === e.key && (prev.state === 'done' || prev.state === 'cached')) return;
+      this.#setView(e.node, {
+        state: e.state,
+        key: e.key,
+        progress: e.state === 'done' || e.state === 'cached' ? 1 : 0,
+        ...(e.message !== undefined ? { message: e.message } : {}),
+        ...(e.blockedBy !== undefined ? { blockedBy: e.blockedBy } : {}),
+        ...(e.durationMs !== undefined ? { durationMs: e.durationMs } : {}),
+        ...(e.startedAt !== undefined ? { startedAt: e.startedAt } : {}),
+      });
+    } else if (e.type === 'progress') {
+      const prev = this.#views.get(e.node);
+      if (prev && prev.state === 'running' && prev.key === e.key) this.#setView(e.node, { ...prev, progress: e.progress });
+    }
+  }
+
+  #setView(node: string, view: StepView): void {
+    this.#views.set(node, view);
+    this.#opts.onState?.(node, view);
+  }
+}
+

@@ -1,0 +1,107 @@
+// What an operation declares about itself. Each operation is declared once (in src/ops/<id>/);
+// the engine validates graphs and computes keys from these declarations, and the UI derives the
+// palette and parameter panel from them.
+
+/** The kinds of value that flow along edges. An output connects only to an input of the same type. */
+export type PortType = 'image' | 'number' | 'histogram';
+
+export interface PortSpec {
+  readonly name: string;
+  readonly type: PortType;
+  readonly label?: string;
+  /** An optional input may be left unconnected; a required one makes the step invalid until wired. */
+  readonly optional?: boolean;
+}
+
+interface ParamBase {
+  readonly label: string;
+  readonly description?: string;
+}
+
+export interface NumberParam extends ParamBase {
+  readonly kind: 'number';
+  readonly default: number;
+  /** Hard bounds: values outside are clamped. */
+  readonly min: number;
+  readonly max: number;
+  readonly step?: number;
+  /** Whole numbers only: values are rounded. */
+  readonly integer?: boolean;
+  /** Soft range: what a slider spans by default; numeric entry can go up to the hard bounds. */
+  readonly softMin?: number;
+  readonly softMax?: number;
+  readonly unit?: string;
+}
+
+export interface SelectParam extends ParamBase {
+  readonly kind: 'select';
+  readonly default: string;
+  readonly options: readonly { readonly value: string; readonly label: string }[];
+}
+
+export interface BooleanParam extends ParamBase {
+  readonly kind: 'boolean';
+  readonly default: boolean;
+}
+
+export interface ColorParam extends ParamBase {
+  readonly kind: 'color';
+  /** `#rrggbb` or `#rrggbbaa`, lower case. */
+  readonly default: string;
+}
+
+export interface MatrixParam extends ParamBase {
+  readonly kind: 'matrix';
+  /** Row-major, `size × size` entries. */
+  readonly default: readonly number[];
+  /** Allowed odd sizes, e.g. [3, 5, 7]. */
+  readonly sizes: readonly number[];
+  readonly min: number;
+  readonly max: number;
+}
+
+export interface StringParam extends ParamBase {
+  readonly kind: 'string';
+  readonly default: string;
+  readonly maxLength: number;
+  /** Optional pattern a value must match (for asset ids and similar). */
+  readonly pattern?: RegExp;
+}
+
+export type ParamSpec = NumberParam | SelectParam | BooleanParam | ColorParam | MatrixParam | StringParam;
+
+export type ParamValue = number | string | boolean | readonly number[];
+export type Params = Readonly<Record<string, ParamValue>>;
+
+export type OpCategory = 'source' | 'adjust' | 'filter' | 'geometry' | 'composite' | 'analyze' | 'output' | 'utility';
+
+export interface OpDecl {
+  /** Stable identifier, kebab-case; part of every content key. */
+  readonly id: string;
+  /** Bump whenever the output for the same inputs and parameters could change. */
+  readonly version: number;
+  readonly title: string;
+  readonly category: OpCategory;
+  readonly description: string;
+  readonly inputs: readonly PortSpec[];
+  readonly outputs: readonly PortSpec[];
+  readonly params: Readonly<Record<string, ParamSpec>>;
+  /** Extra search words for the palette. */
+  readonly keywords?: readonly string[];
+}
+
+/** Looks operations up by id. The engine never imports the operations themselves. */
+export interface OpRegistry {
+  get(id: string): OpDecl | undefined;
+  all(): readonly OpDecl[];
+}
+
+export function registryOf(decls: Iterable<OpDecl>): OpRegistry {
+  const byId = new Map<string, OpDecl>();
+  for (const d of decls) {
+    if (byId.has(d.id)) throw new Error(`Operation "${d.id}" is declared twice`);
+    byId.set(d.id, d);
+  }
+  const list = [...byId.values()];
+  return { get: (id) => byId.get(id), all: () => list };
+}

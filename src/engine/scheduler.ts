@@ -1,0 +1,543 @@
+// The scheduler turns "show me these steps" into work: it keys the graph, serves what the store
+// already has, and runs the rest through an Executor in dependency order, independent branches at
+// once, up to a concurrency limit. Work is shared by content key: two steps (or two runs) that need
+// the same key share one job, and a job is aborted only when nobody needs it any more. That is what
+// lets a newer edit take over the still-valid work of the run it replaces.
+
+import type { Graph } from './graph';
+import type { OpRegistry } from './op';
+import { keyGraph, type GraphKeys, type KeyedStep } from './keys';
+import { ancestorsOf } from './graph';
+import {
+  CancelledError,
+  StepTimeoutError,
+  isAbort,
+  isTimeout,
+  type Executor,
+  type Outputs,
+  type ResultStore,
+  type StepState,
+  type StepTask,
+} from './types';
+
+export interface StepEvent<V> {
+  readonly type: 'step';
+  readonly run: number;
+  readonly node: string;
+  /** The step's content key in this run; null when it cannot be keyed (invalid, or blocked upstream). */
+  readonly key: string | null;
+  readonly state: StepState;
+  /** For failed, blocked, cancelled and timed out steps: what happened and what to try. */
+  readonly message?: string;
+  /** For blocked steps: the step whose problem blocks this one. */
+  readonly blockedBy?: string;
+  /** For done and cached steps. */
+  readonly outputs?: Outputs<V>;
+  /** Wall time of the computation, for done steps (0 for a bypassed step). */
+  readonly durationMs?: number;
+  /** When the computation started (scheduler clock), for the timeline. */
+  readonly startedAt?: number;
+}
+
+export interface ProgressEvent {
+  readonly type: 'progress';
+  readonly run: number;
+  readonly node: string;
+  readonly key: string;
+  /** 0..1 */
+  readonly progress: number;
+}
+
+export interface RunEvent {
+  readonly type: 'run';
+  readonly run: number;
+  readonly phase: 'start' | 'end';
+  readonly status?: 'done' | 'cancelled';
+}
+
+export type SchedulerEvent<V> = StepEvent<V> | ProgressEvent | RunEvent;
+
+export interface SchedulerOptions<V> {
+  readonly registry: OpRegistry;
+  readonly executor: Executor<V>;
+  readonly store?: ResultStore<V>;
+  /** How many steps may run at once (across all runs). */
+  readonly concurrency?: number;
+  /** Default per-step time limit in ms; 0 or Infinity for none. */
+  readonly timeoutMs?: number;
+  readonly now?: () => number;
+}
+
+export interface RunOptions<V> {
+  /** Steps to compute (with whatever they need). Default: every step. */
+  readonly targets?: Iterable<string>;
+  /** The step the user is looking at: it and its ancestors run first. */
+  readonly focus?: string | null;
+  /** Base priority; interactive runs use 0, background batch work less. */
+  readonly priority?: number;
+  readonly signal?: AbortSignal;
+  /** Per-step time limit for this run, overriding the scheduler's. */
+  readonly timeoutMs?: number;
+  /** A run this one supersedes: its work that this run also needs is taken over, the rest cancelled. */
+  readonly replaces?: Run | null;
+  readonly onEvent?: (event: SchedulerEvent<V>) => void;
+  /** Keys computed beforehand for this graph, to save keying it twice. */
+  readonly keys?: GraphKeys;
+}
+
+export interface RunSummary {
+  readonly status: 'done' | 'cancelled';
+  readonly states: ReadonlyMap<string, StepState>;
+}
+
+export interface Run {
+  readonly id: number;
+  readonly done: Promise<RunSummary>;
+  readonly keys: GraphKeys;
+  /** Cancels the whole run: queued steps are dropped, running ones stopped unless another run needs them. */
+  cancel(): void;
+  /** Cancels one step (even if another run shares it); what depends on it is not computed. */
+  cancelStep(node: string): void;
+  stateOf(node: string): StepState;
+}
+
+const FOCUS_BOOST = 1;
+
+interface JobWatcher {
+  onStart(startedAt: number): void;
+  onProgress(p: number): void;
+}
+
+interface JobResult<V> {
+  readonly outputs: Outputs<V>;
+  readonly durationMs: number;
+  readonly startedAt: number;
+}
+
+class Job<V> {
+  readonly controller = new AbortController();
+  readonly owners = new Set<RunImpl<V>>();
+  readonly watchers = new Set<JobWatcher>();
+  state: 'queued' | 'running' | 'settled' = 'queued';
+  startedAt = 0;
+  timer: unknown = null;
+  readonly promise: Promise<JobResult<V>>;
+  resolve!: (r: JobResult<V>) => void;
+  reject!: (e: unknown) => void;
+
+  constructor(
+    readonly seq: number,
+    readonly task: StepTask<V>,
+    public priority: number,
+    readonly timeoutMs: number,
+  ) {
+    this.promise = new Promise<JobResult<V>>((res, rej) => {
+      this.resolve = res;
+      this.reject = rej;
+    });
+    // Owners observe the promise through their own race; keep an orphaned rejection quiet.
+    this.promise.catch(() => {});
+  }
+}
+
+/** Carries which upstream step stopped a step from running. */
+class UpstreamStop extends Error {
+  constructor(
+    readonly node: string,
+    readonly state: StepState,
+    readonly root: string,
+  ) {
+    super(`stopped at ${node}`);
+  }
+}
+
+export class Scheduler<V> {
+  readonly #opts: SchedulerOptions<V>;
+  readonly #jobs = new Map<string, Job<V>>();
+  readonly #queue: Job<V>[] = [];
+  #running = 0;
+  #seq = 0;
+  #runSeq = 0;
+  readonly concurrency: number;
+
+  constructor(opts: SchedulerOptions<V>) {
+    this.#opts = opts;
+    this.concurrency = Math.max(1, Math.floor(opts.concurrency ?? 4));
+  }
+
+  get registry(): OpRegistry {
+    return this.#opts.registry;
+  }
+
+  now(): number {
+    return (this.#opts.now ?? (() => performance.now()))();
+  }
+
+  /** Jobs queued or running now, across all runs. */
+  get activity(): { readonly queued: number; readonly running: number } {
+    return { queued: this.#queue.length, running: this.#running };
+  }
+
+  run(graph: Graph, opts: RunOptions<V> = {}): Run {
+    const keys = opts.keys ?? keyGraph(graph, this.#opts.registry);
+    const targets = opts.targets ? [...opts.targets] : graph.nodes.map((n) => n.id);
+    const run = new RunImpl<V>(this, ++this.#runSeq, keys, targets, opts);
+    const old = opts.replaces as RunImpl<V> | null | undefined;
+    if (old instanceof RunImpl) {
+      run.adopt(old);
+      old.cancel();
+    }
+    run.start();
+    return run;
+  }
+
+  /** @internal Finds or creates the job computing a key. */
+  obtain(step: KeyedStep, inputs: Record<string, V>, priority: number, timeoutMs: number): Job<V> {
+    const existing = this.#jobs.get(step.key);
+    if (existing) {
+      if (priority > existing.priority) existing.priority = priority;
+      return existing;
+    }
+    const task: StepTask<V> = { nodeId: step.id, op: step.op, params: step.params, key: step.key, inputs, priority };
+    const job = new Job<V>(++this.#seq, task, priority, timeoutMs);
+    this.#jobs.set(step.key, job);
+    this.#queue.push(job);
+    queueMicrotask(() => this.#pump());
+    return job;
+  }
+
+  /** @internal */
+  release(job: Job<V>, run: RunImpl<V>): void {
+    job.owners.delete(run);
+    if (job.owners.size === 0 && job.state !== 'settled') {
+      this.abortJob(job, new CancelledError('No longer needed'));
+    }
+  }
+
+  /** @internal Stops a job now: a queued one is dropped, a running one's executor is told to stop. */
+  abortJob(job: Job<V>, reason: Error): void {
+    if (job.state === 'settled') return;
+    const wasRunning = job.state === 'running';
+    this.#settle(job);
+    if (!wasRunning) {
+      const i = this.#queue.indexOf(job);
+      if (i >= 0) this.#queue.splice(i, 1);
+    }
+    job.controller.abort(reason);
+    job.reject(reason);
+    // The slot is given back at once: the executor is responsible for really stopping the kernel
+    // (a worker pool terminates the worker if it does not stop promptly).
+    this.#pump();
+  }
+
+  #settle(job: Job<V>): void {
+    if (job.state === 'running') this.#running--;
+    job.state = 'settled';
+    if (job.timer !== null) clearTimeout(job.timer);
+    if (this.#jobs.get(job.task.key) === job) this.#jobs.delete(job.task.key);
+  }
+
+  #pump(): void {
+    while (this.#running < this.concurrency && this.#queue.length > 0) {
+      let best = 0;
+      for (let i = 1; i < this.#queue.length; i++) {
+        const a = this.#queue[i]!;
+        const b = this.#queue[best]!;
+        if (a.priority > b.priority || (a.priority === b.priority && a.seq < b.seq)) best = i;
+      }
+      const job = this.#queue.splice(best, 1)[0]!;
+      this.#start(job);
+    }
+  }
+
+  #start(job: Job<V>): void {
+    job.state = 'running';
+    this.#running++;
+    job.startedAt = this.now();
+    for (const w of job.watchers) w.onStart(job.startedAt);
+    if (job.timeoutMs > 0 && Number.isFinite(job.timeoutMs)) {
+      job.timer = setTimeout(() => this.abortJob(job, new StepTimeoutError(job.timeoutMs)), job.timeoutMs);
+    }
+    const task = { ...job.task, priority: job.priority };
+    let promise: Promise<Outputs<V>>;
+    try {
+      promise = this.#opts.executor.run(task, {
+        signal: job.controller.signal,
+        progress: (p) => {
+          if (job.state !== 'running') return;
+          const f = Math.min(1, Math.max(0, p));
+          for (const w of job.watchers) w.onProgress(f);
+        },
+      });
+    } catch (e) {
+      promise = Promise.reject(e);
+    }
+    promise.then(
+      (outputs) => {
+        if (job.state === 'settled') return;
+        const durationMs = this.now() - job.startedAt;
+        this.#settle(job);
+        this.#opts.store?.put(job.task.key, outputs, { op: job.task.op, durationMs });
+        job.resolve({ outputs, durationMs, startedAt: job.startedAt });
+        this.#pump();
+      },
+      (err) => {
+        if (job.state === 'settled') return;
+        this.#settle(job);
+        job.reject(err);
+        this.#pump();
+      },
+    );
+  }
+
+  /** @internal */
+  lookup(key: string): Outputs<V> | undefined | Promise<Outputs<V> | undefined> {
+    return this.#opts.store?.get(key);
+  }
+
+  /** @internal */
+  defaultTimeout(): number {
+    return this.#opts.timeoutMs ?? 0;
+  }
+
+  /** @internal */
+  jobFor(key: string): Job<V> | undefined {
+    return this.#jobs.get(key);
+  }
+}
+
+class RunImpl<V> implements Run {
+  readonly #sched: Scheduler<V>;
+  readonly #opts: RunOptions<V>;
+  readonly #targets: string[];
+  readonly #controller = new AbortController();
+  readonly #memo = new Map<string, Promise<Outputs<V>>>();
+  readonly #states = new Map<string, StepState>();
+  readonly #stepStops = new Map<string, AbortController>();
+  /** Every job this run holds a claim on. */
+  readonly jobs = new Set<Job<V>>();
+  readonly #boosted: Set<string>;
+  done!: Promise<RunSummary>;
+
+  constructor(
+    sched: Scheduler<V>,
+    readonly id: number,
+    readonly keys: GraphKeys,
+    targets: string[],
+    opts: RunOptions<V>,
+  ) {
+    this.#sched = sched;
+    this.#opts = opts;
+    this.#targets = targets.filter((t) => keys.steps.has(t));
+    this.#boosted = opts.focus ? ancestorsOf(keys.index, [opts.focus]) : new Set();
+    if (opts.signal) {
+      if (opts.signal.aborted) this.#controller.abort(opts.signal.reason);
+      else opts.signal.addEventListener('abort', () => this.cancel(), { once: true });
+    }
+  }
+
+  /** Take over the old run's jobs whose keys this run needs too, before the old run lets go. */
+  adopt(old: RunImpl<V>): void {
+    const needed = new Set<string>();
+    for (const id of ancestorsOf(this.keys.index, this.#targets)) {
+      const s = this.keys.steps.get(id);
+      if (s?.ok) needed.add(s.key);
+    }
+    for (const job of old.jobs) {
+      if (needed.has(job.task.key) && job.state !== 'settled') {
+        job.owners.add(this);
+        this.jobs.add(job);
+      }
+    }
+  }
+
+  start(): void {
+    // Start on a microtask so that the caller holds the Run before its first event arrives.
+    this.done = Promise.resolve().then(() => {
+      this.#emit({ type: 'run', run: this.id, phase: 'start' });
+      return Promise.allSettled(this.#targets.map((t) => this.#resolve(t)));
+    }).then(() => {
+      for (const job of this.jobs) this.#sched.release(job, this);
+      this.jobs.clear();
+      const status = this.#controller.signal.aborted ? 'cancelled' : 'done';
+      this.#emit({ type: 'run', run: this.id, phase: 'end', status });
+      return { status, states: new Map(this.#states) } as RunSummary;
+    });
+  }
+
+  cancel(): void {
+    if (this.#controller.signal.aborted) return;
+    this.#controller.abort(new CancelledError('Cancelled'));
+    for (const job of [...this.jobs]) this.#sched.release(job, this);
+  }
+
+  cancelStep(node: string): void {
+    const step = this.keys.steps.get(node);
+    let stop = this.#stepStops.get(node);
+    if (!stop) {
+      stop = new AbortController();
+      this.#stepStops.set(node, stop);
+    }
+    stop.abort(new CancelledError('Cancelled by you'));
+    if (step?.ok) {
+      const job = this.#sched.jobFor(step.key);
+      if (job && this.jobs.has(job)) this.#sched.abortJob(job, new CancelledError('Cancelled by you'));
+    }
+  }
+
+  stateOf(node: string): StepState {
+    return this.#states.get(node) ?? 'idle';
+  }
+
+  #emit(e: SchedulerEvent<V>): void {
+    this.#opts.onEvent?.(e);
+  }
+
+  #set(node: string, key: string | null, state: StepState, extra: Partial<StepEvent<V>> = {}): void {
+    this.#states.set(node, state);
+    this.#emit({ type: 'step', run: this.id, node, key, state, ...extra });
+  }
+
+  #resolve(node: string): Promise<Outputs<V>> {
+    let p = this.#memo.get(node);
+    if (!p) {
+      p = this.#compute(node);
+      p.catch(() => {});
+      this.#memo.set(node, p);
+    }
+    return p;
+  }
+
+  #stopReason(node: string): unknown | null {
+    if (this.#controller.signal.aborted) return this.#controller.signal.reason;
+    const s = this.#stepStops.get(node);
+    return s?.signal.aborted ? s.signal.reason : null;
+  }
+
+  async #compute(node: string): Promise<Outputs<V>> {
+    const step = this.keys.steps.get(node);
+    if (!step) throw new UpstreamStop(node, 'failed', node);
+    if (!step.ok) {
+      if (step.blockedBy) {
+        this.#set(node, null, 'blocked', { message: step.message, blockedBy: step.blockedBy });
+        throw new UpstreamStop(node, 'blocked', step.blockedBy);
+      }
+      this.#set(node, null, 'failed', { message: step.message });
+      throw new UpstreamStop(node, 'failed', node);
+    }
+    const key = step.key;
+    const cancelled = (): never => {
+      this.#set(node, key, 'cancelled', { message: 'Cancelled' });
+      throw new UpstreamStop(node, 'cancelled', node);
+    };
+    if (this.#stopReason(node)) cancelled();
+    this.#set(node, key, 'queued');
+
+    if (!step.passThrough) {
+      let hit: Outputs<V> | undefined;
+      try {
+        hit = await this.#sched.lookup(key);
+      } catch {
+        hit = undefined; // an unreadable cache entry is a miss, never an error
+      }
+      if (this.#stopReason(node)) cancelled();
+      if (hit) {
+        this.#set(node, key, 'cached', { outputs: hit, durationMs: 0 });
+        return hit;
+      }
+    }
+
+    const inputs: Record<string, V> = {};
+    try {
+      await Promise.all(
+        step.inputs.map(async (i) => {
+          const outs = await this.#resolve(i.from.node);
+          inputs[i.port] = outs[i.from.port] as V;
+        }),
+      );
+    } catch (e) {
+      if (this.#stopReason(node)) cancelled();
+      if (e instanceof UpstreamStop) {
+        if (e.state === 'cancelled') {
+          this.#set(node, key, 'cancelled', { message: `Not run: "${e.root}" was cancelled` });
+          throw new UpstreamStop(node, 'cancelled', e.root);
+        }
+        this.#set(node, key, 'blocked', { message: `Waiting on "${e.root}", which did not finish`, blockedBy: e.root });
+        throw new UpstreamStop(node, 'blocked', e.root);
+      }
+      throw e;
+    }
+    if (this.#stopReason(node)) cancelled();
+
+    if (step.passThrough) {
+      const outputs = { [step.passThrough.output]: inputs[step.passThrough.input] as V };
+      this.#set(node, key, 'done', { outputs, durationMs: 0 });
+      return outputs;
+    }
+
+    const priority = (this.#opts.priority ?? 0) + (this.#boosted.has(node) ? FOCUS_BOOST : 0);
+    const timeout = this.#opts.timeoutMs ?? this.#sched.defaultTimeout();
+    const job = this.#sched.obtain(step, inputs, priority, timeout);
+    job.owners.add(this);
+    this.jobs.add(job);
+    const watcher: JobWatcher = {
+      onStart: () => this.#set(node, key, 'running'),
+      onProgress: (progress) => this.#emit({ type: 'progress', run: this.id, node, key, progress }),
+    };
+    job.watchers.add(watcher);
+    if (job.state === 'running') watcher.onStart(job.startedAt);
+
+    try {
+      const result = await raceStop(job.promise, [this.#controller.signal, this.#stepSignal(node)]);
+      this.#set(node, key, 'done', { outputs: result.outputs, durationMs: result.durationMs, startedAt: result.startedAt });
+      return result.outputs;
+    } catch (e) {
+      if (isTimeout(e)) {
+        this.#set(node, key, 'timedout', { message: (e as Error).message + '. Raise the limit or make the step cheaper, then retry.' });
+        throw new UpstreamStop(node, 'timedout', node);
+      }
+      if (isAbort(e) || this.#stopReason(node)) {
+        const reason = this.#stopReason(node);
+        this.#set(node, key, 'cancelled', { message: reason instanceof Error ? reason.message : 'Cancelled' });
+        throw new UpstreamStop(node, 'cancelled', node);
+      }
+      this.#set(node, key, 'failed', { message: e instanceof Error ? e.message : String(e) });
+      throw new UpstreamStop(node, 'failed', node);
+    } finally {
+      job.watchers.delete(watcher);
+      if (job.state === 'settled') this.jobs.delete(job);
+    }
+  }
+
+  #stepSignal(node: string): AbortSignal {
+    let s = this.#stepStops.get(node);
+    if (!s) {
+      s = new AbortController();
+      this.#stepStops.set(node, s);
+    }
+    return s.signal;
+  }
+}
+
+/** Follows a promise, but rejects as soon as any signal aborts. */
+function raceStop<T>(promise: Promise<T>, signals: AbortSignal[]): Promise<T> {
+  for (const s of signals) if (s.aborted) return Promise.reject(s.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => {
+      cleanup();
+      reject(signals.find((s) => s.aborted)?.reason ?? new CancelledError());
+    };
+    const cleanup = () => signals.forEach((s) => s.removeEventListener('abort', onAbort));
+    signals.forEach((s) => s.addEventListener('abort', onAbort, { once: true }));
+    promise.then(
+      (v) => {
+        cleanup();
+        resolve(v);
+      },
+      (e) => {
+        cleanup();
+        reject(e);
+      },
+    );
+  });
+}

@@ -1,0 +1,80 @@
+// The contracts between the engine and what it drives: the executor that runs a step (a worker
+// pool in the app, an in-process function in tests) and the store that remembers results.
+
+import type { OpDecl, Params } from './op';
+
+/** Every state a step can be in, as the UI shows it. */
+export type StepState =
+  | 'idle'
+  | 'queued'
+  | 'running'
+  | 'done'
+  | 'cached'
+  | 'failed'
+  | 'cancelled'
+  | 'timedout'
+  | 'blocked';
+
+/** States after which a step will not change again in the same run. */
+export const FINAL_STATES: ReadonlySet<StepState> = new Set(['done', 'cached', 'failed', 'cancelled', 'timedout', 'blocked']);
+
+/** A step's result: one value per output port. `V` is opaque to the engine. */
+export type Outputs<V> = Readonly<Record<string, V>>;
+
+export interface StepTask<V> {
+  readonly nodeId: string;
+  readonly op: OpDecl;
+  readonly params: Params;
+  readonly key: string;
+  /** One value per wired input port. */
+  readonly inputs: Readonly<Record<string, V>>;
+  /** Higher runs first. The step the user looks at (and its ancestors) gets a boost. */
+  readonly priority: number;
+}
+
+export interface ExecContext {
+  /** Aborted when the step is cancelled or times out; the executor must stop and reject. */
+  readonly signal: AbortSignal;
+  /** Report progress as a fraction 0..1. May be called often; consumers throttle. */
+  progress(fraction: number): void;
+}
+
+export interface Executor<V> {
+  run(task: StepTask<V>, ctx: ExecContext): Promise<Outputs<V>>;
+}
+
+/** Where results are remembered between runs, keyed by content key. */
+export interface ResultStore<V> {
+  /** May answer synchronously (memory) or asynchronously (IndexedDB). */
+  get(key: string): Outputs<V> | undefined | Promise<Outputs<V> | undefined>;
+  /** Must not block: implementations write behind. */
+  put(key: string, outputs: Outputs<V>, info: { readonly op: OpDecl; readonly durationMs: number }): void;
+}
+
+/** Thrown into a step when its time budget runs out. */
+export class StepTimeoutError extends Error {
+  constructor(readonly ms: number) {
+    super(`Stopped after ${formatMs(ms)}: the step took longer than its time limit`);
+    this.name = 'TimeoutError';
+  }
+}
+
+/** Thrown into a step that was cancelled by the user or superseded by a newer edit. */
+export class CancelledError extends Error {
+  constructor(message = 'Cancelled') {
+    super(message);
+    this.name = 'AbortError';
+  }
+}
+
+export function formatMs(ms: number): string {
+  return ms >= 1000 ? `${(ms / 1000).toFixed(ms >= 10_000 ? 0 : 1)} s` : `${Math.round(ms)} ms`;
+}
+
+export function isAbort(e: unknown): boolean {
+  return e instanceof Error && (e.name === 'AbortError' || e instanceof CancelledError);
+}
+
+export function isTimeout(e: unknown): boolean {
+  return e instanceof StepTimeoutError || (e instanceof Error && e.name === 'TimeoutError');
+}

@@ -1,0 +1,31 @@
+import { defineOp } from '../types';
+import { createImage, imageInput, checkAbort } from '../image';
+
+export default defineOp(
+  {
+    id: 'invert',
+    version: 1,
+    title: 'Invert',
+    category: 'adjust',
+    description: 'Turns every colour into its opposite (255 − value); alpha is kept.',
+    keywords: ['negative'],
+    inputs: [{ name: 'image', type: 'image' }],
+    outputs: [{ name: 'image', type: 'image' }],
+    params: {},
+  },
+  (inputs, _params, ctx) => {
+    const src = imageInput(inputs, 'image');
+    const out = createImage(src.width, src.height);
+    // 32-bit lanes: XOR flips the three colour bytes of a pixel in one operation (little-endian RGBA).
+    const s = new Uint32Array(src.data.buffer, src.data.byteOffset, src.data.length >> 2);
+    const d = new Uint32Array(out.data.buffer, out.data.byteOffset, out.data.length >> 2);
+    const band = 1 << 20;
+    for (let start = 0; start < s.length; start += band) {
+      checkAbort(ctx.signal);
+      const end = Math.min(s.length, start + band);
+      for (let i = start; i < end; i++) d[i] = s[i]! ^ 0x00ffffff;
+      ctx.progress(end / s.length);
+    }
+    return { image: out };
+  },
+);
