@@ -66,6 +66,12 @@ export interface StringParam extends ParamBase {
   readonly maxLength: number;
   /** Optional pattern a value must match (for asset ids and similar). */
   readonly pattern?: RegExp;
+  /**
+   * The value names an asset (a decoded image held by the app, keyed by the hash of its pixels).
+   * Executors hand the asset to the kernel through its context; the hash makes the step's key a
+   * hash of the pixels.
+   */
+  readonly asset?: boolean;
 }
 
 export type ParamSpec = NumberParam | SelectParam | BooleanParam | ColorParam | MatrixParam | StringParam;

@@ -32,6 +32,12 @@ export interface KernelContext {
   readonly signal: AbortSignal;
   /** Report progress 0..1; cheap to call, throttled by the caller. */
   progress(fraction: number): void;
+  /** Assets (decoded source images) named by `asset` string parameters, by id. */
+  readonly assets?: AssetLookup;
+}
+
+export interface AssetLookup {
+  get(id: string): Image | undefined;
 }
 
 export type KernelInputs = Readonly<Record<string, Value>>;
