@@ -156,6 +156,7 @@ export class Scheduler<V> {
   readonly #jobs = new Map<string, Job<V>>();
   readonly #queue: Job<V>[] = [];
   #running = 0;
+  #pumpQueued = false;
   #seq = 0;
   #runSeq = 0;
   readonly concurrency: number;
@@ -202,7 +203,7 @@ export class Scheduler<V> {
     const job = new Job<V>(++this.#seq, task, priority, timeoutMs);
     this.#jobs.set(step.key, job);
     this.#queue.push(job);
-    queueMicrotask(() => this.#pump());
+    this.#pumpSoon();
     return job;
   }
 
@@ -227,7 +228,25 @@ export class Scheduler<V> {
     job.reject(reason);
     // The slot is given back at once: the executor is responsible for really stopping the kernel
     // (a worker pool terminates the worker if it does not stop promptly).
-    this.#pump();
+    this.#pumpSoon();
+  }
+
+  /**
+   * Starts queued work on a microtask, so a batch of releases (a whole run cancelled) settles
+   * before anything new starts. After a focused job finishes, its dependents need a few promise
+   * hops to enqueue themselves; if less urgent work is waiting, wait a macrotask so they get the
+   * slot first.
+   */
+  #pumpSoon(after?: Job<V>): void {
+    if (this.#pumpQueued) return;
+    this.#pumpQueued = true;
+    const go = () => {
+      this.#pumpQueued = false;
+      this.#pump();
+    };
+    const urgentDone = after !== undefined && this.#queue.some((j) => j.priority < after.priority);
+    if (urgentDone) setTimeout(go, 0);
+    else queueMicrotask(go);
   }
 
   #settle(job: Job<V>): void {
@@ -279,13 +298,13 @@ export class Scheduler<V> {
         this.#settle(job);
         this.#opts.store?.put(job.task.key, outputs, { op: job.task.op, durationMs });
         job.resolve({ outputs, durationMs, startedAt: job.startedAt });
-        this.#pump();
+        this.#pumpSoon(job);
       },
       (err) => {
         if (job.state === 'settled') return;
         this.#settle(job);
         job.reject(err);
-        this.#pump();
+        this.#pumpSoon(job);
       },
     );
   }
@@ -316,6 +335,8 @@ class RunImpl<V> implements Run {
   readonly #stepStops = new Map<string, AbortController>();
   /** Every job this run holds a claim on. */
   readonly jobs = new Set<Job<V>>();
+  /** Jobs taken over from the run this one replaced, by key: their results are this run's even if they finish early. */
+  readonly #adopted = new Map<string, Job<V>>();
   readonly #boosted: Set<string>;
   done!: Promise<RunSummary>;
 
@@ -347,6 +368,7 @@ class RunImpl<V> implements Run {
       if (needed.has(job.task.key) && job.state !== 'settled') {
         job.owners.add(this);
         this.jobs.add(job);
+        this.#adopted.set(job.task.key, job);
       }
     }
   }
@@ -477,7 +499,7 @@ class RunImpl<V> implements Run {
 
     const priority = (this.#opts.priority ?? 0) + (this.#boosted.has(node) ? FOCUS_BOOST : 0);
     const timeout = this.#opts.timeoutMs ?? this.#sched.defaultTimeout();
-    const job = this.#sched.obtain(step, inputs, priority, timeout);
+    const job = this.#adopted.get(key) ?? this.#sched.obtain(step, inputs, priority, timeout);
     job.owners.add(this);
     this.jobs.add(job);
     const watcher: JobWatcher = {

@@ -1,0 +1,163 @@
+// A small numeric operation set and an in-process executor for engine tests. Values are numbers,
+// so expected results can be computed by hand or from scratch.
+import { registryOf, type OpDecl } from '../../../src/engine/op';
+import type { Executor, ExecContext, Outputs, StepTask } from '../../../src/engine/types';
+
+export const numOp: OpDecl = {
+  id: 'num',
+  version: 1,
+  title: 'Number',
+  category: 'source',
+  description: 'A constant',
+  inputs: [],
+  outputs: [{ name: 'out', type: 'number' }],
+  params: { value: { kind: 'number', label: 'Value', default: 0, min: -1000, max: 1000 } },
+};
+
+export const addOp: OpDecl = {
+  id: 'add',
+  version: 1,
+  title: 'Add',
+  category: 'utility',
+  description: 'a + b + k',
+  inputs: [
+    { name: 'a', type: 'number' },
+    { name: 'b', type: 'number', optional: true },
+  ],
+  outputs: [{ name: 'out', type: 'number' }],
+  params: { k: { kind: 'number', label: 'K', default: 0, min: -100, max: 100 } },
+};
+
+export const scaleOp: OpDecl = {
+  id: 'scale',
+  version: 1,
+  title: 'Scale',
+  category: 'utility',
+  description: 'x * factor',
+  inputs: [{ name: 'x', type: 'number' }],
+  outputs: [{ name: 'out', type: 'number' }],
+  params: {
+    factor: { kind: 'number', label: 'Factor', default: 1, min: -10, max: 10, step: 0.5 },
+    mode: { kind: 'select', label: 'Mode', default: 'plain', options: [{ value: 'plain', label: 'Plain' }, { value: 'neg', label: 'Negate' }] },
+  },
+};
+
+/** Fails when its input is negative: for failure and blocking tests. */
+export const checkOp: OpDecl = {
+  id: 'check',
+  version: 1,
+  title: 'Check',
+  category: 'utility',
+  description: 'Fails on negative input',
+  inputs: [{ name: 'x', type: 'number' }],
+  outputs: [{ name: 'out', type: 'number' }],
+  params: {},
+};
+
+/** Two outputs, for port-level keys. */
+export const splitOp: OpDecl = {
+  id: 'split',
+  version: 1,
+  title: 'Split',
+  category: 'utility',
+  description: 'x → (x, -x)',
+  inputs: [{ name: 'x', type: 'number' }],
+  outputs: [
+    { name: 'pos', type: 'number' },
+    { name: 'neg', type: 'number' },
+  ],
+  params: {},
+};
+
+/** A port of another type, for type-mismatch tests. */
+export const histOp: OpDecl = {
+  id: 'hist',
+  version: 1,
+  title: 'Histogram',
+  category: 'analyze',
+  description: 'takes a histogram',
+  inputs: [{ name: 'h', type: 'histogram' }],
+  outputs: [{ name: 'out', type: 'number' }],
+  params: {},
+};
+
+export const testRegistry = registryOf([numOp, addOp, scaleOp, checkOp, splitOp, histOp]);
+
+/** The pure meaning of each test op, shared by the executor and the from-scratch evaluator. */
+export function evaluate(opId: string, params: Record<string, unknown>, inputs: Record<string, number | undefined>): Record<string, number> {
+  switch (opId) {
+    case 'num':
+      return { out: params.value as number };
+    case 'add':
+      return { out: (inputs.a ?? 0) + (inputs.b ?? 0) + (params.k as number) };
+    case 'scale': {
+      const v = (inputs.x ?? 0) * (params.factor as number);
+      return { out: params.mode === 'neg' ? -v : v };
+    }
+    case 'check':
+      if ((inputs.x ?? 0) < 0) throw new Error('negative input');
+      return { out: inputs.x ?? 0 };
+    case 'split':
+      return { pos: inputs.x ?? 0, neg: -(inputs.x ?? 0) };
+    default:
+      throw new Error(`no such op ${opId}`);
+  }
+}
+
+export interface ExecutorLog {
+  started: { node: string; key: string; at: number }[];
+  finished: { node: string; key: string }[];
+  aborted: { node: string; key: string }[];
+  maxConcurrent: number;
+}
+
+/**
+ * Runs test ops in-process after a delay chosen per task. Honours the abort signal like a
+ * well-behaved worker would: the delay is cut short and the promise rejects with the reason.
+ */
+export function testExecutor(delay: (task: StepTask<number>) => number = () => 0): Executor<number> & { log: ExecutorLog } {
+  const log: ExecutorLog = { started: [], finished: [], aborted: [], maxConcurrent: 0 };
+  let running = 0;
+  return {
+    log,
+    run(task: StepTask<number>, ctx: ExecContext): Promise<Outputs<number>> {
+      running++;
+      log.maxConcurrent = Math.max(log.maxConcurrent, running);
+      log.started.push({ node: task.nodeId, key: task.key, at: Date.now() });
+      return new Promise<Outputs<number>>((resolve, reject) => {
+        const finish = () => {
+          running--;
+          ctx.signal.removeEventListener('abort', onAbort);
+        };
+        const onAbort = () => {
+          clearTimeout(timer as never);
+          finish();
+          log.aborted.push({ node: task.nodeId, key: task.key });
+          reject(ctx.signal.reason);
+        };
+        ctx.signal.addEventListener('abort', onAbort, { once: true });
+        const timer = setTimeout(() => {
+          finish();
+          ctx.progress(0.5);
+          try {
+            const out = evaluate(task.op.id, task.params as Record<string, unknown>, task.inputs as Record<string, number>);
+            log.finished.push({ node: task.nodeId, key: task.key });
+            resolve(out);
+          } catch (e) {
+            reject(e);
+          }
+        }, delay(task));
+      });
+    },
+  };
+}
+
+export function deferred<T = void>(): { promise: Promise<T>; resolve: (v: T) => void; reject: (e: unknown) => void } {
+  let resolve!: (v: T) => void;
+  let reject!: (e: unknown) => void;
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
+}
