@@ -31,7 +31,7 @@ export default defineConfig({
       ...(browserTests
         ? [
             {
-              extends: true,
+              extends: true as const,
               test: {
                 name: 'browser',
                 include: ['tests/browser/**/*.test.ts'],

@@ -27,7 +27,8 @@ function randomEdit(r: () => number, g: Graph, counter: { n: number }): Graph {
   try {
     if (nodes.length < 2 || kind < 0.15) {
       const op = pick(r, OPS);
-      const params = op === 'num' ? { value: Math.round(r() * 20 - 5) } : op === 'scale' ? { factor: pick(r, [-1, 0.5, 2, 3]) } : {};
+      const params: Record<string, number> =
+        op === 'num' ? { value: Math.round(r() * 20 - 5) } : op === 'scale' ? { factor: pick(r, [-1, 0.5, 2, 3]) } : {};
       return addNode(g, reg, { id: `s${counter.n++}`, op, params });
     }
     if (kind < 0.5) {
