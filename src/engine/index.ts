@@ -8,3 +8,4 @@ export * from './types';
 export * from './scheduler';
 export * from './live';
 export * from './memory-store';
+export * from './document';

@@ -1,0 +1,224 @@
+// The graph file format: versioned JSON, validated field by field before anything of it is used.
+// A file is untrusted input: every string is length- and charset-limited, every parameter is
+// checked against its declaration, every edge against the ports it joins, and cycles are refused.
+// Parsing never touches the current graph; the caller swaps graphs only on success.
+
+import type { Graph, GraphEdge, GraphNode, Position } from './graph';
+import { connectionProblem, indexGraph, topoOrder } from './graph';
+import type { OpRegistry, ParamValue } from './op';
+import { resolveParams } from './params';
+
+export const DOCUMENT_FORMAT = 'pipette-graph';
+export const DOCUMENT_VERSION = 1;
+
+/** Limits that keep a hostile file from exhausting memory or the UI. */
+export const DOCUMENT_LIMITS = {
+  bytes: 5 * 1024 * 1024,
+  nodes: 2000,
+  edges: 8000,
+  idLength: 64,
+  labelLength: 200,
+  coordinate: 1e7,
+} as const;
+
+const ID = /^[A-Za-z0-9_.:-]+$/;
+// Any C0/C1 control character or a bidi override makes a label unsafe to show as-is.
+const UNSAFE_TEXT = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
+
+export interface GraphDocument {
+  readonly format: typeof DOCUMENT_FORMAT;
+  readonly version: typeof DOCUMENT_VERSION;
+  readonly graph: Graph;
+  /** Free-form, validated as a short name only. */
+  readonly name?: string;
+}
+
+/** A file that cannot be opened, with every problem found (path + message). */
+export class DocumentError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(
+      problems.length === 1
+        ? `This file cannot be opened: ${problems[0]}`
+        : `This file cannot be opened (${problems.length} problems): ${problems.slice(0, 5).join('; ')}${problems.length > 5 ? '; …' : ''}`,
+    );
+    this.name = 'DocumentError';
+  }
+}
+
+export function serializeGraph(graph: Graph, name?: string): string {
+  const doc: GraphDocument = { format: DOCUMENT_FORMAT, version: DOCUMENT_VERSION, ...(name ? { name } : {}), graph };
+  return JSON.stringify(doc, null, 2);
+}
+
+/**
+ * Older versions of the format, upgraded one step at a time to the current one. Version 1 is the
+ * first published format, so there is nothing to upgrade yet; each future change of shape adds
+ * `n: (doc) => doc'` here, taking version n to n + 1.
+ */
+const MIGRATIONS: Readonly<Record<number, (doc: Record<string, unknown>) => Record<string, unknown>>> = {};
+
+/** Parses and validates a graph file. Throws DocumentError naming every problem. */
+export function parseGraphDocument(text: string, registry: OpRegistry): GraphDocument {
+  if (text.length > DOCUMENT_LIMITS.bytes) {
+    throw new DocumentError([`it is larger than ${DOCUMENT_LIMITS.bytes / (1024 * 1024)} MB`]);
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (e) {
+    throw new DocumentError([`it is not valid JSON (${e instanceof Error ? e.message : String(e)})`]);
+  }
+  return validateGraphDocument(raw, registry);
+}
+
+export function validateGraphDocument(raw: unknown, registry: OpRegistry): GraphDocument {
+  if (!isRecord(raw)) throw new DocumentError(['it is not a Pipette graph (expected a JSON object)']);
+  if (raw.format !== DOCUMENT_FORMAT) throw new DocumentError([`it is not a Pipette graph (format is not "${DOCUMENT_FORMAT}")`]);
+  let version = raw.version;
+  if (typeof version !== 'number' || !Number.isInteger(version) || version < 1) {
+    throw new DocumentError(['its version is missing or not a whole number']);
+  }
+  if (version > DOCUMENT_VERSION) {
+    throw new DocumentError([`it was made by a newer Pipette (format version ${version}; this one reads up to ${DOCUMENT_VERSION})`]);
+  }
+  let doc: Record<string, unknown> = raw;
+  while (version < DOCUMENT_VERSION) {
+    const step = MIGRATIONS[version];
+    if (!step) throw new DocumentError([`format version ${version} can no longer be read`]);
+    doc = step(doc);
+    version++;
+  }
+
+  const problems: string[] = [];
+  const name = doc.name;
+  if (name !== undefined && !(typeof name === 'string' && name.length <= DOCUMENT_LIMITS.labelLength && !UNSAFE_TEXT.test(name))) {
+    problems.push('name: must be a short line of text');
+  }
+  const g = doc.graph;
+  if (!isRecord(g) || !Array.isArray(g.nodes) || !Array.isArray(g.edges)) {
+    throw new DocumentError(['graph: must have "nodes" and "edges" lists']);
+  }
+  if (g.nodes.length > DOCUMENT_LIMITS.nodes) throw new DocumentError([`graph: more than ${DOCUMENT_LIMITS.nodes} steps`]);
+  if (g.edges.length > DOCUMENT_LIMITS.edges) throw new DocumentError([`graph: more than ${DOCUMENT_LIMITS.edges} connections`]);
+
+  const nodes: GraphNode[] = [];
+  const ids = new Set<string>();
+  g.nodes.forEach((n: unknown, i: number) => {
+    const node = readNode(n, `nodes[${i}]`, registry, problems);
+    if (!node) return;
+    if (ids.has(node.id)) {
+      problems.push(`nodes[${i}].id: "${node.id}" is used twice`);
+      return;
+    }
+    ids.add(node.id);
+    nodes.push(node);
+  });
+
+  let graph: Graph = { nodes, edges: [] };
+  const edges: GraphEdge[] = [];
+  const filled = new Set<string>();
+  g.edges.forEach((e: unknown, i: number) => {
+    const edge = readEdge(e, `edges[${i}]`, problems);
+    if (!edge) return;
+    if (!ids.has(edge.from.node) || !ids.has(edge.to.node)) {
+      problems.push(`edges[${i}]: refers to a step that is not in the file`);
+      return;
+    }
+    const slot = `${edge.to.node}\u0000${edge.to.port}`;
+    if (filled.has(slot)) {
+      problems.push(`edges[${i}]: input "${edge.to.port}" of "${edge.to.node}" already has a connection`);
+      return;
+    }
+    // Type and port checks; the cycle check runs once over the whole graph below.
+    const problem = connectionProblem({ nodes, edges: [] }, registry, edge);
+    if (problem) {
+      problems.push(`edges[${i}]: ${problem}`);
+      return;
+    }
+    filled.add(slot);
+    edges.push(edge);
+  });
+  graph = { nodes, edges };
+  const { cyclic } = topoOrder(graph, indexGraph(graph));
+  if (cyclic.length > 0) problems.push(`edges: the connections form a cycle through ${cyclic.slice(0, 5).map((c) => `"${c}"`).join(', ')}`);
+
+  if (problems.length > 0) throw new DocumentError(problems);
+  return {
+    format: DOCUMENT_FORMAT,
+    version: DOCUMENT_VERSION,
+    ...(typeof name === 'string' && name ? { name } : {}),
+    graph,
+  };
+}
+
+function readNode(n: unknown, path: string, registry: OpRegistry, problems: string[]): GraphNode | null {
+  if (!isRecord(n)) {
+    problems.push(`${path}: must be an object`);
+    return null;
+  }
+  const before = problems.length;
+  const id = n.id;
+  if (typeof id !== 'string' || id.length === 0 || id.length > DOCUMENT_LIMITS.idLength || !ID.test(id)) {
+    problems.push(`${path}.id: must be 1–${DOCUMENT_LIMITS.idLength} letters, digits or _ . : -`);
+  }
+  const opId = n.op;
+  const op = typeof opId === 'string' ? registry.get(opId) : undefined;
+  if (!op) problems.push(`${path}.op: unknown operation ${typeof opId === 'string' ? `"${opId.slice(0, 64)}"` : ''}`.trimEnd());
+  let params: Record<string, ParamValue> = {};
+  if (n.params !== undefined && !isRecord(n.params)) problems.push(`${path}.params: must be an object`);
+  else if (op) {
+    try {
+      params = { ...resolveParams(op, (n.params ?? {}) as Record<string, ParamValue>) };
+    } catch (e) {
+      problems.push(`${path}.params: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
+  if (n.bypass !== undefined && typeof n.bypass !== 'boolean') problems.push(`${path}.bypass: must be true or false`);
+  let position: Position | undefined;
+  if (n.position !== undefined) {
+    const p = n.position;
+    if (isRecord(p) && isCoordinate(p.x) && isCoordinate(p.y)) position = { x: p.x, y: p.y };
+    else problems.push(`${path}.position: must be {x, y} with numbers`);
+  }
+  const label = n.label;
+  if (label !== undefined && !(typeof label === 'string' && label.length <= DOCUMENT_LIMITS.labelLength && !UNSAFE_TEXT.test(label))) {
+    problems.push(`${path}.label: must be a line of text of at most ${DOCUMENT_LIMITS.labelLength} characters`);
+  }
+  const known = new Set(['id', 'op', 'params', 'bypass', 'position', 'label']);
+  for (const k of Object.keys(n)) if (!known.has(k)) problems.push(`${path}: unexpected field "${k.slice(0, 32)}"`);
+  if (problems.length > before || !op) return null;
+  return {
+    id: id as string,
+    op: op.id,
+    params,
+    ...(n.bypass === true ? { bypass: true } : {}),
+    ...(position ? { position } : {}),
+    ...(typeof label === 'string' && label ? { label } : {}),
+  };
+}
+
+function readEdge(e: unknown, path: string, problems: string[]): GraphEdge | null {
+  if (!isRecord(e) || !isRecord(e.from) || !isRecord(e.to)) {
+    problems.push(`${path}: must have "from" and "to"`);
+    return null;
+  }
+  const ref = (r: Record<string, unknown>) =>
+    typeof r.node === 'string' && typeof r.port === 'string' && r.node.length <= DOCUMENT_LIMITS.idLength && r.port.length <= DOCUMENT_LIMITS.idLength
+      ? { node: r.node, port: r.port }
+      : null;
+  const from = ref(e.from);
+  const to = ref(e.to);
+  if (!from || !to) {
+    problems.push(`${path}: "from" and "to" need a step id and a port name`);
+    return null;
+  }
+  return { from, to };
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function isCoordinate(v: unknown): v is number {
+  return typeof v === 'number' && Number.isFinite(v) && Math.abs(v) <= DOCUMENT_LIMITS.coordinate;
+}
