@@ -9,3 +9,4 @@ export * from './scheduler';
 export * from './live';
 export * from './memory-store';
 export * from './document';
+export * from './history';
