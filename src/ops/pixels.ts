@@ -1,0 +1,79 @@
+// Small pure helpers shared by kernels: colour parameters, Rec. 709 luma, 32-bit pixel views and the
+// band loop that paces abort checks and progress reports.
+
+import type { Image, KernelContext } from './types';
+import { checkAbort, MAX_PIXELS } from './image';
+
+/** Straight-alpha RGBA bytes. */
+export type Rgba = readonly [r: number, g: number, b: number, a: number];
+
+const HEX_COLOR = /^#([0-9a-f]{6})([0-9a-f]{2})?$/i;
+
+/** `#rrggbb` or `#rrggbbaa` → bytes; a missing alpha means opaque. */
+export function parseColor(hex: string): Rgba {
+  const m = HEX_COLOR.exec(hex);
+  if (!m) throw new RangeError(`"${hex}" is not a colour like #ff8800 or #ff880080`);
+  const rgb = parseInt(m[1]!, 16);
+  const a = m[2] === undefined ? 255 : parseInt(m[2], 16);
+  return [(rgb >>> 16) & 255, (rgb >>> 8) & 255, rgb & 255, a];
+}
+
+/**
+ * Rec. 709 luma of 8-bit values (0.2126 R + 0.7152 G + 0.0722 B), rounded half up to 0..255. Integer
+ * maths makes the rounding exact (16-bit fixed-point weights misround about 7000 colours), so every
+ * op that reports or uses luma agrees on the same level.
+ */
+export function luma8(r: number, g: number, b: number): number {
+  return ((2126 * r + 7152 * g + 722 * b + 5000) / 10000) | 0;
+}
+
+/** One 32-bit lane per pixel (little-endian: 0xAABBGGRR), as used for exact pixel moves. */
+export function pixels32(img: Image): Uint32Array {
+  const d = img.data;
+  // A view needs 4-byte alignment; an oddly placed input is copied once rather than failing.
+  if ((d.byteOffset & 3) === 0) return new Uint32Array(d.buffer, d.byteOffset, d.length >> 2);
+  return new Uint32Array(d.slice().buffer);
+}
+
+/** A colour packed the way `pixels32` lays out a pixel. */
+export function packRgba(c: Rgba): number {
+  return ((c[3] << 24) | (c[2] << 16) | (c[1] << 8) | c[0]) >>> 0;
+}
+
+/**
+ * Refuses an output over the pixel limit before anything is allocated, saying what would have been
+ * too big and what to change (`createImage` would only say "scale it down").
+ */
+export function checkOutputSize(width: number, height: number, what: string, hint: string): void {
+  if (width * height > MAX_PIXELS) {
+    const mp = Math.round((width * height) / 1e6);
+    throw new RangeError(`${what} would be ${width}×${height} (${mp} MP), over the ${MAX_PIXELS / (1024 * 1024)} MP limit; ${hint}`);
+  }
+}
+
+/** Rows per band so that a band holds about a million pixels. */
+export function bandRows(width: number): number {
+  return Math.max(1, Math.floor((1 << 20) / Math.max(1, width)));
+}
+
+/**
+ * Runs `fn` over rows [y0, y1) in bands of about a million pixels, checking for abort before each
+ * band and reporting progress after it. `from`/`to` map the loop onto a slice of the op's progress
+ * when a kernel has several phases.
+ */
+export function forEachBand(
+  width: number,
+  height: number,
+  ctx: KernelContext,
+  fn: (y0: number, y1: number) => void,
+  from = 0,
+  to = 1,
+): void {
+  const step = bandRows(width);
+  for (let y0 = 0; y0 < height; y0 += step) {
+    checkAbort(ctx.signal);
+    const y1 = Math.min(height, y0 + step);
+    fn(y0, y1);
+    ctx.progress(from + ((to - from) * y1) / height);
+  }
+}

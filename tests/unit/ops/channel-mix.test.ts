@@ -1,0 +1,161 @@
+import { describe, expect, test } from 'vitest';
+import op from '../../../src/ops/channel-mix';
+import { resolveParams } from '../../../src/engine/params';
+import type { Params } from '../../../src/engine/op';
+import type { Image } from '../../../src/ops/types';
+import { createImage } from '../../../src/ops/image';
+import { ctx, randomImage, maxDiff, sameBytes } from './helpers';
+
+async function run(img: Image, params: Params = {}, c = ctx()): Promise<Image> {
+  return (await op.kernel({ image: img }, resolveParams(op, params), c)).image as Image;
+}
+
+/** Every level on every channel, in greys and in mixed colours, with varied alpha. */
+function edgeImage(): Image {
+  const img = createImage(256, 2);
+  for (let i = 0; i < 256; i++) {
+    img.data.set([i, i, i, 255 - i], i * 4);
+    img.data.set([i, 255 - i, (i * 37) & 255, i], (256 + i) * 4);
+  }
+  return img;
+}
+
+function alpha(d: Uint8ClampedArray): Uint8Array {
+  const a = new Uint8Array(d.length / 4);
+  for (let i = 0; i < a.length; i++) a[i] = d[i * 4 + 3]!;
+  return a;
+}
+
+/** Rows of [from red, from green, from blue, constant] in percent, for red, green and blue out. */
+type Mix = readonly [readonly number[], readonly number[], readonly number[]];
+
+function paramsOf(m: Mix, monochrome = false): Params {
+  const p: Record<string, number | boolean> = { monochrome };
+  (['r', 'g', 'b'] as const).forEach((o, row) => {
+    p[o + 'r'] = m[row]![0]!;
+    p[o + 'g'] = m[row]![1]!;
+    p[o + 'b'] = m[row]![2]!;
+    p[o + 'c'] = m[row]![3]!;
+  });
+  return p;
+}
+
+/** Reference: each output = Σ input · percent / 100 + constant · 2.55, rounded and clamped. */
+function reference(data: Uint8ClampedArray, m: Mix, monochrome = false): Uint8ClampedArray {
+  const out = new Uint8ClampedArray(data.length);
+  for (let i = 0; i < data.length; i += 4) {
+    for (let o = 0; o < 3; o++) {
+      const row = m[monochrome ? 0 : o]!;
+      const v = (data[i]! * row[0]! + data[i + 1]! * row[1]! + data[i + 2]! * row[2]! + 255 * row[3]!) / 100;
+      out[i + o] = Math.min(255, Math.max(0, Math.round(v)));
+    }
+    out[i + 3] = data[i + 3]!;
+  }
+  return out;
+}
+
+const typical: Mix = [
+  [80, 30, -10, 0],
+  [-20, 110, 15, 5],
+  [12.5, -40, 130, -3],
+];
+
+describe('channel-mix', () => {
+  for (const [w, h] of [[1, 1], [3, 7], [1023, 5]] as const) {
+    test(`matches the reference within one level on a ${w}×${h} image`, async () => {
+      const img = randomImage(w, h, w * 31 + h);
+      const res = await run(img, paramsOf(typical));
+      expect(res.width).toBe(w);
+      expect(res.height).toBe(h);
+      expect(maxDiff(res.data, reference(img.data, typical))).toBeLessThanOrEqual(1);
+    });
+  }
+
+  const extremes: Mix[] = [
+    [[200, 200, 200, 200], [200, 200, 200, 200], [200, 200, 200, 200]],
+    [[-200, -200, -200, -200], [-200, -200, -200, -200], [-200, -200, -200, -200]],
+    [[200, -200, 200, -200], [-200, 200, -200, 200], [0, 0, 0, 100]],
+    [[33, 33, 34, 0], [-1, 0, 1, -100], [50, 50, 0, 50]],
+  ];
+  for (const [k, m] of extremes.entries()) {
+    test(`matches the reference on every level with extreme mix ${k + 1}`, async () => {
+      const img = edgeImage();
+      expect(maxDiff((await run(img, paramsOf(m))).data, reference(img.data, m))).toBeLessThanOrEqual(1);
+    });
+  }
+
+  test('monochrome matches the reference using the red row for every channel', async () => {
+    const img = randomImage(1023, 5, 61);
+    const res = await run(img, paramsOf(typical, true));
+    expect(maxDiff(res.data, reference(img.data, typical, true))).toBeLessThanOrEqual(1);
+  });
+
+  test('the default parameters leave the image unchanged', async () => {
+    const img = randomImage(257, 9, 62);
+    expect(sameBytes((await run(img)).data, img.data)).toBe(true);
+  });
+
+  test('swapping the red and blue rows swaps the red and blue channels exactly', async () => {
+    const img = randomImage(45, 7, 63);
+    const res = await run(img, { rr: 0, rb: 100, br: 100, bb: 0 });
+    let wrong = 0;
+    for (let i = 0; i < img.data.length; i += 4) {
+      if (res.data[i] !== img.data[i + 2] || res.data[i + 1] !== img.data[i + 1] || res.data[i + 2] !== img.data[i]) wrong++;
+    }
+    expect(wrong).toBe(0);
+  });
+
+  test('monochrome gives equal red, green and blue', async () => {
+    const res = await run(randomImage(50, 4, 64), { monochrome: true, rr: 40, rg: 40, rb: 20 });
+    let unequal = 0;
+    for (let i = 0; i < res.data.length; i += 4) if (res.data[i] !== res.data[i + 1] || res.data[i] !== res.data[i + 2]) unequal++;
+    expect(unequal).toBe(0);
+  });
+
+  test('a constant of 100 % makes the channel white', async () => {
+    const res = await run(randomImage(30, 3, 65), { gc: 100 });
+    let notWhite = 0;
+    for (let i = 1; i < res.data.length; i += 4) if (res.data[i] !== 255) notWhite++;
+    expect(notWhite).toBe(0);
+  });
+
+  test('keeps alpha', async () => {
+    const img = randomImage(61, 13, 3);
+    const res = await run(img, paramsOf(typical));
+    expect(sameBytes(alpha(res.data), alpha(img.data))).toBe(true);
+  });
+
+  test('two runs give identical bytes', async () => {
+    const img = randomImage(64, 9, 4);
+    const a = await run(img, paramsOf(typical));
+    const b = await run(img, paramsOf(typical));
+    expect(sameBytes(a.data, b.data)).toBe(true);
+  });
+
+  test('leaves the input untouched', async () => {
+    const img = randomImage(40, 10, 5);
+    const before = img.data.slice();
+    await run(img, paramsOf(typical));
+    expect(sameBytes(img.data, before)).toBe(true);
+  });
+
+  test('throws when the signal is already aborted', async () => {
+    const ac = new AbortController();
+    ac.abort();
+    await expect(run(randomImage(3, 7), {}, ctx(ac.signal))).rejects.toMatchObject({ name: 'AbortError' });
+  });
+
+  test('stops at the next band when aborted while running', async () => {
+    const ac = new AbortController();
+    const img = createImage(1024, 1025); // just over one band of 2^20 pixels
+    await expect(run(img, {}, ctx(ac.signal, () => ac.abort()))).rejects.toMatchObject({ name: 'AbortError' });
+  });
+
+  test('reports progress that rises to 1', async () => {
+    const seen: number[] = [];
+    await run(createImage(1024, 1025), {}, ctx(undefined, (p) => seen.push(p)));
+    expect(seen.length).toBeGreaterThan(1);
+    expect(seen.every((p, i) => i === 0 || p > seen[i - 1]!)).toBe(true);
+    expect(seen.at(-1)).toBe(1);
+  });
+});

@@ -1,0 +1,125 @@
+import { describe, expect, test } from 'vitest';
+import op from '../../../src/ops/exposure-gamma';
+import { resolveParams } from '../../../src/engine/params';
+import type { Params } from '../../../src/engine/op';
+import type { Image } from '../../../src/ops/types';
+import { createImage } from '../../../src/ops/image';
+import { ctx, randomImage, maxDiff, sameBytes } from './helpers';
+
+async function run(img: Image, params: Params = {}, c = ctx()): Promise<Image> {
+  return (await op.kernel({ image: img }, resolveParams(op, params), c)).image as Image;
+}
+
+/** Every level on every channel, in greys and in mixed colours, with varied alpha. */
+function edgeImage(): Image {
+  const img = createImage(256, 2);
+  for (let i = 0; i < 256; i++) {
+    img.data.set([i, i, i, 255 - i], i * 4);
+    img.data.set([i, 255 - i, (i * 37) & 255, i], (256 + i) * 4);
+  }
+  return img;
+}
+
+function alpha(d: Uint8ClampedArray): Uint8Array {
+  const a = new Uint8Array(d.length / 4);
+  for (let i = 0; i < a.length; i++) a[i] = d[i * 4 + 3]!;
+  return a;
+}
+
+const toLinear = (c: number) => (c <= 0.04045 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4);
+const toSrgb = (l: number) => (l <= 0.0031308 ? l * 12.92 : 1.055 * l ** (1 / 2.4) - 0.055);
+
+/** Reference: sRGB → linear, ·2^exposure + offset, ^(1/gamma), → sRGB, per value. */
+function reference(data: Uint8ClampedArray, exposure: number, gamma: number, offset: number): Uint8ClampedArray {
+  const out = new Uint8ClampedArray(data.length);
+  for (let i = 0; i < data.length; i++) {
+    if (i % 4 === 3) {
+      out[i] = data[i]!;
+      continue;
+    }
+    const x = Math.max(0, toLinear(data[i]! / 255) * 2 ** exposure + offset) ** (1 / gamma);
+    out[i] = Math.round(toSrgb(Math.min(1, x)) * 255);
+  }
+  return out;
+}
+
+describe('exposure-gamma', () => {
+  for (const [w, h] of [[1, 1], [3, 7], [1023, 5]] as const) {
+    test(`matches the reference within one level on a ${w}×${h} image`, async () => {
+      const img = randomImage(w, h, w * 31 + h);
+      const res = await run(img, { exposure: 0.7, gamma: 1.3, offset: -0.02 });
+      expect(res.width).toBe(w);
+      expect(res.height).toBe(h);
+      expect(maxDiff(res.data, reference(img.data, 0.7, 1.3, -0.02))).toBeLessThanOrEqual(1);
+    });
+  }
+
+  for (const [exposure, gamma, offset] of [[-5, 0.1, -0.5], [5, 5, 0.5], [-5, 5, 0.5], [5, 0.1, -0.5], [-1.5, 0.6, 0.05]] as const) {
+    test(`matches the reference on every level with exposure ${exposure}, gamma ${gamma} and offset ${offset}`, async () => {
+      const img = edgeImage();
+      const res = await run(img, { exposure, gamma, offset });
+      expect(maxDiff(res.data, reference(img.data, exposure, gamma, offset))).toBeLessThanOrEqual(1);
+    });
+  }
+
+  test('the default parameters leave the image unchanged', async () => {
+    const img = edgeImage();
+    expect(sameBytes((await run(img)).data, img.data)).toBe(true);
+  });
+
+  test('one stop up doubles the linear light of a mid-tone', async () => {
+    const img = createImage(1, 1);
+    img.data.set([100, 100, 100, 255]);
+    const res = await run(img, { exposure: 1 });
+    const target = 2 * toLinear(100 / 255);
+    // Output is rounded to a whole level, which near level 138 spans about 1.5 % of the light.
+    expect(Math.abs(toLinear(res.data[0]! / 255) - target) / target).toBeLessThan(0.01);
+  });
+
+  test('gamma alone keeps black and white where they are', async () => {
+    const res = await run(edgeImage(), { gamma: 2.5 });
+    expect(res.data[0]).toBe(0);
+    expect(res.data[255 * 4]).toBe(255);
+    expect(res.data[128 * 4]).toBeGreaterThan(128);
+  });
+
+  test('keeps alpha', async () => {
+    const img = randomImage(61, 13, 3);
+    const res = await run(img, { exposure: -1.2, gamma: 0.8, offset: 0.01 });
+    expect(sameBytes(alpha(res.data), alpha(img.data))).toBe(true);
+  });
+
+  test('two runs give identical bytes', async () => {
+    const img = randomImage(64, 9, 4);
+    const a = await run(img, { exposure: -1.2, gamma: 0.8, offset: 0.01 });
+    const b = await run(img, { exposure: -1.2, gamma: 0.8, offset: 0.01 });
+    expect(sameBytes(a.data, b.data)).toBe(true);
+  });
+
+  test('leaves the input untouched', async () => {
+    const img = randomImage(40, 10, 5);
+    const before = img.data.slice();
+    await run(img, { exposure: -1.2, gamma: 0.8, offset: 0.01 });
+    expect(sameBytes(img.data, before)).toBe(true);
+  });
+
+  test('throws when the signal is already aborted', async () => {
+    const ac = new AbortController();
+    ac.abort();
+    await expect(run(randomImage(3, 7), {}, ctx(ac.signal))).rejects.toMatchObject({ name: 'AbortError' });
+  });
+
+  test('stops at the next band when aborted while running', async () => {
+    const ac = new AbortController();
+    const img = createImage(1024, 1025); // just over one band of 2^20 pixels
+    await expect(run(img, {}, ctx(ac.signal, () => ac.abort()))).rejects.toMatchObject({ name: 'AbortError' });
+  });
+
+  test('reports progress that rises to 1', async () => {
+    const seen: number[] = [];
+    await run(createImage(1024, 1025), {}, ctx(undefined, (p) => seen.push(p)));
+    expect(seen.length).toBeGreaterThan(1);
+    expect(seen.every((p, i) => i === 0 || p > seen[i - 1]!)).toBe(true);
+    expect(seen.at(-1)).toBe(1);
+  });
+});

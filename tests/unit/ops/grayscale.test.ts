@@ -1,0 +1,152 @@
+import { describe, expect, test } from 'vitest';
+import op from '../../../src/ops/grayscale';
+import { resolveParams } from '../../../src/engine/params';
+import type { Params } from '../../../src/engine/op';
+import type { Image } from '../../../src/ops/types';
+import { createImage } from '../../../src/ops/image';
+import { ctx, randomImage, maxDiff, sameBytes } from './helpers';
+
+async function run(img: Image, params: Params = {}, c = ctx()): Promise<Image> {
+  return (await op.kernel({ image: img }, resolveParams(op, params), c)).image as Image;
+}
+
+/** Every level on every channel, in greys and in mixed colours, with varied alpha. */
+function edgeImage(): Image {
+  const img = createImage(256, 2);
+  for (let i = 0; i < 256; i++) {
+    img.data.set([i, i, i, 255 - i], i * 4);
+    img.data.set([i, 255 - i, (i * 37) & 255, i], (256 + i) * 4);
+  }
+  return img;
+}
+
+function alpha(d: Uint8ClampedArray): Uint8Array {
+  const a = new Uint8Array(d.length / 4);
+  for (let i = 0; i < a.length; i++) a[i] = d[i * 4 + 3]!;
+  return a;
+}
+
+const METHODS = ['rec709', 'rec601', 'average', 'lightness'] as const;
+
+/** The method's grey rounded half up; the luma sums are scaled to whole numbers so ties round exactly. */
+function grayOf(method: string, r: number, g: number, b: number): number {
+  switch (method) {
+    case 'rec709':
+      return Math.floor((2126 * r + 7152 * g + 722 * b + 5000) / 10000);
+    case 'rec601':
+      return Math.floor((299 * r + 587 * g + 114 * b + 500) / 1000);
+    case 'average':
+      return Math.round((r + g + b) / 3);
+    default:
+      return Math.round((Math.max(r, g, b) + Math.min(r, g, b)) / 2);
+  }
+}
+
+/** Reference: the method's grey on all three channels; alpha untouched. */
+function reference(data: Uint8ClampedArray, method: string): Uint8ClampedArray {
+  const out = new Uint8ClampedArray(data.length);
+  for (let i = 0; i < data.length; i += 4) {
+    const y = grayOf(method, data[i]!, data[i + 1]!, data[i + 2]!);
+    out[i] = y;
+    out[i + 1] = y;
+    out[i + 2] = y;
+    out[i + 3] = data[i + 3]!;
+  }
+  return out;
+}
+
+describe('grayscale', () => {
+  for (const method of METHODS) {
+    for (const [w, h] of [[1, 1], [3, 7], [1023, 5]] as const) {
+      test(`${method} matches the reference exactly on a ${w}×${h} image`, async () => {
+        const img = randomImage(w, h, w * 31 + h);
+        const res = await run(img, { method });
+        expect(res.width).toBe(w);
+        expect(res.height).toBe(h);
+        expect(maxDiff(res.data, reference(img.data, method))).toBe(0);
+      });
+    }
+
+    test(`${method} matches the reference exactly on every level`, async () => {
+      const img = edgeImage();
+      expect(maxDiff((await run(img, { method })).data, reference(img.data, method))).toBe(0);
+    });
+
+    test(`${method} leaves grey pixels unchanged`, async () => {
+      const img = edgeImage();
+      const res = await run(img, { method });
+      expect(maxDiff(res.data.subarray(0, 256 * 4), img.data.subarray(0, 256 * 4))).toBe(0);
+    });
+  }
+
+  test('the default method is Rec. 709 luma', async () => {
+    const img = randomImage(17, 5, 21);
+    expect(sameBytes((await run(img)).data, (await run(img, { method: 'rec709' })).data)).toBe(true);
+  });
+
+  test('pure red, green and blue get their Rec. 709 weights', async () => {
+    const img = createImage(3, 1);
+    img.data.set([255, 0, 0, 255, 0, 255, 0, 255, 0, 0, 255, 255]);
+    const d = (await run(img)).data;
+    expect([d[0], d[4], d[8]]).toEqual([54, 182, 18]);
+  });
+
+  test('a Rec. 709 luma exactly halfway between levels rounds up', async () => {
+    // 0.7152 · 14 + 0.0722 · 76 is exactly 15.5, which floating point would round down to 15.
+    const img = createImage(1, 1);
+    img.data.set([0, 14, 76, 255]);
+    expect((await run(img)).data[0]).toBe(16);
+  });
+
+  test('every output pixel has equal red, green and blue', async () => {
+    const img = randomImage(50, 4, 22);
+    for (const method of METHODS) {
+      const d = (await run(img, { method })).data;
+      let unequal = 0;
+      for (let i = 0; i < d.length; i += 4) if (d[i] !== d[i + 1] || d[i] !== d[i + 2]) unequal++;
+      expect(unequal).toBe(0);
+    }
+  });
+
+  test('keeps alpha with every method', async () => {
+    const img = randomImage(61, 13, 3);
+    for (const method of METHODS) {
+      const res = await run(img, { method });
+      expect(sameBytes(alpha(res.data), alpha(img.data))).toBe(true);
+    }
+  });
+
+  test('two runs give identical bytes', async () => {
+    const img = randomImage(64, 9, 4);
+    const a = await run(img, { method: 'lightness' });
+    const b = await run(img, { method: 'lightness' });
+    expect(sameBytes(a.data, b.data)).toBe(true);
+  });
+
+  test('leaves the input untouched', async () => {
+    const img = randomImage(40, 10, 5);
+    const before = img.data.slice();
+    await run(img, { method: 'lightness' });
+    expect(sameBytes(img.data, before)).toBe(true);
+  });
+
+  test('throws when the signal is already aborted', async () => {
+    const ac = new AbortController();
+    ac.abort();
+    await expect(run(randomImage(3, 7), {}, ctx(ac.signal))).rejects.toMatchObject({ name: 'AbortError' });
+  });
+
+  test('stops at the next band when aborted while running', async () => {
+    const ac = new AbortController();
+    const img = createImage(1024, 1025); // just over one band of 2^20 pixels
+    await expect(run(img, {}, ctx(ac.signal, () => ac.abort()))).rejects.toMatchObject({ name: 'AbortError' });
+  });
+
+  test('reports progress that rises to 1', async () => {
+    const seen: number[] = [];
+    await run(createImage(1024, 1025), {}, ctx(undefined, (p) => seen.push(p)));
+    expect(seen.length).toBeGreaterThan(1);
+    expect(seen.every((p, i) => i === 0 || p > seen[i - 1]!)).toBe(true);
+    expect(seen.at(-1)).toBe(1);
+  });
+});

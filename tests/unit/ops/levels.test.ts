@@ -1,0 +1,161 @@
+import { describe, expect, test } from 'vitest';
+import op from '../../../src/ops/levels';
+import { resolveParams } from '../../../src/engine/params';
+import type { Params } from '../../../src/engine/op';
+import type { Image } from '../../../src/ops/types';
+import { createImage } from '../../../src/ops/image';
+import { ctx, randomImage, maxDiff, sameBytes } from './helpers';
+
+async function run(img: Image, params: Params = {}, c = ctx()): Promise<Image> {
+  return (await op.kernel({ image: img }, resolveParams(op, params), c)).image as Image;
+}
+
+/** Every level on every channel, in greys and in mixed colours, with varied alpha. */
+function edgeImage(): Image {
+  const img = createImage(256, 2);
+  for (let i = 0; i < 256; i++) {
+    img.data.set([i, i, i, 255 - i], i * 4);
+    img.data.set([i, 255 - i, (i * 37) & 255, i], (256 + i) * 4);
+  }
+  return img;
+}
+
+function alpha(d: Uint8ClampedArray): Uint8Array {
+  const a = new Uint8Array(d.length / 4);
+  for (let i = 0; i < a.length; i++) a[i] = d[i * 4 + 3]!;
+  return a;
+}
+
+interface LevelsParams {
+  channel: string;
+  inBlack: number;
+  inWhite: number;
+  gamma: number;
+  outBlack: number;
+  outWhite: number;
+}
+
+/** Reference: the levels formula per value on the chosen channels; a collapsed input range is a step. */
+function reference(data: Uint8ClampedArray, p: LevelsParams): Uint8ClampedArray {
+  const out = new Uint8ClampedArray(data.length);
+  const touched = [p.channel === 'rgb' || p.channel === 'r', p.channel === 'rgb' || p.channel === 'g', p.channel === 'rgb' || p.channel === 'b', false];
+  for (let i = 0; i < data.length; i++) {
+    const v = data[i]!;
+    if (!touched[i % 4]) {
+      out[i] = v;
+      continue;
+    }
+    let t: number;
+    if (p.inWhite > p.inBlack) t = Math.min(1, Math.max(0, (v - p.inBlack) / (p.inWhite - p.inBlack)));
+    else t = v >= p.inBlack ? 1 : 0;
+    t = t ** (1 / p.gamma);
+    out[i] = Math.round(p.outBlack + t * (p.outWhite - p.outBlack));
+  }
+  return out;
+}
+
+const typical: LevelsParams = { channel: 'rgb', inBlack: 20, inWhite: 230, gamma: 1.4, outBlack: 10, outWhite: 245 };
+
+describe('levels', () => {
+  for (const [w, h] of [[1, 1], [3, 7], [1023, 5]] as const) {
+    test(`matches the reference within one level on a ${w}×${h} image`, async () => {
+      const img = randomImage(w, h, w * 31 + h);
+      const res = await run(img, { ...typical });
+      expect(res.width).toBe(w);
+      expect(res.height).toBe(h);
+      expect(maxDiff(res.data, reference(img.data, typical))).toBeLessThanOrEqual(1);
+    });
+  }
+
+  const extremes: LevelsParams[] = [
+    { channel: 'rgb', inBlack: 255, inWhite: 255, gamma: 0.1, outBlack: 0, outWhite: 255 },
+    { channel: 'rgb', inBlack: 0, inWhite: 0, gamma: 10, outBlack: 255, outWhite: 0 },
+    { channel: 'r', inBlack: 200, inWhite: 50, gamma: 1, outBlack: 0, outWhite: 255 },
+    { channel: 'g', inBlack: 0, inWhite: 255, gamma: 10, outBlack: 255, outWhite: 255 },
+    { channel: 'b', inBlack: 1, inWhite: 254, gamma: 0.1, outBlack: 3, outWhite: 252 },
+  ];
+  for (const p of extremes) {
+    test(`matches the reference on every level with ${JSON.stringify(p)}`, async () => {
+      const img = edgeImage();
+      const res = await run(img, { ...p });
+      expect(maxDiff(res.data, reference(img.data, p))).toBeLessThanOrEqual(1);
+    });
+  }
+
+  test('the default parameters leave the image unchanged', async () => {
+    const img = edgeImage();
+    expect(sameBytes((await run(img)).data, img.data)).toBe(true);
+  });
+
+  test('an input white of 128 makes level 128 and above white', async () => {
+    const res = await run(edgeImage(), { inWhite: 128 });
+    expect(res.data[127 * 4]).toBe(253); // 127 · 255 / 128
+    expect(res.data[128 * 4]).toBe(255);
+    expect(res.data[200 * 4]).toBe(255);
+  });
+
+  test('swapping the output black and white inverts the image', async () => {
+    const img = edgeImage();
+    const res = await run(img, { outBlack: 255, outWhite: 0 });
+    for (let i = 0; i < 256; i++) expect(res.data[i * 4]).toBe(255 - i);
+  });
+
+  test('an input white at or below the input black becomes a hard step at the input black', async () => {
+    const res = await run(edgeImage(), { inBlack: 100, inWhite: 90 });
+    expect(res.data[99 * 4]).toBe(0);
+    expect(res.data[100 * 4]).toBe(255);
+  });
+
+  test('working on the red channel leaves green and blue untouched', async () => {
+    const img = randomImage(33, 7, 9);
+    const res = await run(img, { channel: 'r', inBlack: 60, gamma: 2 });
+    let changedGB = 0;
+    let changedR = 0;
+    for (let i = 0; i < img.data.length; i += 4) {
+      if (res.data[i] !== img.data[i]) changedR++;
+      if (res.data[i + 1] !== img.data[i + 1] || res.data[i + 2] !== img.data[i + 2]) changedGB++;
+    }
+    expect(changedGB).toBe(0);
+    expect(changedR).toBeGreaterThan(0);
+  });
+
+  test('keeps alpha', async () => {
+    const img = randomImage(61, 13, 3);
+    const res = await run(img, { inBlack: 30, inWhite: 200, gamma: 0.7, outBlack: 5 });
+    expect(sameBytes(alpha(res.data), alpha(img.data))).toBe(true);
+  });
+
+  test('two runs give identical bytes', async () => {
+    const img = randomImage(64, 9, 4);
+    const a = await run(img, { inBlack: 30, inWhite: 200, gamma: 0.7, outBlack: 5 });
+    const b = await run(img, { inBlack: 30, inWhite: 200, gamma: 0.7, outBlack: 5 });
+    expect(sameBytes(a.data, b.data)).toBe(true);
+  });
+
+  test('leaves the input untouched', async () => {
+    const img = randomImage(40, 10, 5);
+    const before = img.data.slice();
+    await run(img, { inBlack: 30, inWhite: 200, gamma: 0.7, outBlack: 5 });
+    expect(sameBytes(img.data, before)).toBe(true);
+  });
+
+  test('throws when the signal is already aborted', async () => {
+    const ac = new AbortController();
+    ac.abort();
+    await expect(run(randomImage(3, 7), {}, ctx(ac.signal))).rejects.toMatchObject({ name: 'AbortError' });
+  });
+
+  test('stops at the next band when aborted while running', async () => {
+    const ac = new AbortController();
+    const img = createImage(1024, 1025); // just over one band of 2^20 pixels
+    await expect(run(img, {}, ctx(ac.signal, () => ac.abort()))).rejects.toMatchObject({ name: 'AbortError' });
+  });
+
+  test('reports progress that rises to 1', async () => {
+    const seen: number[] = [];
+    await run(createImage(1024, 1025), {}, ctx(undefined, (p) => seen.push(p)));
+    expect(seen.length).toBeGreaterThan(1);
+    expect(seen.every((p, i) => i === 0 || p > seen[i - 1]!)).toBe(true);
+    expect(seen.at(-1)).toBe(1);
+  });
+});

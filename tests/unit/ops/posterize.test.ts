@@ -1,0 +1,120 @@
+import { describe, expect, test } from 'vitest';
+import op from '../../../src/ops/posterize';
+import { resolveParams } from '../../../src/engine/params';
+import type { Params } from '../../../src/engine/op';
+import type { Image } from '../../../src/ops/types';
+import { createImage } from '../../../src/ops/image';
+import { ctx, randomImage, maxDiff, sameBytes } from './helpers';
+
+async function run(img: Image, params: Params = {}, c = ctx()): Promise<Image> {
+  return (await op.kernel({ image: img }, resolveParams(op, params), c)).image as Image;
+}
+
+/** Every level on every channel, in greys and in mixed colours, with varied alpha. */
+function edgeImage(): Image {
+  const img = createImage(256, 2);
+  for (let i = 0; i < 256; i++) {
+    img.data.set([i, i, i, 255 - i], i * 4);
+    img.data.set([i, 255 - i, (i * 37) & 255, i], (256 + i) * 4);
+  }
+  return img;
+}
+
+function alpha(d: Uint8ClampedArray): Uint8Array {
+  const a = new Uint8Array(d.length / 4);
+  for (let i = 0; i < a.length; i++) a[i] = d[i * 4 + 3]!;
+  return a;
+}
+
+/** Reference: n equal bands of input levels, band k → k/(n−1) of full scale, rounded. */
+function reference(data: Uint8ClampedArray, n: number): Uint8ClampedArray {
+  const out = new Uint8ClampedArray(data.length);
+  for (let i = 0; i < data.length; i++) {
+    if (i % 4 === 3) out[i] = data[i]!;
+    else out[i] = Math.round((Math.floor(data[i]! / (256 / n)) / (n - 1)) * 255);
+  }
+  return out;
+}
+
+function distinctReds(img: Image): number {
+  const seen = new Set<number>();
+  for (let i = 0; i < img.data.length; i += 4) seen.add(img.data[i]!);
+  return seen.size;
+}
+
+describe('posterize', () => {
+  for (const [w, h] of [[1, 1], [3, 7], [1023, 5]] as const) {
+    test(`matches the reference exactly on a ${w}×${h} image`, async () => {
+      const img = randomImage(w, h, w * 31 + h);
+      const res = await run(img, { levels: 5 });
+      expect(res.width).toBe(w);
+      expect(res.height).toBe(h);
+      expect(maxDiff(res.data, reference(img.data, 5))).toBe(0);
+    });
+  }
+
+  for (const levels of [2, 3, 4, 7, 16, 63, 64]) {
+    test(`matches the reference exactly on every level with ${levels} levels`, async () => {
+      const img = edgeImage();
+      expect(maxDiff((await run(img, { levels })).data, reference(img.data, levels))).toBe(0);
+    });
+
+    test(`a full ramp comes out with exactly ${levels} levels, including black and white`, async () => {
+      const res = await run(edgeImage(), { levels });
+      expect(distinctReds(res)).toBe(levels);
+      expect(res.data[0]).toBe(0);
+      expect(res.data[255 * 4]).toBe(255);
+    });
+  }
+
+  test('two levels split at 128', async () => {
+    const res = await run(edgeImage(), { levels: 2 });
+    expect(res.data[127 * 4]).toBe(0);
+    expect(res.data[128 * 4]).toBe(255);
+  });
+
+  test('a fractional level count is rounded to a whole number', async () => {
+    const img = randomImage(20, 3, 41);
+    expect(sameBytes((await run(img, { levels: 4.4 })).data, (await run(img, { levels: 4 })).data)).toBe(true);
+  });
+
+  test('keeps alpha', async () => {
+    const img = randomImage(61, 13, 3);
+    const res = await run(img, { levels: 6 });
+    expect(sameBytes(alpha(res.data), alpha(img.data))).toBe(true);
+  });
+
+  test('two runs give identical bytes', async () => {
+    const img = randomImage(64, 9, 4);
+    const a = await run(img, { levels: 6 });
+    const b = await run(img, { levels: 6 });
+    expect(sameBytes(a.data, b.data)).toBe(true);
+  });
+
+  test('leaves the input untouched', async () => {
+    const img = randomImage(40, 10, 5);
+    const before = img.data.slice();
+    await run(img, { levels: 6 });
+    expect(sameBytes(img.data, before)).toBe(true);
+  });
+
+  test('throws when the signal is already aborted', async () => {
+    const ac = new AbortController();
+    ac.abort();
+    await expect(run(randomImage(3, 7), {}, ctx(ac.signal))).rejects.toMatchObject({ name: 'AbortError' });
+  });
+
+  test('stops at the next band when aborted while running', async () => {
+    const ac = new AbortController();
+    const img = createImage(1024, 1025); // just over one band of 2^20 pixels
+    await expect(run(img, {}, ctx(ac.signal, () => ac.abort()))).rejects.toMatchObject({ name: 'AbortError' });
+  });
+
+  test('reports progress that rises to 1', async () => {
+    const seen: number[] = [];
+    await run(createImage(1024, 1025), {}, ctx(undefined, (p) => seen.push(p)));
+    expect(seen.length).toBeGreaterThan(1);
+    expect(seen.every((p, i) => i === 0 || p > seen[i - 1]!)).toBe(true);
+    expect(seen.at(-1)).toBe(1);
+  });
+});

@@ -1,0 +1,143 @@
+import { describe, expect, test } from 'vitest';
+import op from '../../../src/ops/temperature-tint';
+import { resolveParams } from '../../../src/engine/params';
+import type { Params } from '../../../src/engine/op';
+import type { Image } from '../../../src/ops/types';
+import { createImage } from '../../../src/ops/image';
+import { ctx, randomImage, maxDiff, sameBytes } from './helpers';
+
+async function run(img: Image, params: Params = {}, c = ctx()): Promise<Image> {
+  return (await op.kernel({ image: img }, resolveParams(op, params), c)).image as Image;
+}
+
+/** Every level on every channel, in greys and in mixed colours, with varied alpha. */
+function edgeImage(): Image {
+  const img = createImage(256, 2);
+  for (let i = 0; i < 256; i++) {
+    img.data.set([i, i, i, 255 - i], i * 4);
+    img.data.set([i, 255 - i, (i * 37) & 255, i], (256 + i) * 4);
+  }
+  return img;
+}
+
+function alpha(d: Uint8ClampedArray): Uint8Array {
+  const a = new Uint8Array(d.length / 4);
+  for (let i = 0; i < a.length; i++) a[i] = d[i * 4 + 3]!;
+  return a;
+}
+
+const toLinear = (c: number) => (c <= 0.04045 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4);
+const toSrgb = (l: number) => (l <= 0.0031308 ? l * 12.92 : 1.055 * l ** (1 / 2.4) - 0.055);
+
+/** The documented gains: red 2^t, green 2^−m, blue 2^−t, divided by their Rec. 709 luminance. */
+function gains(temperature: number, tint: number): [number, number, number] {
+  const t = temperature / 100;
+  const m = tint / 100;
+  const g = [2 ** t, 2 ** -m, 2 ** -t] as const;
+  const y = 0.2126 * g[0] + 0.7152 * g[1] + 0.0722 * g[2];
+  return [g[0] / y, g[1] / y, g[2] / y];
+}
+
+/** Reference: per value, sRGB → linear, times the channel's gain, clip, → sRGB. */
+function reference(data: Uint8ClampedArray, temperature: number, tint: number): Uint8ClampedArray {
+  const gain = gains(temperature, tint);
+  const out = new Uint8ClampedArray(data.length);
+  for (let i = 0; i < data.length; i++) {
+    const c = i % 4;
+    out[i] = c === 3 ? data[i]! : Math.round(toSrgb(Math.min(1, toLinear(data[i]! / 255) * gain[c]!)) * 255);
+  }
+  return out;
+}
+
+function grey(v: number): Image {
+  const img = createImage(1, 1);
+  img.data.set([v, v, v, 255]);
+  return img;
+}
+
+describe('temperature-tint', () => {
+  for (const [w, h] of [[1, 1], [3, 7], [1023, 5]] as const) {
+    test(`matches the reference within one level on a ${w}×${h} image`, async () => {
+      const img = randomImage(w, h, w * 31 + h);
+      const res = await run(img, { temperature: 35, tint: -20 });
+      expect(res.width).toBe(w);
+      expect(res.height).toBe(h);
+      expect(maxDiff(res.data, reference(img.data, 35, -20))).toBeLessThanOrEqual(1);
+    });
+  }
+
+  for (const [temperature, tint] of [[-100, -100], [-100, 100], [100, -100], [100, 100], [0, 60], [-45, 0]] as const) {
+    test(`matches the reference on every level with temperature ${temperature} and tint ${tint}`, async () => {
+      const img = edgeImage();
+      const res = await run(img, { temperature, tint });
+      expect(maxDiff(res.data, reference(img.data, temperature, tint))).toBeLessThanOrEqual(1);
+    });
+  }
+
+  test('the default parameters leave the image unchanged', async () => {
+    const img = edgeImage();
+    expect(sameBytes((await run(img)).data, img.data)).toBe(true);
+  });
+
+  test('warming raises red and lowers blue on mid-grey', async () => {
+    const res = await run(grey(128), { temperature: 50 });
+    expect(res.data[0]).toBeGreaterThan(128);
+    expect(res.data[2]).toBeLessThan(128);
+  });
+
+  test('a positive tint lowers green and raises red and blue', async () => {
+    const res = await run(grey(128), { tint: 50 });
+    expect(res.data[0]).toBeGreaterThan(128);
+    expect(res.data[1]).toBeLessThan(128);
+    expect(res.data[2]).toBeGreaterThan(128);
+  });
+
+  test('mid-grey keeps its luminance within rounding at the extremes', async () => {
+    const before = toLinear(128 / 255);
+    for (const [temperature, tint] of [[100, 100], [-100, -100], [100, -100], [-100, 100]] as const) {
+      const d = (await run(grey(128), { temperature, tint })).data;
+      const after = 0.2126 * toLinear(d[0]! / 255) + 0.7152 * toLinear(d[1]! / 255) + 0.0722 * toLinear(d[2]! / 255);
+      expect(Math.abs(after - before) / before).toBeLessThan(0.01);
+    }
+  });
+
+  test('keeps alpha', async () => {
+    const img = randomImage(61, 13, 3);
+    const res = await run(img, { temperature: -30, tint: 45 });
+    expect(sameBytes(alpha(res.data), alpha(img.data))).toBe(true);
+  });
+
+  test('two runs give identical bytes', async () => {
+    const img = randomImage(64, 9, 4);
+    const a = await run(img, { temperature: -30, tint: 45 });
+    const b = await run(img, { temperature: -30, tint: 45 });
+    expect(sameBytes(a.data, b.data)).toBe(true);
+  });
+
+  test('leaves the input untouched', async () => {
+    const img = randomImage(40, 10, 5);
+    const before = img.data.slice();
+    await run(img, { temperature: -30, tint: 45 });
+    expect(sameBytes(img.data, before)).toBe(true);
+  });
+
+  test('throws when the signal is already aborted', async () => {
+    const ac = new AbortController();
+    ac.abort();
+    await expect(run(randomImage(3, 7), {}, ctx(ac.signal))).rejects.toMatchObject({ name: 'AbortError' });
+  });
+
+  test('stops at the next band when aborted while running', async () => {
+    const ac = new AbortController();
+    const img = createImage(1024, 1025); // just over one band of 2^20 pixels
+    await expect(run(img, {}, ctx(ac.signal, () => ac.abort()))).rejects.toMatchObject({ name: 'AbortError' });
+  });
+
+  test('reports progress that rises to 1', async () => {
+    const seen: number[] = [];
+    await run(createImage(1024, 1025), {}, ctx(undefined, (p) => seen.push(p)));
+    expect(seen.length).toBeGreaterThan(1);
+    expect(seen.every((p, i) => i === 0 || p > seen[i - 1]!)).toBe(true);
+    expect(seen.at(-1)).toBe(1);
+  });
+});
