@@ -1,0 +1,54 @@
+import { defineOp } from '../types';
+import { createImage, imageInput, numberParam, stringParam } from '../image';
+import { checkOutputSize, forEachBand, packRgba, parseColor, pixels32 } from '../pixels';
+
+const side = (label: string) =>
+  ({ kind: 'number', label, default: 32, min: 0, max: 4096, softMax: 512, integer: true, unit: 'px' }) as const;
+
+export default defineOp(
+  {
+    id: 'pad',
+    version: 1,
+    title: 'Pad',
+    category: 'geometry',
+    description: 'Adds a border of a solid colour around the image.',
+    keywords: ['border', 'margin', 'canvas size', 'frame', 'extend'],
+    inputs: [{ name: 'image', type: 'image' }],
+    outputs: [{ name: 'image', type: 'image' }],
+    params: {
+      top: side('Top'),
+      right: side('Right'),
+      bottom: side('Bottom'),
+      left: side('Left'),
+      color: { kind: 'color', label: 'Colour', description: 'Colour of the border; transparent by default.', default: '#00000000' },
+    },
+  },
+  (inputs, params, ctx) => {
+    const src = imageInput(inputs, 'image');
+    const top = numberParam(params, 'top');
+    const left = numberParam(params, 'left');
+    const w = src.width + left + numberParam(params, 'right');
+    const h = src.height + top + numberParam(params, 'bottom');
+    checkOutputSize(w, h, 'The padded image', 'use less padding');
+    const out = createImage(w, h);
+    const fill = packRgba(parseColor(stringParam(params, 'color')));
+    const s = pixels32(src);
+    const d = pixels32(out);
+    forEachBand(w, h, ctx, (y0, y1) => {
+      for (let y = y0; y < y1; y++) {
+        const row = y * w;
+        const sy = y - top;
+        if (sy < 0 || sy >= src.height) {
+          if (fill !== 0) d.fill(fill, row, row + w);
+          continue;
+        }
+        if (fill !== 0) {
+          d.fill(fill, row, row + left);
+          d.fill(fill, row + left + src.width, row + w);
+        }
+        d.set(s.subarray(sy * src.width, (sy + 1) * src.width), row + left);
+      }
+    });
+    return { image: out };
+  },
+);
