@@ -1,5 +1,6 @@
 import { defineOp } from '../types';
 import { createImage, imageInput, checkAbort } from '../image';
+import { pixels32 } from '../pixels';
 
 export default defineOp(
   {
@@ -17,8 +18,8 @@ export default defineOp(
     const src = imageInput(inputs, 'image');
     const out = createImage(src.width, src.height);
     // 32-bit lanes: XOR flips the three colour bytes of a pixel in one operation (little-endian RGBA).
-    const s = new Uint32Array(src.data.buffer, src.data.byteOffset, src.data.length >> 2);
-    const d = new Uint32Array(out.data.buffer, out.data.byteOffset, out.data.length >> 2);
+    const s = pixels32(src);
+    const d = pixels32(out);
     const band = 1 << 20;
     for (let start = 0; start < s.length; start += band) {
       checkAbort(ctx.signal);
