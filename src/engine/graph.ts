@@ -377,10 +377,14 @@ export function nodeIssues(node: GraphNode, registry: OpRegistry, index: GraphIn
   return issues;
 }
 
-/** For a bypassed step: which input passes through to which output, or null if none can. */
+/**
+ * For a bypassed step: which input passes through to which output (the first output that has an
+ * input of its type), or null if none can. Other outputs give nothing while bypassed.
+ */
 export function bypassPort(op: OpDecl): { input: string; output: string } | null {
-  const out = op.outputs[0];
-  if (!out) return null;
-  const inp = op.inputs.find((p) => p.type === out.type);
-  return inp ? { input: inp.name, output: out.name } : null;
+  for (const out of op.outputs) {
+    const inp = op.inputs.find((p) => p.type === out.type);
+    if (inp) return { input: inp.name, output: out.name };
+  }
+  return null;
 }

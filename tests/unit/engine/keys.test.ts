@@ -113,3 +113,31 @@ describe('content keys', () => {
     expect(keys.steps.get('a')).toMatchObject({ ok: false, blockedBy: 's' });
   });
 });
+
+describe('bypass of a step whose first output has another type', () => {
+  test('the first output with a matching input passes through; the others give nothing', () => {
+    const stats = registryOf([
+      numOp,
+      addOp,
+      {
+        id: 'stats',
+        version: 1,
+        title: 'Stats',
+        category: 'analyze',
+        description: '',
+        inputs: [{ name: 'x', type: 'number' }],
+        outputs: [
+          { name: 'hist', type: 'histogram' },
+          { name: 'x', type: 'number' },
+        ],
+        params: {},
+      },
+    ]);
+    let g = addNode(emptyGraph, stats, { id: 'n', op: 'num', params: { value: 1 } });
+    g = addNode(g, stats, { id: 'st', op: 'stats', bypass: true });
+    g = connect(g, stats, { from: { node: 'n', port: 'out' }, to: { node: 'st', port: 'x' } });
+    const st = keyGraph(g, stats).steps.get('st')!;
+    expect(st.ok && st.passThrough).toEqual({ input: 'x', output: 'x' });
+    expect(st.ok && [...st.outputs.keys()]).toEqual(['x']);
+  });
+});
