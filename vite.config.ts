@@ -17,6 +17,8 @@ export default defineConfig({
   server: { headers: isolation },
   preview: { headers: isolation },
   worker: { format: 'es' },
+  // Pre-bundled up front so a cold cache (a fresh clone) never reloads a test page mid-run.
+  optimizeDeps: { include: ['comlink', '@xyflow/svelte', 'idb'] },
   build: { target: 'es2022' },
   test: {
     projects: [

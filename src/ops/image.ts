@@ -21,7 +21,7 @@ export function checkSize(width: number, height: number): void {
   }
   if (width * height > MAX_PIXELS) {
     throw new RangeError(
-      `Image of ${width}×${height} (${((width * height) / 1e6).toFixed(0)} MP) is larger than the ${MAX_PIXELS / (1024 * 1024)} MP limit; scale it down first`,
+      `An image of ${width}×${height} (${((width * height) / 1e6).toFixed(0)} MP) is larger than the ${(MAX_PIXELS / 1e6).toFixed(0)} MP limit`,
     );
   }
 }

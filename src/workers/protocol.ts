@@ -1,0 +1,129 @@
+// What the pool and a step worker say to each other: one source of truth for both sides.
+//
+// Requests go through Comlink (`StepWorkerApi`); the worker's own notices (ready, progress) are
+// plain messages on the same port, which Comlink ignores because they carry no `id`.
+//
+// Pixels never travel by copy: an image whose buffer is a SharedArrayBuffer is shared as it is
+// (structured clone of shared memory), a plain ArrayBuffer result is transferred.
+
+import type { Params } from '../engine/op';
+import type { Histogram, Image, Value } from '../ops/types';
+
+/** An image result with the node's preview: a small bitmap (long side ≤ the thumbnail size). */
+export type ImageResult = Image & { readonly thumbnail?: ImageBitmap };
+
+/** What a step returns per output port: a `Value` whose images may carry a thumbnail. */
+export type ResultValue = ImageResult | number | Histogram;
+export type ResultOutputs = Readonly<Record<string, ResultValue>>;
+
+export type EncodeType = 'image/png' | 'image/jpeg' | 'image/webp';
+
+// ---- Cancellation flag -------------------------------------------------------------------------
+// A synchronous kernel cannot receive messages while it runs, so each task gets a tiny
+// SharedArrayBuffer the pool writes and the kernel's signal reads (Atomics). Layout of the Int32Array:
+
+/** Index of the state word: one of `CancelCode`. */
+export const FLAG_STATE = 0;
+/** Index of the time limit in ms, written before the state when the code is `timedOut`. */
+export const FLAG_LIMIT_MS = 1;
+export const FLAG_LENGTH = 2;
+
+export const CancelCode = {
+  running: 0,
+  cancelled: 1,
+  timedOut: 2,
+} as const;
+export type CancelCode = (typeof CancelCode)[keyof typeof CancelCode];
+
+// ---- Requests (pool → worker, via Comlink) -----------------------------------------------------
+
+interface TaskRequestBase {
+  /** Unique per pool; progress notices and cancel calls name it. */
+  readonly taskId: number;
+  /** Shared cancellation flag (see above); absent when the page is not cross-origin isolated. */
+  readonly cancelFlag?: Int32Array;
+}
+
+export interface RunRequest extends TaskRequestBase {
+  /** Operation id, looked up in the worker's own list of operations. */
+  readonly op: string;
+  /** Resolved parameters. */
+  readonly params: Params;
+  /** One value per wired input port; images without their thumbnails. */
+  readonly inputs: Readonly<Record<string, Value>>;
+  /** Images named by the operation's `asset` parameters, by id. */
+  readonly assets: Readonly<Record<string, Image>>;
+  /** Long side of each image output's thumbnail in px; 0 for none. */
+  readonly thumbnailSize: number;
+  /** Least time between two progress notices (the first one goes out at once). */
+  readonly progressIntervalMs: number;
+}
+
+export interface RunResponse {
+  readonly outputs: ResultOutputs;
+  /** Time inside the kernel alone, in ms. */
+  readonly kernelMs: number;
+  /**
+   * Bytes of plain-ArrayBuffer outputs that were moved into shared memory inside the worker
+   * (one same-thread copy, so that later steps on other workers can read them without any).
+   */
+  readonly promotedBytes: number;
+}
+
+export interface DecodeRequest extends TaskRequestBase {
+  /** The encoded file. */
+  readonly source: Blob | ArrayBuffer;
+  /** Largest pixel count accepted; checked from the file header before any pixel is allocated. */
+  readonly maxPixels: number;
+}
+
+export interface DecodeResult {
+  readonly image: Image;
+  /** Content key of the pixels (32 hex characters): equal pixels and size give an equal hash. */
+  readonly hash: string;
+  /** Container format read from the header, when known ('png', 'jpeg', 'webp', 'gif', 'bmp', 'avif'). */
+  readonly format: string | null;
+  /** Where the time went, in ms: decode to a bitmap, read the pixels, hash them. */
+  readonly timings: { readonly decodeMs: number; readonly pixelsMs: number; readonly hashMs: number };
+}
+
+export interface EncodeRequest extends TaskRequestBase {
+  readonly image: Image;
+  readonly type: EncodeType;
+  /** 0..1 for JPEG and WebP; ignored for PNG. */
+  readonly quality?: number;
+}
+
+/** The worker's API as the pool sees it through Comlink. */
+export interface StepWorkerApi {
+  run(req: RunRequest): Promise<RunResponse>;
+  decode(req: DecodeRequest): Promise<DecodeResult>;
+  encode(req: EncodeRequest): Promise<Blob>;
+  /**
+   * Aborts a task's signal from a message, for workers without the shared flag and for kernels
+   * awaiting something (a sleeping kernel wakes on the signal's 'abort' event).
+   */
+  cancel(taskId: number, code: CancelCode, limitMs?: number): void;
+}
+
+// ---- Notices (worker → pool, plain messages) ---------------------------------------------------
+
+export type WorkerNotice =
+  | {
+      readonly type: 'pipette:ready';
+      /** Web Lock the worker holds for its whole life: when it is granted to the pool, the worker died. */
+      readonly lock: string | null;
+      readonly ops: readonly string[];
+    }
+  | {
+      readonly type: 'pipette:progress';
+      readonly taskId: number;
+      /** 0..1 */
+      readonly fraction: number;
+    };
+
+export function isWorkerNotice(data: unknown): data is WorkerNotice {
+  if (typeof data !== 'object' || data === null) return false;
+  const t = (data as { type?: unknown }).type;
+  return t === 'pipette:ready' || t === 'pipette:progress';
+}

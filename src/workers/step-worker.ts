@@ -1,0 +1,404 @@
+// The inside of a step worker: runs one kernel at a time, makes the node thumbnails, decodes and
+// encodes image files. Built from a list of operations so that tests can expose a worker with
+// extra test-only operations; step.worker.ts exposes it with the registry's.
+
+import * as Comlink from 'comlink';
+import { CancelledError, StepTimeoutError } from '../engine/types';
+import { hashBytes128, hashText128 } from '../engine/hash';
+import { createImage, imageFrom, isHistogram, isImage, sharedMemoryAvailable, MAX_PIXELS } from '../ops/image';
+import type { Image, KernelContext, KernelOutputs, OpDef, Value } from '../ops/types';
+import { bytesOf, readHeader, type HeaderInfo } from './image-header';
+import {
+  CancelCode,
+  FLAG_LIMIT_MS,
+  FLAG_STATE,
+  type DecodeRequest,
+  type DecodeResult,
+  type EncodeRequest,
+  type EncodeType,
+  type ResultValue,
+  type RunRequest,
+  type RunResponse,
+  type StepWorkerApi,
+  type WorkerNotice,
+} from './protocol';
+
+const ENCODE_TYPES: readonly EncodeType[] = ['image/png', 'image/jpeg', 'image/webp'];
+
+/** Post a notice to the pool. */
+export type Notify = (notice: WorkerNotice) => void;
+
+interface ActiveTask {
+  readonly signal: AbortSignal;
+  abort(code: CancelCode, limitMs?: number): void;
+}
+
+export function createStepWorkerApi(ops: readonly OpDef[], notify: Notify): StepWorkerApi {
+  const byId = new Map(ops.map((o) => [o.id, o]));
+  const active = new Map<number, ActiveTask>();
+
+  const begin = (taskId: number, flag: Int32Array | undefined): ActiveTask => {
+    const task = taskSignal(flag);
+    active.set(taskId, task);
+    return task;
+  };
+
+  return {
+    async run(req: RunRequest): Promise<RunResponse> {
+      const op = byId.get(req.op);
+      if (!op) throw new Error(`This worker does not know the operation "${req.op}"; reload the page to update it`);
+      const { signal } = begin(req.taskId, req.cancelFlag);
+      const progress = throttled((fraction) => notify({ type: 'pipette:progress', taskId: req.taskId, fraction }), req.progressIntervalMs);
+      try {
+        signal.throwIfAborted();
+        const ctx: KernelContext = {
+          signal,
+          progress: progress.report,
+          assets: { get: (id) => req.assets[id] },
+        };
+        const t0 = performance.now();
+        const raw = await op.kernel(req.inputs, req.params, ctx);
+        const kernelMs = performance.now() - t0;
+        progress.stop();
+        // A kernel that ignored its signal may still finish: its result is not wanted any more.
+        signal.throwIfAborted();
+        return packOutputs(op, raw, req.thumbnailSize, kernelMs);
+      } finally {
+        progress.stop();
+        active.delete(req.taskId);
+      }
+    },
+
+    async decode(req: DecodeRequest): Promise<DecodeResult> {
+      const { signal } = begin(req.taskId, req.cancelFlag);
+      try {
+        return await decodeImage(req.source, Math.min(req.maxPixels, MAX_PIXELS), signal);
+      } finally {
+        active.delete(req.taskId);
+      }
+    },
+
+    async encode(req: EncodeRequest): Promise<Blob> {
+      const { signal } = begin(req.taskId, req.cancelFlag);
+      try {
+        return await encodeImage(req.image, req.type, req.quality, signal);
+      } finally {
+        active.delete(req.taskId);
+      }
+    },
+
+    cancel(taskId: number, code: CancelCode, limitMs?: number): void {
+      active.get(taskId)?.abort(code, limitMs);
+    },
+  };
+}
+
+/**
+ * Exposes the worker API on `endpoint` (the worker's global scope by default) and tells the pool
+ * it is ready. The worker holds a Web Lock for its whole life: the pool asks for the same lock and
+ * is granted it only when the worker is gone, which reveals deaths that fire no error event.
+ */
+export function exposeStepWorker(ops: readonly OpDef[], endpoint: Comlink.Endpoint = globalThis as unknown as Comlink.Endpoint): void {
+  const notify: Notify = (n) => endpoint.postMessage(n);
+  Comlink.expose(createStepWorkerApi(ops, notify), endpoint);
+  const ids = ops.map((o) => o.id);
+  const ready = (lock: string | null) => notify({ type: 'pipette:ready', lock, ops: ids });
+  const locks = (globalThis as { navigator?: { locks?: LockManager } }).navigator?.locks;
+  if (!locks) {
+    ready(null);
+    return;
+  }
+  const name = `pipette-step-worker-${randomId()}`;
+  let announced = false;
+  locks
+    .request(name, () => {
+      announced = true;
+      ready(name);
+      return new Promise<never>(() => {}); // held until the worker ends
+    })
+    .catch(() => {
+      if (!announced) ready(null);
+    });
+}
+
+function randomId(): string {
+  const c = (globalThis as { crypto?: Crypto }).crypto;
+  return c?.randomUUID ? c.randomUUID() : `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`;
+}
+
+// ---- Cancellation ------------------------------------------------------------------------------
+
+const nativeReason = Object.getOwnPropertyDescriptor(AbortSignal.prototype, 'reason')!.get!;
+
+function reasonFor(code: number, limitMs: number | undefined): Error {
+  return code === CancelCode.timedOut ? new StepTimeoutError(limitMs ?? 0) : new CancelledError();
+}
+
+/**
+ * A real AbortSignal (usable with AbortSignal.any, addEventListener…) whose `aborted`, `reason`
+ * and `throwIfAborted` also read the shared flag, so a synchronous kernel sees a cancellation the
+ * moment the pool writes it. Listeners fire when the flag is first observed or when the pool's
+ * cancel message arrives, whichever comes first.
+ */
+function taskSignal(flag: Int32Array | undefined): ActiveTask {
+  const controller = new AbortController();
+  const signal = controller.signal;
+  let fired = false;
+  const abort = (code: CancelCode, limitMs?: number) => {
+    if (fired) return;
+    fired = true;
+    controller.abort(reasonFor(code, limitMs));
+  };
+  if (flag) {
+    const poll = (): boolean => {
+      if (!fired) {
+        const code = Atomics.load(flag, FLAG_STATE);
+        if (code !== CancelCode.running) abort(code as CancelCode, Atomics.load(flag, FLAG_LIMIT_MS));
+      }
+      return fired;
+    };
+    Object.defineProperties(signal, {
+      aborted: { get: poll, configurable: true },
+      reason: { get: () => (poll(), nativeReason.call(signal)), configurable: true },
+      throwIfAborted: {
+        value: () => {
+          if (poll()) throw nativeReason.call(signal);
+        },
+        configurable: true,
+      },
+    });
+  }
+  return { signal, abort };
+}
+
+// ---- Progress ----------------------------------------------------------------------------------
+
+/** First report at once, then at most one per interval; the latest value is sent when the interval ends. */
+function throttled(send: (fraction: number) => void, intervalMs: number) {
+  let last = -Infinity;
+  let pending: number | null = null;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let stopped = false;
+  const flush = () => {
+    timer = undefined;
+    if (stopped || pending === null) return;
+    last = performance.now();
+    send(pending);
+    pending = null;
+  };
+  return {
+    report(fraction: number): void {
+      if (stopped || !(fraction >= 0)) return;
+      const f = Math.min(1, fraction);
+      const now = performance.now();
+      if (now - last >= intervalMs) {
+        last = now;
+        pending = null;
+        send(f);
+      } else {
+        // A synchronous kernel keeps this timer from firing; its next report past the interval goes out instead.
+        pending = f;
+        timer ??= setTimeout(flush, intervalMs - (now - last));
+      }
+    },
+    stop(): void {
+      stopped = true;
+      if (timer !== undefined) clearTimeout(timer);
+    },
+  };
+}
+
+// ---- Results -----------------------------------------------------------------------------------
+
+function packOutputs(op: OpDef, raw: KernelOutputs, thumbnailSize: number, kernelMs: number): RunResponse {
+  const outputs: Record<string, ResultValue> = {};
+  const transfer = new Set<Transferable>();
+  let promotedBytes = 0;
+  for (const port of op.outputs) {
+    const v: Value | undefined = raw[port.name];
+    if (port.type === 'image') {
+      if (!isImage(v) || v.data.length !== v.width * v.height * 4) {
+        throw new Error(`${op.title} did not produce an image for its "${port.name}" output`);
+      }
+      let img: Image = v;
+      if (!(img.data.buffer instanceof SharedArrayBuffer)) {
+        if (sharedMemoryAvailable()) {
+          // One copy here, on this thread, makes the result readable by every thread for free;
+          // transferring it instead would leave later steps to copy it again for each worker.
+          const shared = createImage(img.width, img.height);
+          shared.data.set(img.data);
+          promotedBytes += img.data.byteLength;
+          img = shared;
+        } else {
+          transfer.add(img.data.buffer as ArrayBuffer);
+        }
+      }
+      const thumbnail = thumbnailSize > 0 ? makeThumbnail(img, thumbnailSize) : undefined;
+      if (thumbnail) transfer.add(thumbnail);
+      outputs[port.name] = thumbnail ? { width: img.width, height: img.height, data: img.data, thumbnail } : img;
+    } else if (port.type === 'number') {
+      if (typeof v !== 'number') throw new Error(`${op.title} did not produce a number for its "${port.name}" output`);
+      outputs[port.name] = v;
+    } else {
+      if (!isHistogram(v)) throw new Error(`${op.title} did not produce a histogram for its "${port.name}" output`);
+      outputs[port.name] = v;
+    }
+  }
+  return Comlink.transfer({ outputs, kernelMs, promotedBytes }, [...transfer]);
+}
+
+/**
+ * A preview whose long side is at most `maxSide`, aspect kept. Sampled straight from the pixels
+ * (up to 4×4 samples per preview pixel, alpha-weighted), because a full-size ImageData cannot wrap
+ * shared memory and copying 48 MB to shrink it would cost more than the whole thumbnail.
+ */
+export function makeThumbnail(img: Image, maxSide: number): ImageBitmap {
+  const { width: w, height: h, data: src } = img;
+  const scale = Math.min(1, maxSide / Math.max(w, h));
+  const tw = Math.max(1, Math.round(w * scale));
+  const th = Math.max(1, Math.round(h * scale));
+  const out = new ImageData(tw, th);
+  const dst = out.data;
+  const fx = w / tw;
+  const fy = h / th;
+  const nx = Math.min(4, Math.ceil(fx));
+  const ny = Math.min(4, Math.ceil(fy));
+  const cols = new Int32Array(tw * nx);
+  for (let x = 0; x < tw; x++) {
+    for (let i = 0; i < nx; i++) cols[x * nx + i] = Math.min(w - 1, Math.floor((x + (i + 0.5) / nx) * fx)) * 4;
+  }
+  const n = nx * ny;
+  let o = 0;
+  for (let y = 0; y < th; y++) {
+    const rows: number[] = [];
+    for (let j = 0; j < ny; j++) rows.push(Math.min(h - 1, Math.floor((y + (j + 0.5) / ny) * fy)) * w * 4);
+    for (let x = 0; x < tw; x++) {
+      let r = 0, g = 0, b = 0, a = 0;
+      for (const row of rows) {
+        for (let i = 0; i < nx; i++) {
+          const p = row + cols[x * nx + i]!;
+          const al = src[p + 3]!;
+          r += src[p]! * al;
+          g += src[p + 1]! * al;
+          b += src[p + 2]! * al;
+          a += al;
+        }
+      }
+      if (a > 0) {
+        dst[o] = r / a;
+        dst[o + 1] = g / a;
+        dst[o + 2] = b / a;
+        dst[o + 3] = a / n;
+      }
+      o += 4;
+    }
+  }
+  const canvas = new OffscreenCanvas(tw, th);
+  canvas.getContext('2d')!.putImageData(out, 0, 0);
+  return canvas.transferToImageBitmap();
+}
+
+// ---- Decode and encode -------------------------------------------------------------------------
+
+export class ImageDecodeError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ImageDecodeError';
+  }
+}
+
+function checkPixels(width: number, height: number, maxPixels: number): void {
+  if (width < 1 || height < 1) throw new ImageDecodeError(`This image says it is ${width}×${height} pixels, which is not a valid size; the file is damaged`);
+  if (width * height > maxPixels) {
+    const mp = (n: number) => (n >= 10e6 ? (n / 1e6).toFixed(0) : (n / 1e6).toFixed(1)) + ' MP';
+    const e = new ImageDecodeError(
+      `This image is ${width}×${height} (${mp(width * height)}), more than the ${mp(maxPixels)} limit; scale it down before loading it`,
+    );
+    e.name = 'ImageTooLargeError';
+    throw e;
+  }
+}
+
+async function decodeImage(source: Blob | ArrayBuffer, maxPixels: number, signal: AbortSignal): Promise<DecodeResult> {
+  const t0 = performance.now();
+  let head: HeaderInfo | null;
+  try {
+    head = await readHeader(bytesOf(source));
+  } catch {
+    head = null;
+  }
+  if (head) checkPixels(head.width, head.height, maxPixels);
+  signal.throwIfAborted();
+
+  const blob = source instanceof Blob ? source : new Blob([source]);
+  let bitmap: ImageBitmap;
+  try {
+    // Straight alpha and the file's own values: pixels are data here, not something to display.
+    bitmap = await createImageBitmap(blob, { premultiplyAlpha: 'none', colorSpaceConversion: 'none' });
+  } catch {
+    throw new ImageDecodeError(
+      head
+        ? `This ${head.format.toUpperCase()} file is damaged and could not be decoded`
+        : 'This file is not an image the browser can read; use PNG, JPEG, WebP, AVIF, GIF or BMP',
+    );
+  }
+  const t1 = performance.now();
+  let pixels: ImageData;
+  try {
+    checkPixels(bitmap.width, bitmap.height, maxPixels);
+    signal.throwIfAborted();
+    const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
+    const g = canvas.getContext('2d', { willReadFrequently: true });
+    if (!g) throw new ImageDecodeError('This browser cannot read image pixels in a worker (no 2D canvas)');
+    g.drawImage(bitmap, 0, 0);
+    pixels = g.getImageData(0, 0, bitmap.width, bitmap.height);
+  } finally {
+    bitmap.close();
+  }
+  signal.throwIfAborted();
+  let image: Image;
+  let transfer: Transferable[] = [];
+  if (sharedMemoryAvailable()) {
+    image = createImage(pixels.width, pixels.height);
+    image.data.set(pixels.data);
+  } else {
+    image = imageFrom(pixels.width, pixels.height, pixels.data);
+    transfer = [pixels.data.buffer];
+  }
+  const t2 = performance.now();
+  const hash = imageHash(image);
+  const t3 = performance.now();
+  signal.throwIfAborted();
+  const result: DecodeResult = {
+    image,
+    hash,
+    format: head?.format ?? null,
+    timings: { decodeMs: t1 - t0, pixelsMs: t2 - t1, hashMs: t3 - t2 },
+  };
+  return Comlink.transfer(result, transfer);
+}
+
+/** The pixel-content key of an image: its size and every byte. */
+export function imageHash(image: Image): string {
+  const d = image.data;
+  const bytes = new Uint8Array(d.buffer, d.byteOffset, d.byteLength);
+  return hashText128(`rgba8:${image.width}x${image.height}:${hashBytes128(bytes)}`);
+}
+
+async function encodeImage(image: Image, type: EncodeType, quality: number | undefined, signal: AbortSignal): Promise<Blob> {
+  if (!ENCODE_TYPES.includes(type)) throw new Error(`Cannot save as "${type}": choose PNG, JPEG or WebP`);
+  const { width, height, data } = image;
+  signal.throwIfAborted();
+  // ImageData refuses shared memory: one copy on this thread.
+  const own = data.buffer instanceof SharedArrayBuffer ? new Uint8ClampedArray(data) : data;
+  const canvas = new OffscreenCanvas(width, height);
+  const g = canvas.getContext('2d');
+  if (!g) throw new Error('This browser cannot encode images in a worker (no 2D canvas)');
+  g.putImageData(new ImageData(own as Uint8ClampedArray<ArrayBuffer>, width, height), 0, 0);
+  const q = quality === undefined ? undefined : Math.min(1, Math.max(0, quality));
+  const blob = await canvas.convertToBlob(q === undefined || type === 'image/png' ? { type } : { type, quality: q });
+  signal.throwIfAborted();
+  // Browsers fall back to PNG for a type they cannot write.
+  if (blob.type !== type) throw new Error(`This browser cannot save ${type.slice(6).toUpperCase()} images; choose PNG instead`);
+  return blob;
+}
