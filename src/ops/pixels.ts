@@ -47,7 +47,7 @@ export function packRgba(c: Rgba): number {
 export function checkOutputSize(width: number, height: number, what: string, hint: string): void {
   if (width * height > MAX_PIXELS) {
     const mp = Math.round((width * height) / 1e6);
-    throw new RangeError(`${what} would be ${width}×${height} (${mp} MP), over the ${MAX_PIXELS / (1024 * 1024)} MP limit; ${hint}`);
+    throw new RangeError(`${what} would be ${width}×${height} (${mp} MP), over the ${(MAX_PIXELS / 1e6).toFixed(0)} MP limit; ${hint}`);
   }
 }
 

@@ -155,7 +155,7 @@ describe('rotate', () => {
   });
 
   test('an expanded canvas over the pixel limit is refused with a clear message', async () => {
-    await expect(run(createImage(65536, 1), { angle: 45 })).rejects.toThrow(/rotated canvas.*over the 64 MP limit/);
+    await expect(run(createImage(65536, 1), { angle: 45 })).rejects.toThrow(/rotated canvas.*over the 67 MP limit/);
     expect((await run(createImage(65536, 1), { angle: 45, expand: false })).width).toBe(65536);
   });
 
