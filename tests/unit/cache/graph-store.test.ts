@@ -1,0 +1,228 @@
+import { afterEach, describe, expect, test, vi } from 'vitest';
+import { deferred, freshFactory, imageOut, makeCache, rawDb } from './helpers';
+import { createAutosaver, IdbGraphStore, type GraphStore } from '../../../src/cache/graph-store';
+import { StorageUnavailableError } from '../../../src/cache/db';
+
+afterEach(() => {
+  vi.restoreAllMocks();
+  vi.useRealTimers();
+});
+
+const doc = (n: number) => ({ version: 1, nodes: [{ id: `n${n}`, op: 'blur', params: { sigma: n } }], edges: [] });
+
+describe('graph store', () => {
+  test('load() answers undefined before anything was saved', async () => {
+    const store = new IdbGraphStore({ indexedDB: freshFactory() });
+    expect(await store.load()).toBeUndefined();
+    store.close();
+  });
+
+  test('a saved document loads back equal, in a new connection too', async () => {
+    const factory = freshFactory();
+    const store = new IdbGraphStore({ indexedDB: factory });
+    await store.save(doc(1));
+    expect(await store.load()).toEqual(doc(1));
+    store.close();
+    const again = new IdbGraphStore({ indexedDB: factory });
+    expect(await again.load()).toEqual(doc(1));
+    again.close();
+  });
+
+  test('a save replaces the previous document', async () => {
+    const store = new IdbGraphStore({ indexedDB: freshFactory() });
+    await store.save(doc(1));
+    await store.save(doc(2));
+    expect(await store.load()).toEqual(doc(2));
+    store.close();
+  });
+
+  test('what is saved is a snapshot: later changes to the object are not seen', async () => {
+    const store = new IdbGraphStore({ indexedDB: freshFactory() });
+    const d = doc(1);
+    const saving = store.save(d);
+    d.nodes[0]!.params.sigma = 99;
+    await saving;
+    expect(await store.load()).toEqual(doc(1));
+    store.close();
+  });
+
+  test('a save that fails mid-write keeps the previous version', async () => {
+    const store = new IdbGraphStore({ indexedDB: freshFactory() });
+    await store.save(doc(1));
+    const realPut = IDBObjectStore.prototype.put;
+    vi.spyOn(IDBObjectStore.prototype, 'put').mockImplementation(function (this: IDBObjectStore, value: unknown, key?: IDBValidKey) {
+      const request = realPut.call(this, value, key);
+      this.transaction.abort(); // the tab dies before the transaction commits
+      return request;
+    });
+    await expect(store.save(doc(2))).rejects.toBeDefined();
+    vi.restoreAllMocks();
+    expect(await store.load()).toEqual(doc(1));
+    store.close();
+  });
+
+  test('a value JSON cannot carry is refused', async () => {
+    const store = new IdbGraphStore({ indexedDB: freshFactory() });
+    await expect(store.save(undefined)).rejects.toThrow(TypeError);
+    await expect(store.save({ n: 1n })).rejects.toThrow(TypeError);
+    store.close();
+  });
+
+  test('a damaged record is reported, not returned', async () => {
+    const factory = freshFactory();
+    const store = new IdbGraphStore({ indexedDB: factory });
+    await store.save(doc(1));
+    const db = await rawDb(factory);
+    await db.put('graph', { id: 'current', json: '{"nodes": [', savedAt: 0 });
+    db.close();
+    await expect(store.load()).rejects.toThrow(/damaged/);
+    store.close();
+  });
+
+  test('without IndexedDB, save and load reject with StorageUnavailableError', async () => {
+    const store = new IdbGraphStore({ indexedDB: null });
+    await expect(store.save(doc(1))).rejects.toThrow(StorageUnavailableError);
+    await expect(store.load()).rejects.toThrow(StorageUnavailableError);
+  });
+
+  test('shares the database with the result cache without either disturbing the other', async () => {
+    const factory = freshFactory();
+    const cache = makeCache(factory);
+    const store = new IdbGraphStore({ indexedDB: factory });
+    await store.save(doc(3));
+    cache.put('k', imageOut(16));
+    await cache.flush();
+    await cache.clear();
+    expect(await store.load()).toEqual(doc(3));
+    await cache.close();
+    store.close();
+  });
+});
+
+describe('autosaver', () => {
+  function recordingStore() {
+    const saved: unknown[] = [];
+    const store: GraphStore = {
+      async save(d) {
+        saved.push(d);
+      },
+      async load() {
+        return saved.at(-1);
+      },
+      close() {},
+    };
+    return { store, saved };
+  }
+
+  test('a burst of edits becomes one save of the latest document after the delay', async () => {
+    vi.useFakeTimers();
+    const { store, saved } = recordingStore();
+    const auto = createAutosaver(store, 500);
+    auto.schedule(doc(1));
+    await vi.advanceTimersByTimeAsync(300);
+    auto.schedule(doc(2));
+    await vi.advanceTimersByTimeAsync(300);
+    auto.schedule(doc(3));
+    expect(saved).toEqual([]);
+    expect(auto.pending).toBe(true);
+    await vi.advanceTimersByTimeAsync(500);
+    expect(saved).toEqual([doc(3)]);
+    expect(auto.pending).toBe(false);
+  });
+
+  test('edits that never pause are still saved after the longest wait', async () => {
+    vi.useFakeTimers();
+    const { store, saved } = recordingStore();
+    const auto = createAutosaver(store, 100, { maxWaitMs: 1000 });
+    for (let i = 0; i < 15; i++) {
+      auto.schedule(doc(i));
+      await vi.advanceTimersByTimeAsync(80);
+    }
+    expect(saved.length).toBeGreaterThanOrEqual(1);
+    expect(saved[0]).toEqual(doc(12)); // scheduled at 960 ms, saved at the 1000 ms limit
+  });
+
+  test('flush() saves at once and resolves once saved', async () => {
+    const { store, saved } = recordingStore();
+    const auto = createAutosaver(store, 60_000);
+    auto.schedule(doc(1));
+    await auto.flush();
+    expect(saved).toEqual([doc(1)]);
+    await auto.flush(); // nothing pending
+    expect(saved).toEqual([doc(1)]);
+  });
+
+  test('saves never overlap, and the newest document is saved last', async () => {
+    const gates: ReturnType<typeof deferred<void>>[] = [];
+    const started: unknown[] = [];
+    let running = 0;
+    let overlap = false;
+    const store: GraphStore = {
+      async save(d) {
+        running++;
+        if (running > 1) overlap = true;
+        started.push(d);
+        const g = deferred();
+        gates.push(g);
+        await g.promise;
+        running--;
+      },
+      async load() {
+        return undefined;
+      },
+      close() {},
+    };
+    const auto = createAutosaver(store, 10);
+    auto.schedule(doc(1));
+    const first = auto.flush();
+    auto.schedule(doc(2));
+    auto.schedule(doc(3));
+    const second = auto.flush();
+    await vi.waitFor(() => expect(gates).toHaveLength(1));
+    expect(started).toEqual([doc(1)]);
+    gates[0]!.resolve();
+    await first;
+    await vi.waitFor(() => expect(gates).toHaveLength(2));
+    expect(started).toEqual([doc(1), doc(3)]);
+    gates[1]!.resolve();
+    await second;
+    expect(overlap).toBe(false);
+  });
+
+  test('a failed save is reported and kept for the next attempt', async () => {
+    vi.useFakeTimers();
+    let fail = true;
+    const saved: unknown[] = [];
+    const errors: unknown[] = [];
+    const store: GraphStore = {
+      async save(d) {
+        if (fail) throw new Error('disk full');
+        saved.push(d);
+      },
+      async load() {
+        return undefined;
+      },
+      close() {},
+    };
+    const auto = createAutosaver(store, 100, { onError: (e) => errors.push(e) });
+    auto.schedule(doc(1));
+    await vi.advanceTimersByTimeAsync(100);
+    expect(errors).toHaveLength(1);
+    expect(auto.pending).toBe(true);
+    await expect(auto.flush()).rejects.toThrow('disk full');
+    fail = false;
+    await auto.flush();
+    expect(saved).toEqual([doc(1)]);
+  });
+
+  test('cancel() forgets the scheduled document', async () => {
+    vi.useFakeTimers();
+    const { store, saved } = recordingStore();
+    const auto = createAutosaver(store, 100);
+    auto.schedule(doc(1));
+    auto.cancel();
+    await vi.advanceTimersByTimeAsync(1000);
+    await auto.flush();
+    expect(saved).toEqual([]);
+  });
+});
