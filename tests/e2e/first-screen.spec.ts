@@ -8,6 +8,11 @@ test('opening the app shows the Pipette name and a graph canvas', async ({ page 
   await expect(page.locator('.svelte-flow')).toBeVisible();
   await expect(page.locator('.svelte-flow__node').first()).toBeVisible();
   await expect(page.getByTestId('op-count')).toHaveText(/^\d+ operations$/);
+  // The starter example opens by itself and every step computes a preview.
+  await page.evaluate(() => window.pipette.whenIdle());
+  const states = await page.locator('[data-testid="step"]').evaluateAll((els) => els.map((e) => e.getAttribute('data-step-state')));
+  expect(states.length).toBeGreaterThan(3);
+  expect(states.every((s) => s === 'done' || s === 'cached')).toBe(true);
   expect(errors).toEqual([]);
 });
 

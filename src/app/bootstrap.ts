@@ -1,0 +1,116 @@
+// Starts Pipette in a page: the result cache, the runtime, the autosaved graph, and the scripting
+// API on `window.pipette` (documented in README) for automation and tests.
+
+import { DocumentError, serializeGraph, type ParamValue } from '../engine';
+import { TieredCache, type CacheStats } from '../cache';
+import { createAutosaver, openGraphStore } from '../cache/graph-store';
+import { Runtime, type RuntimeOptions, type StepReport } from './runtime';
+
+export interface PipetteApi {
+  /** Replaces the graph with a graph file (text or parsed JSON). Rejects, leaving the graph untouched, if it is invalid. */
+  loadGraph(doc: string | object): void;
+  /** The current graph as a file. */
+  exportGraph(): string;
+  /** Fetches and decodes an image (same origin), keeps it as an asset, and returns its id for an image-source step. */
+  loadImage(url: string): Promise<string>;
+  setParam(node: string, name: string, value: ParamValue): void;
+  /** The step the viewer follows: computed first. */
+  select(node: string | null): void;
+  /** Run to step: compute only what `node` needs (null: every step). */
+  runTo(node: string | null): void;
+  undo(): boolean;
+  redo(): boolean;
+  cancel(): void;
+  /** Resolves once no run is pending or in flight. */
+  whenIdle(): Promise<void>;
+  steps(): StepReport[];
+  cacheStats(): CacheStats;
+  /** Waits until the graph is autosaved and every result computed so far is written to IndexedDB. */
+  flush(): Promise<void>;
+  /** Kernel executions on the worker pool since the page loaded (cache hits do not count). */
+  kernelRuns(): number;
+  /** Resolves once the autosaved graph (if any) has been restored. */
+  ready: Promise<void>;
+}
+
+declare global {
+  interface Window {
+    pipette: PipetteApi;
+  }
+}
+
+export interface Started {
+  readonly runtime: Runtime;
+  readonly cache: TieredCache;
+  api: PipetteApi;
+  /** An error restoring the autosaved graph, to show (the graph then starts empty). */
+  restoreError: string | null;
+}
+
+export function start(
+  hooks: Pick<RuntimeOptions, 'onChange' | 'onGraph' | 'onPoolEvent' | 'onRunEvent'> = {},
+  /** What to open when there is no autosaved graph (a starter example). */
+  initial?: () => Promise<void>,
+): Started {
+  const cache = new TieredCache();
+  const graphStore = openGraphStore();
+  const autosaver = createAutosaver(graphStore, 400, { onError: (e) => console.warn('Pipette: autosave failed', e) });
+  let restoring = true;
+  const runtime = new Runtime({
+    store: cache,
+    ...hooks,
+    onGraph: (g) => {
+      if (!restoring) autosaver.schedule(JSON.parse(serializeGraph(g)));
+      hooks.onGraph?.(g);
+    },
+  });
+  const flush = () => void autosaver.flush().catch(() => {});
+  addEventListener('pagehide', flush);
+  addEventListener('visibilitychange', () => document.visibilityState === 'hidden' && flush());
+
+  const started: Started = { runtime, cache, api: undefined as unknown as PipetteApi, restoreError: null };
+  const ready = graphStore
+    .load()
+    .then((saved) => {
+      if (saved !== undefined) runtime.loadGraphText(JSON.stringify(saved));
+    })
+    .catch((e: unknown) => {
+      started.restoreError =
+        e instanceof DocumentError ? `The autosaved graph could not be restored: ${e.message}` : `The autosaved graph could not be read (${String(e)})`;
+    })
+    .finally(() => {
+      restoring = false;
+    })
+    .then(() => (runtime.graph.nodes.length === 0 && !started.restoreError && initial ? initial() : undefined));
+
+  const api: PipetteApi = {
+    loadGraph: (doc) => void runtime.loadGraphText(typeof doc === 'string' ? doc : JSON.stringify(doc)),
+    exportGraph: () => runtime.exportGraphText(),
+    async loadImage(url) {
+      const res = await fetch(url);
+      if (!res.ok) throw new Error(`Could not load ${url}: ${res.status} ${res.statusText}`);
+      return runtime.addImage(await res.blob());
+    },
+    setParam: (node, name, value) => runtime.setParam(node, name, value),
+    select: (node) => runtime.live.setFocus(node),
+    runTo: (node) => runtime.live.setTargets(node === null ? null : [node]),
+    undo: () => runtime.undo(),
+    redo: () => runtime.redo(),
+    cancel: () => runtime.live.cancel(),
+    whenIdle: async () => {
+      await ready;
+      await runtime.live.whenIdle();
+    },
+    steps: () => runtime.report(),
+    cacheStats: () => cache.stats,
+    flush: async () => {
+      await autosaver.flush();
+      await cache.flush();
+    },
+    kernelRuns: () => runtime.kernelRuns,
+    ready,
+  };
+  started.api = api;
+  window.pipette = api;
+  return started;
+}

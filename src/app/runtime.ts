@@ -1,0 +1,161 @@
+// The composition root: wires the engine (scheduler, live controller, history) to the worker pool,
+// the result cache and the asset store, and offers the small scripting API on `window.pipette`.
+// No Svelte here: components read this through `editor.svelte.ts`.
+
+import {
+  History,
+  LiveController,
+  Scheduler,
+  emptyGraph,
+  parseGraphDocument,
+  serializeGraph,
+  setParam as setParamEdit,
+  type Graph,
+  type ParamValue,
+  type Published,
+  type ResultStore,
+  type SchedulerEvent,
+  type StepView,
+} from '../engine';
+import { registry } from '../ops/registry';
+import type { Value } from '../ops/types';
+import { AssetStore } from '../workers/assets';
+import { WorkerPool, type PoolEvent } from '../workers/pool';
+
+export interface RuntimeOptions {
+  readonly store: ResultStore<Value>;
+  readonly poolSize?: number;
+  readonly debounceMs?: number;
+  readonly timeoutMs?: number;
+  /** Called whenever a step's state or result changes. */
+  readonly onChange?: (node: string) => void;
+  /** Called when the graph itself changes (edit, undo, load). */
+  readonly onGraph?: (graph: Graph) => void;
+  readonly onPoolEvent?: (event: PoolEvent) => void;
+  readonly onRunEvent?: (event: SchedulerEvent<Value>) => void;
+}
+
+/** A step as the scripting API reports it. */
+export interface StepReport {
+  readonly id: string;
+  readonly op: string;
+  readonly state: StepView['state'];
+  readonly key: string | null;
+  readonly durationMs: number | null;
+  readonly cached: boolean;
+  readonly message: string | null;
+}
+
+export class Runtime {
+  readonly registry = registry;
+  readonly assets = new AssetStore();
+  readonly pool: WorkerPool;
+  readonly scheduler: Scheduler<Value>;
+  readonly live: LiveController<Value>;
+  readonly history = new History(emptyGraph);
+  /** Kernel executions started on the pool since the page loaded (cache hits never count). */
+  kernelRuns = 0;
+  readonly #opts: RuntimeOptions;
+
+  constructor(opts: RuntimeOptions) {
+    this.#opts = opts;
+    this.pool = new WorkerPool({
+      ...(opts.poolSize ? { size: opts.poolSize } : {}),
+      assets: this.assets,
+      onEvent: (e) => {
+        if (e.type === 'task-start' && e.kind === 'step') this.kernelRuns++;
+        opts.onPoolEvent?.(e);
+      },
+    });
+    this.scheduler = new Scheduler<Value>({
+      registry,
+      executor: this.pool,
+      store: opts.store,
+      concurrency: this.pool.size,
+      timeoutMs: opts.timeoutMs ?? 0,
+    });
+    this.live = new LiveController<Value>({
+      scheduler: this.scheduler,
+      debounceMs: opts.debounceMs ?? 150,
+      timeoutMs: opts.timeoutMs ?? 0,
+      onPublish: (node: string, _r: Published<Value> | null) => opts.onChange?.(node),
+      onState: (node: string) => opts.onChange?.(node),
+      onEvent: (e) => opts.onRunEvent?.(e),
+    });
+  }
+
+  get graph(): Graph {
+    return this.history.present;
+  }
+
+  /** Applies an edit: recorded for undo (folded into the previous one with the same `coalesce` tag). */
+  commit(next: Graph, opts: { coalesce?: string; immediate?: boolean } = {}): void {
+    if (!this.history.push(next, opts.coalesce)) return;
+    this.#apply(opts.immediate ?? false);
+  }
+
+  undo(): boolean {
+    if (!this.history.undo()) return false;
+    this.#apply(true);
+    return true;
+  }
+
+  redo(): boolean {
+    if (!this.history.redo()) return false;
+    this.#apply(true);
+    return true;
+  }
+
+  /** Replaces the whole graph (a file, an example, the autosave); one undo step. */
+  replaceGraph(graph: Graph): void {
+    this.history.replace(graph);
+    this.#apply(true);
+  }
+
+  /** Parses and validates a graph file; on any problem throws and leaves the current graph as it is. */
+  loadGraphText(text: string): Graph {
+    const doc = parseGraphDocument(text, registry);
+    this.replaceGraph(doc.graph);
+    return doc.graph;
+  }
+
+  exportGraphText(name?: string): string {
+    return serializeGraph(this.graph, name);
+  }
+
+  setParam(node: string, name: string, value: ParamValue, coalesce?: string): void {
+    this.commit(setParamEdit(this.graph, registry, node, name, value), coalesce !== undefined ? { coalesce } : {});
+  }
+
+  /** Decodes an image file off the main thread and keeps it as an asset; returns the asset id (its pixel hash). */
+  async addImage(file: Blob | ArrayBuffer): Promise<string> {
+    const { image, hash } = await this.pool.decode(file);
+    return this.assets.add(hash, image);
+  }
+
+  report(): StepReport[] {
+    return this.graph.nodes.map((n) => {
+      const v = this.live.view(n.id);
+      const pub = this.live.result(n.id);
+      return {
+        id: n.id,
+        op: n.op,
+        state: v.state,
+        key: v.key,
+        durationMs: v.durationMs ?? null,
+        cached: pub?.cached ?? false,
+        message: v.message ?? null,
+      };
+    });
+  }
+
+  dispose(): void {
+    this.live.cancel();
+    this.pool.dispose();
+  }
+
+  #apply(immediate: boolean): void {
+    this.live.setGraph(this.history.present, { immediate });
+    this.#opts.onGraph?.(this.history.present);
+  }
+}
