@@ -1,0 +1,205 @@
+// The WebAssembly kernels: loaded lazily and instantiated once per thread (worker, main thread or
+// Node), with a typed view of their exports and a bump allocator over their linear memory.
+//
+// The kernels have no allocator of their own (AssemblyScript, --runtime stub). A caller takes an
+// Arena, allocates every buffer it needs, copies input pixels in with one TypedArray.set, calls
+// kernel entry points band by band (checking for cancellation in between, since a running WASM
+// call cannot be interrupted), then copies the result out. Memory grows as needed and is kept for
+// the next call: fresh allocations of tens of megabytes are what costs time, not reuse.
+//
+// A kernel must use its arena synchronously (no `await` between alloc and the last copy out):
+// every arena starts at the same base, which is what makes reuse free and is safe only because
+// one thread runs one kernel body at a time.
+
+import { KERNELS_WASM_BASE64 } from './build/kernels';
+import { checkAbort } from '../ops/image';
+import type { KernelContext } from '../ops/types';
+
+type Ptr = number;
+
+/** The module's exports (see src/wasm/assembly). Booleans are passed as 0/1. */
+export interface KernelExports {
+  readonly memory: WebAssembly.Memory;
+  heapBase(): Ptr;
+  // gaussian.ts — recursive (sigma >= 2) and exact FIR (sigma < 2)
+  iirSetup(w: number, h: number, src: Ptr, dst: Ptr, enc: Ptr, state: Ptr, coef: Ptr, premul: number): void;
+  iirPass1(y0: number, y1: number): void;
+  iirPass2(y0: number, y1: number): void;
+  firSetup(w: number, h: number, src: Ptr, dst: Ptr, radius: number, ring: Ptr, pad: Ptr, weights: Ptr, premul: number): void;
+  firRows(y0: number, y1: number): void;
+  // box.ts
+  boxSetup(w: number, h: number, src: Ptr, dst: Ptr, enc: Ptr, radius: number, pad: Ptr, sums: Ptr, premul: number): void;
+  boxPass1(y0: number, y1: number): void;
+  boxPass2(y0: number, y1: number): void;
+  // pointwise.ts
+  unsharpCombine(src: Ptr, blurred: Ptr, dst: Ptr, pixels: number, amount: number, threshold: number): void;
+  isOpaque(src: Ptr, pixels: number): number;
+  // convolve.ts — correlation with a size×size f32 kernel on colour channels, alpha kept
+  convolveSetup(w: number, h: number, src: Ptr, dst: Ptr, size: number, weights: Ptr, bias: number, ring: Ptr): void;
+  convolveRows(y0: number, y1: number): void;
+  sobelSetup(w: number, h: number, src: Ptr, dst: Ptr, mode: number, ring: Ptr): void;
+  sobelRows(y0: number, y1: number): void;
+  // median.ts — per channel, Perreault–Hébert column histograms
+  medianSetup(w: number, h: number, src: Ptr, dst: Ptr, radius: number, planes: Ptr, hist: Ptr): void;
+  medianDeinterleave(y0: number, y1: number): void;
+  medianStripe(channel: number, x0: number, x1: number): void;
+  medianSmall(y0: number, y1: number): void;
+  // morphology.ts — erosion; dilation is erosion of the complement (flip = 1)
+  morphSetup(w: number, h: number, src: Ptr, dst: Ptr, radius: number, flip: number, scratch: Ptr): void;
+  morphRows(y0: number, y1: number): void;
+  morphColumns(x0: number, x1: number): void;
+  discSetup(w: number, h: number, src: Ptr, dst: Ptr, radius: number, flip: number, widths: Ptr, ring: Ptr): void;
+  discRows(y0: number, y1: number): void;
+}
+
+/** One bump allocation pass over linear memory; see the file comment. */
+export class Arena {
+  #top: number;
+  readonly #k: Kernels;
+
+  constructor(k: Kernels, base: number) {
+    this.#k = k;
+    this.#top = base;
+  }
+
+  /** Reserves `bytes` (64-byte aligned, with 64 bytes of slack for SIMD loads that read past the end). */
+  alloc(bytes: number): Ptr {
+    const p = this.#top;
+    this.#top = align(p + bytes + 64);
+    this.#k.ensure(this.#top);
+    return p;
+  }
+
+  /** Copies an RGBA image's bytes into a fresh allocation. */
+  copyIn(data: Uint8ClampedArray): Ptr {
+    const p = this.alloc(data.length);
+    this.#k.bytes(p, data.length).set(data);
+    return p;
+  }
+}
+
+export class Kernels {
+  readonly fn: KernelExports;
+  readonly #base: number;
+
+  constructor(exports: KernelExports) {
+    this.fn = exports;
+    this.#base = align(exports.heapBase());
+  }
+
+  arena(): Arena {
+    return new Arena(this, this.#base);
+  }
+
+  /** Grows memory to at least `end` bytes. Views made before a grow are detached: make new ones after. */
+  ensure(end: number): void {
+    const mem = this.fn.memory;
+    const have = mem.buffer.byteLength;
+    if (end <= have) return;
+    const pages = Math.ceil((end - have) / 65536);
+    try {
+      mem.grow(pages);
+    } catch {
+      throw new RangeError(`Not enough memory for this image (${Math.ceil(end / 2 ** 20)} MB of WebAssembly memory needed)`);
+    }
+  }
+
+  /** A view of `length` bytes at `ptr` over the current memory buffer. */
+  bytes(ptr: Ptr, length: number): Uint8Array {
+    return new Uint8Array(this.fn.memory.buffer, ptr, length);
+  }
+
+  f32(ptr: Ptr, length: number): Float32Array {
+    return new Float32Array(this.fn.memory.buffer, ptr, length);
+  }
+
+  /** Writes f32 values at `ptr` (which must hold them). */
+  setF32(ptr: Ptr, values: ArrayLike<number>): void {
+    this.f32(ptr, values.length).set(values);
+  }
+}
+
+function align(n: number): number {
+  return (n + 63) & ~63;
+}
+
+let pending: Promise<Kernels> | undefined;
+let count = 0;
+
+/** The kernels of this thread, instantiated on first use (async compile, then cached). */
+export function loadKernels(): Promise<Kernels> {
+  if (!pending) {
+    pending = instantiate();
+    // a failed start may be transient (memory pressure): let the next caller try again
+    pending.catch(() => (pending = undefined));
+  }
+  return pending;
+}
+
+/** How many times this thread instantiated the module (1 after first use). For tests and diagnostics. */
+export function kernelInstantiations(): number {
+  return count;
+}
+
+async function instantiate(): Promise<Kernels> {
+  const bytes = decodeBase64(KERNELS_WASM_BASE64);
+  if (!WebAssembly.validate(bytes)) {
+    throw new Error('This browser cannot run Pipette’s image kernels: WebAssembly SIMD is required (Chrome 91+, Firefox 89+, Safari 16.4+).');
+  }
+  const { instance } = await WebAssembly.instantiate(bytes, {});
+  count++;
+  return new Kernels(instance.exports as unknown as KernelExports);
+}
+
+function decodeBase64(b64: string): Uint8Array<ArrayBuffer> {
+  const bin = atob(b64);
+  const out = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+  return out;
+}
+
+/**
+ * Drives a kernel's passes: checks for cancellation before each band and reports overall
+ * progress. `total` is the sum of all units the passes will report.
+ */
+export class Passes {
+  #done = 0;
+  readonly #ctx: KernelContext;
+  readonly #total: number;
+
+  constructor(ctx: KernelContext, total: number) {
+    this.#ctx = ctx;
+    this.#total = Math.max(1, total);
+    checkAbort(ctx.signal);
+  }
+
+  /**
+   * Calls `fn(a, b)` for consecutive bands [a, b) of [0, n), in order (or bottom first if
+   * `reverse`); each band counts (b - a) × `weight` units of progress.
+   */
+  bands(n: number, size: number, fn: (a: number, b: number) => void, reverse = false, weight = 1): void {
+    const step = Math.max(1, Math.floor(size));
+    if (reverse) {
+      for (let b = n; b > 0; b -= step) this.#run(Math.max(0, b - step), b, fn, weight);
+    } else {
+      for (let a = 0; a < n; a += step) this.#run(a, Math.min(n, a + step), fn, weight);
+    }
+  }
+
+  /** Runs one indivisible step worth `units`. */
+  step(units: number, fn: () => void): void {
+    this.#run(0, units, fn, 1);
+  }
+
+  #run(a: number, b: number, fn: (a: number, b: number) => void, weight: number): void {
+    checkAbort(this.#ctx.signal);
+    fn(a, b);
+    this.#done += (b - a) * weight;
+    this.#ctx.progress(Math.min(1, this.#done / this.#total));
+  }
+}
+
+/** Rows per band so that one band is about a megapixel (a few milliseconds of work). */
+export function bandRows(width: number, pixelsPerBand = 1 << 20): number {
+  return Math.max(1, Math.floor(pixelsPerBand / width));
+}
