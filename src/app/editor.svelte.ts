@@ -26,6 +26,8 @@ export class EditorState {
   graph = $state.raw<Graph>(emptyGraph);
   views = $state.raw<ReadonlyMap<string, NodeView>>(new Map());
   notice = $state<string | null>(null);
+  /** The step the viewer follows and the parameter panel edits; computed first. */
+  selected = $state<string | null>(null);
   error = $state<string | null>(null);
   readonly #started: Started;
   #timer: ReturnType<typeof setTimeout> | null = null;
@@ -49,6 +51,11 @@ export class EditorState {
 
   get runtime() {
     return this.#started.runtime;
+  }
+
+  select(id: string | null): void {
+    this.selected = id;
+    this.runtime.live.setFocus(id);
   }
 
   /** Opens a starter example: decodes its samples, then replaces the graph (one undo step). */

@@ -35,6 +35,10 @@ export interface RuntimeOptions {
   readonly onRunEvent?: (event: SchedulerEvent<Value>) => void;
 }
 
+export type RuntimeEvent =
+  | { readonly source: 'pool'; readonly event: PoolEvent }
+  | { readonly source: 'run'; readonly event: SchedulerEvent<Value> };
+
 /** A step as the scripting API reports it. */
 export interface StepReport {
   readonly id: string;
@@ -56,6 +60,7 @@ export class Runtime {
   /** Kernel executions started on the pool since the page loaded (cache hits never count). */
   kernelRuns = 0;
   readonly #opts: RuntimeOptions;
+  readonly #listeners = new Set<(e: RuntimeEvent) => void>();
 
   constructor(opts: RuntimeOptions) {
     this.#opts = opts;
@@ -65,6 +70,7 @@ export class Runtime {
       onEvent: (e) => {
         if (e.type === 'task-start' && e.kind === 'step') this.kernelRuns++;
         opts.onPoolEvent?.(e);
+        this.#emit({ source: 'pool', event: e });
       },
     });
     this.scheduler = new Scheduler<Value>({
@@ -80,8 +86,21 @@ export class Runtime {
       timeoutMs: opts.timeoutMs ?? 0,
       onPublish: (node: string, _r: Published<Value> | null) => opts.onChange?.(node),
       onState: (node: string) => opts.onChange?.(node),
-      onEvent: (e) => opts.onRunEvent?.(e),
+      onEvent: (e) => {
+        opts.onRunEvent?.(e);
+        this.#emit({ source: 'run', event: e });
+      },
     });
+  }
+
+  /** Pool events (worker lanes, for the timeline) and events of the current run, as they happen. */
+  subscribe(listener: (e: RuntimeEvent) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  #emit(e: RuntimeEvent): void {
+    for (const l of this.#listeners) l(e);
   }
 
   get graph(): Graph {
