@@ -10,9 +10,9 @@ test('opening the app shows the Pipette name and a graph canvas', async ({ page 
   await expect(page.getByTestId('op-count')).toHaveText(/^\d+ operations$/);
   // The starter example opens by itself and every step computes a preview.
   await page.evaluate(() => window.pipette.whenIdle());
-  const states = await page.locator('[data-testid="step"]').evaluateAll((els) => els.map((e) => e.getAttribute('data-step-state')));
-  expect(states.length).toBeGreaterThan(3);
-  expect(states.every((s) => s === 'done' || s === 'cached')).toBe(true);
+  expect(await page.getByTestId('step').count()).toBeGreaterThan(3);
+  // The UI redraws at most ten times a second, so give it a moment to catch up.
+  await expect(page.locator('[data-testid="step"]:not([data-step-state="done"]):not([data-step-state="cached"])')).toHaveCount(0);
   expect(errors).toEqual([]);
 });
 
