@@ -1,7 +1,25 @@
 // UI state for the editor: mirrors the runtime into Svelte state, at most ~10 redraws a second.
 // Holds no engine logic: edits go to the runtime, which owns graph, history and execution.
 
-import { emptyGraph, setParam, type Graph, type StepState } from '../engine';
+import {
+  EditError,
+  addNode,
+  bypassPort,
+  connect,
+  connectionProblem,
+  emptyGraph,
+  freshNodeId,
+  moveNode,
+  removeNodes,
+  disconnect,
+  setBypass,
+  setParam,
+  type Graph,
+  type GraphEdge,
+  type ParamValue,
+  type Position,
+  type StepState,
+} from '../engine';
 import { registry } from '../ops/registry';
 import type { ImageResult } from '../workers/protocol';
 import { start, type Started } from './bootstrap';
@@ -28,6 +46,9 @@ export class EditorState {
   notice = $state<string | null>(null);
   /** The step the viewer follows and the parameter panel edits; computed first. */
   selected = $state<string | null>(null);
+  /** A short message about the last refused action (a connection that would make a cycle …). */
+  flash = $state<string | null>(null);
+  #flashTimer: ReturnType<typeof setTimeout> | null = null;
   error = $state<string | null>(null);
   readonly #started: Started;
   #timer: ReturnType<typeof setTimeout> | null = null;
@@ -56,6 +77,171 @@ export class EditorState {
   select(id: string | null): void {
     this.selected = id;
     this.runtime.live.setFocus(id);
+  }
+
+  /** Applies an edit through the runtime (recorded for undo); a refused edit shows its reason. */
+  edit(change: (g: Graph) => Graph, opts: { coalesce?: string; immediate?: boolean } = {}): boolean {
+    try {
+      this.runtime.commit(change(this.runtime.graph), opts);
+      return true;
+    } catch (e) {
+      if (e instanceof EditError) {
+        this.say(e.message);
+        return false;
+      }
+      throw e;
+    }
+  }
+
+  say(message: string): void {
+    this.flash = message;
+    if (this.#flashTimer) clearTimeout(this.#flashTimer);
+    this.#flashTimer = setTimeout(() => (this.flash = null), 4000);
+  }
+
+  /** Why a connection may not be made, or null; used while the user drags a wire. */
+  connectionProblem(edge: GraphEdge): string | null {
+    return connectionProblem(this.runtime.graph, registry, edge);
+  }
+
+  connect(edge: GraphEdge): boolean {
+    return this.edit((g) => connect(g, registry, edge));
+  }
+
+  disconnect(edges: readonly GraphEdge[]): void {
+    this.edit((g) => edges.reduce((acc, e) => disconnect(acc, e.to), g));
+  }
+
+  remove(ids: readonly string[]): void {
+    if (ids.length === 0) return;
+    this.edit((g) => removeNodes(g, ids));
+    if (this.selected && ids.includes(this.selected)) this.select(null);
+  }
+
+  move(positions: ReadonlyMap<string, Position>): void {
+    this.edit((g) => [...positions].reduce((acc, [id, p]) => moveNode(acc, id, { x: Math.round(p.x), y: Math.round(p.y) }), g));
+  }
+
+  /**
+   * Adds a step of `opId`. With a step selected, the new one is placed after it and wired from its
+   * first output into the first input that takes that type.
+   */
+  add(opId: string, position?: Position): void {
+    const op = registry.get(opId);
+    if (!op) return;
+    const g0 = this.runtime.graph;
+    const from = this.selected ? g0.nodes.find((n) => n.id === this.selected) : undefined;
+    const fromOp = from ? registry.get(from.op) : undefined;
+    const id = freshNodeId(g0, op.id);
+    const pos = position ?? (from?.position ? { x: from.position.x + 240, y: from.position.y + 40 } : { x: 80 + g0.nodes.length * 30, y: 80 + g0.nodes.length * 30 });
+    const ok = this.edit((g) => {
+      let next = addNode(g, registry, { id, op: op.id, position: pos });
+      const out = fromOp?.outputs.find((o) => op.inputs.some((i) => i.type === o.type));
+      const inp = out && op.inputs.find((i) => i.type === out.type);
+      if (from && out && inp) next = connect(next, registry, { from: { node: from.id, port: out.name }, to: { node: id, port: inp.name } });
+      return next;
+    });
+    if (ok) this.select(id);
+  }
+
+  /** Copies steps with the connections among them, offset so the copies are visible. */
+  duplicate(ids: readonly string[]): void {
+    if (ids.length === 0) return;
+    const g0 = this.runtime.graph;
+    const rename = new Map<string, string>();
+    let g = g0;
+    for (const id of ids) {
+      const n = g0.nodes.find((x) => x.id === id);
+      if (!n) continue;
+      const copy = freshNodeId(g, n.op);
+      rename.set(id, copy);
+      g = addNode(g, registry, {
+        id: copy,
+        op: n.op,
+        params: n.params,
+        ...(n.bypass ? { bypass: true } : {}),
+        ...(n.label ? { label: n.label } : {}),
+        position: { x: (n.position?.x ?? 0) + 40, y: (n.position?.y ?? 0) + 40 },
+      });
+    }
+    for (const e of g0.edges) {
+      const a = rename.get(e.from.node);
+      const b = rename.get(e.to.node);
+      if (a && b) g = connect(g, registry, { from: { node: a, port: e.from.port }, to: { node: b, port: e.to.port } });
+    }
+    const result = g;
+    this.edit(() => result);
+  }
+
+  toggleBypass(id: string): void {
+    const n = this.runtime.graph.nodes.find((x) => x.id === id);
+    if (!n) return;
+    const op = registry.get(n.op);
+    if (!n.bypass && op && !bypassPort(op)) {
+      this.say(`${op.title} cannot be bypassed: it has no input of its output's type`);
+      return;
+    }
+    this.edit((g) => setBypass(g, id, !n.bypass), { immediate: true });
+  }
+
+  /** One parameter change; changes with the same `drag` tag (one slider drag) make one undo step. */
+  setParam(id: string, name: string, value: ParamValue, drag = false): void {
+    this.edit((g) => setParam(g, registry, id, name, value), drag ? { coalesce: `drag:${id}.${name}` } : {});
+  }
+
+  /** Ends a slider drag: the next change starts a new undo step. */
+  endDrag(): void {
+    this.runtime.history.seal();
+  }
+
+  undo(): void {
+    if (!this.runtime.undo()) this.say('Nothing to undo');
+  }
+
+  redo(): void {
+    if (!this.runtime.redo()) this.say('Nothing to redo');
+  }
+
+  /** Run to step: compute only what `id` needs (null: everything). */
+  runTo(id: string | null): void {
+    this.runtime.live.setTargets(id === null ? null : [id]);
+  }
+
+  retry(): void {
+    this.runtime.live.retry();
+  }
+
+  cancel(): void {
+    this.runtime.live.cancel();
+  }
+
+  /** Loads an image file: into the selected image source, or as a new source step. */
+  async loadImageFile(file: Blob, name = 'image'): Promise<void> {
+    try {
+      const asset = await this.runtime.addImage(file);
+      const sel = this.selected ? this.runtime.graph.nodes.find((n) => n.id === this.selected) : undefined;
+      if (sel?.op === 'image-source') {
+        this.edit((g) => setParam(g, registry, sel.id, 'asset', asset), { immediate: true });
+      } else {
+        const id = freshNodeId(this.runtime.graph, 'image-source');
+        const count = this.runtime.graph.nodes.length;
+        if (this.edit((g) => addNode(g, registry, { id, op: 'image-source', params: { asset }, label: name.slice(0, 200), position: { x: 0, y: 60 + count * 30 } }), { immediate: true })) {
+          this.select(id);
+        }
+      }
+    } catch (e) {
+      this.say(`Could not open ${name}: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
+
+  /** Opens a graph file; a broken file is refused with its reasons and the current graph kept. */
+  openGraphText(text: string): void {
+    try {
+      this.runtime.loadGraphText(text);
+      this.error = null;
+    } catch (e) {
+      this.error = e instanceof Error ? e.message : String(e);
+    }
   }
 
   /** Opens a starter example: decodes its samples, then replaces the graph (one undo step). */
