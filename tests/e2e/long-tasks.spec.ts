@@ -1,0 +1,44 @@
+import { expect, test } from '@playwright/test';
+
+test('while a 12 MP pipeline runs, the main thread has no long task over 50 ms', async ({ page }) => {
+  test.setTimeout(120_000);
+  await page.goto('/');
+  await page.evaluate(() => window.pipette.ready);
+  await page.evaluate(() => window.pipette.whenIdle());
+  await page.evaluate(() => {
+    const w = window as unknown as { longTasks: number[] };
+    w.longTasks = [];
+    new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) w.longTasks.push(Math.round(e.duration));
+    }).observe({ type: 'longtask' });
+  });
+  await page.evaluate(() =>
+    window.pipette.loadGraph({
+      format: 'pipette-graph',
+      version: 1,
+      graph: {
+        nodes: [
+          { id: 'src', op: 'gradient', params: { width: 4000, height: 3000, kind: 'linear', angle: 30 } },
+          { id: 'bc', op: 'brightness-contrast', params: { brightness: -10, contrast: 30 } },
+          { id: 'hsl', op: 'hue-saturation', params: { saturation: -40 } },
+          { id: 'blur', op: 'gaussian-blur', params: { sigma: 6 } },
+          { id: 'lv', op: 'levels', params: { gamma: 1.4 } },
+          { id: 'inv', op: 'invert', params: {} },
+        ],
+        edges: [
+          ['src', 'bc'],
+          ['bc', 'hsl'],
+          ['hsl', 'blur'],
+          ['blur', 'lv'],
+          ['lv', 'inv'],
+        ].map(([a, b]) => ({ from: { node: a, port: 'image' }, to: { node: b, port: 'image' } })),
+      },
+    }),
+  );
+  await page.evaluate(() => window.pipette.whenIdle());
+  await page.evaluate(() => window.pipette.flush());
+  const steps = await page.evaluate(() => window.pipette.steps());
+  expect(steps.map((s) => s.state)).toEqual(['done', 'done', 'done', 'done', 'done', 'done']);
+  const longTasks = await page.evaluate(() => (window as unknown as { longTasks: number[] }).longTasks);
+  expect(longTasks).toEqual([]);
+});
