@@ -14,6 +14,7 @@ import {
   disconnect,
   setBypass,
   setParam,
+  topoOrder,
   type Graph,
   type GraphEdge,
   type ParamValue,
@@ -21,7 +22,7 @@ import {
   type StepState,
 } from '../engine';
 import { registry } from '../ops/registry';
-import type { ImageResult } from '../workers/protocol';
+import type { EncodeType, ImageResult } from '../workers/protocol';
 import { start, type Started } from './bootstrap';
 import { examples } from './examples';
 
@@ -205,6 +206,50 @@ export class EditorState {
   /** Run to step: compute only what `id` needs (null: everything). */
   runTo(id: string | null): void {
     this.runtime.live.setTargets(id === null ? null : [id]);
+  }
+
+  /**
+   * Step-through: computes the next step (in dependency order) whose inputs are ready and whose
+   * own result is not, one per call. Returns the step started, or null when all are done.
+   */
+  stepOnce(): string | null {
+    const live = this.runtime.live;
+    const ready = (id: string) => ['done', 'cached'].includes(live.view(id).state);
+    for (const id of topoOrder(this.runtime.graph).order) {
+      if (ready(id) || live.keyOf(id) === null) continue;
+      const inputs = this.runtime.graph.edges.filter((e) => e.to.node === id).map((e) => e.from.node);
+      if (inputs.every(ready)) {
+        this.select(id);
+        this.runTo(id);
+        return id;
+      }
+    }
+    return null;
+  }
+
+  /** Encodes a step's image result in a worker and downloads it or copies it to the clipboard. */
+  async exportStep(id: string, type: EncodeType, quality: number, to: 'download' | 'clipboard'): Promise<void> {
+    const pub = this.runtime.live.result(id);
+    const image = pub && (Object.values(pub.outputs).find((o) => typeof o === 'object' && o !== null && 'data' in o) as ImageResult | undefined);
+    if (!image) {
+      this.say('This step has no image result yet');
+      return;
+    }
+    try {
+      const blob = await this.runtime.pool.encode(image, to === 'clipboard' ? 'image/png' : type, quality);
+      if (to === 'clipboard') {
+        await navigator.clipboard.write([new ClipboardItem({ [blob.type]: blob })]);
+        this.say('Copied to the clipboard');
+      } else {
+        const a = document.createElement('a');
+        a.href = URL.createObjectURL(blob);
+        a.download = `${id}.${type.slice(6).replace('jpeg', 'jpg')}`;
+        a.click();
+        setTimeout(() => URL.revokeObjectURL(a.href), 10_000);
+      }
+    } catch (e) {
+      this.say(`Export failed: ${e instanceof Error ? e.message : String(e)}`);
+    }
   }
 
   retry(): void {

@@ -44,9 +44,14 @@ test('dragging a slider re-runs the step, the preview follows the newest value, 
 
 test('a connection that would make a cycle is refused with a message', async ({ page }) => {
   await openApp(page);
-  const out = page.locator('.svelte-flow__node[data-id="blend"] .svelte-flow__handle.source');
-  const into = page.locator('.svelte-flow__node[data-id="bc"] .svelte-flow__handle.target');
-  await out.dragTo(into);
+  const out = (await page.locator('.svelte-flow__node[data-id="blend"] .svelte-flow__handle.source').boundingBox())!;
+  const into = (await page.locator('.svelte-flow__node[data-id="bc"] .svelte-flow__handle.target').boundingBox())!;
+  await page.mouse.move(out.x + out.width / 2, out.y + out.height / 2);
+  await page.mouse.down();
+  for (let i = 1; i <= 10; i++) {
+    await page.mouse.move(out.x + ((into.x - out.x) * i) / 10 + into.width / 2, out.y + ((into.y - out.y) * i) / 10 + into.height / 2);
+  }
+  await page.mouse.up();
   await expect(page.getByTestId('flash')).toContainText('would make a cycle');
   const g = await readGraph(page);
   expect(g.edges).toHaveLength(6);
@@ -152,4 +157,74 @@ test('Esc stops a long run: running steps are cancelled and nothing is left runn
   expect(states).not.toContain('running');
   expect(states).not.toContain('queued');
   expect(states.at(-1)).toBe('cancelled');
+});
+
+const chain = {
+  format: 'pipette-graph',
+  version: 1,
+  graph: {
+    nodes: [
+      { id: 'src', op: 'fill', params: { width: 320, height: 200, color: '#336699ff' } },
+      { id: 'a', op: 'invert', params: {} },
+      { id: 'b', op: 'grayscale', params: {} },
+      { id: 'other', op: 'fill', params: { width: 64, height: 64 } },
+      { id: 'c', op: 'invert', params: {} },
+    ],
+    edges: [
+      { from: { node: 'src', port: 'image' }, to: { node: 'a', port: 'image' } },
+      { from: { node: 'a', port: 'image' }, to: { node: 'b', port: 'image' } },
+      { from: { node: 'other', port: 'image' }, to: { node: 'c', port: 'image' } },
+    ],
+  },
+};
+
+test('run to step computes only what the chosen step needs', async ({ page }) => {
+  await openApp(page);
+  const runs0 = await page.evaluate(() => window.pipette.kernelRuns());
+  await page.evaluate((doc) => {
+    window.pipette.runTo('a');
+    window.pipette.loadGraph(doc);
+  }, chain);
+  await page.evaluate(() => window.pipette.whenIdle());
+  const states = Object.fromEntries((await page.evaluate(() => window.pipette.steps())).map((s) => [s.id, s.state]));
+  expect(states).toEqual({ src: 'done', a: 'done', b: 'idle', other: 'idle', c: 'idle' });
+  expect((await page.evaluate(() => window.pipette.kernelRuns())) - runs0).toBe(2);
+});
+
+test('step-through computes one more step per click, in dependency order', async ({ page }) => {
+  await openApp(page);
+  await page.evaluate((doc) => {
+    window.pipette.runTo('src');
+    window.pipette.loadGraph(doc);
+  }, chain);
+  await page.evaluate(() => window.pipette.whenIdle());
+  const done = async () =>
+    (await page.evaluate(() => window.pipette.steps())).filter((s) => s.state === 'done' || s.state === 'cached').map((s) => s.id);
+  const order = [await done()];
+  expect(order[0]).toEqual(['src']);
+  for (let click = 1; click <= 4; click++) {
+    await page.getByRole('button', { name: 'Step', exact: true }).click();
+    await page.evaluate(() => window.pipette.whenIdle());
+    order.push(await done());
+    expect(order[click]!.length).toBe(click + 1);
+  }
+  const finishedAt = (id: string) => order.findIndex((d) => d.includes(id));
+  expect(finishedAt('a')).toBeLessThan(finishedAt('b'));
+  expect(finishedAt('other')).toBeLessThan(finishedAt('c'));
+});
+
+test('a step result exports as a PNG download', async ({ page }) => {
+  await openApp(page);
+  await page.locator('.svelte-flow__node[data-id="hsl"]').click();
+  const download = page.waitForEvent('download');
+  await page.getByRole('button', { name: 'Download' }).click();
+  const file = await download;
+  expect(file.suggestedFilename()).toBe('hsl.png');
+  const path = await file.path();
+  const { readFileSync } = await import('node:fs');
+  const bytes = readFileSync(path);
+  expect([...bytes.subarray(0, 8)]).toEqual([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+  // IHDR: width and height of the 600×400 sample
+  expect(bytes.readUInt32BE(16)).toBe(600);
+  expect(bytes.readUInt32BE(20)).toBe(400);
 });

@@ -1,0 +1,276 @@
+// The viewer's state: which step it shows, its published image and the one to compare it with, the
+// display bitmaps (made in a worker), and the pixel under the pointer. The component only renders
+// this. Zoom and pan live in `Viewport`, apart, so that panning re-renders nothing else.
+//
+// Results come from `live.result(node)`, which only ever holds a result under the step's current
+// key; a bitmap is shown only while the image it was made from is still the published one.
+
+import { isImage } from '../ops/image';
+import type { Image } from '../ops/types';
+import type { WorkerPool } from '../workers/pool';
+import type { ImageResult } from '../workers/protocol';
+import type { EditorState, NodeView } from './editor.svelte';
+import { registry } from '../ops/registry';
+import { Viewport } from './viewport.svelte';
+
+/** What the compare select can hold besides a step id. */
+export const COMPARE_INPUT = 'input';
+export const COMPARE_NONE = 'none';
+
+export interface Shown {
+  /** The step whose result this is. */
+  readonly node: string;
+  readonly title: string;
+  readonly image: Image;
+}
+
+export interface Readout {
+  readonly x: number;
+  readonly y: number;
+  /** RGBA of the step's result at (x, y). */
+  readonly after: readonly [number, number, number, number];
+  /** RGBA of the compared image at the same place (scaled when its size differs), when comparing. */
+  readonly before: readonly [number, number, number, number] | null;
+  /** The pixel was picked from the keyboard (the centre of the view), not the pointer. */
+  readonly keyboard: boolean;
+}
+
+export interface CompareOption {
+  readonly id: string;
+  readonly title: string;
+}
+
+/**
+ * A display bitmap that follows an image: asks the pool for a new one whenever the image object
+ * changes, drops (and aborts) the request for an image that is no longer wanted, and never keeps a
+ * bitmap of an image that is not the current one.
+ */
+export class BitmapSlot {
+  bitmap = $state.raw<ImageBitmap | null>(null);
+  /** The image the bitmap was made from. */
+  source = $state.raw<Image | null>(null);
+  loading = $state(false);
+  error = $state<string | null>(null);
+  /** Time the last bitmap took, request to arrival, in ms. */
+  lastMs = $state<number | null>(null);
+
+  constructor(pool: WorkerPool, image: () => Image | undefined) {
+    $effect(() => {
+      const img = image();
+      // Whatever was shown belongs to another image now: never leave it up.
+      this.#set(null, null);
+      this.error = null;
+      if (!img) {
+        this.loading = false;
+        return;
+      }
+      const ctl = new AbortController();
+      const t0 = performance.now();
+      this.loading = true;
+      pool.bitmap(pixelsOnly(img), { signal: ctl.signal }).then(
+        (bmp) => {
+          if (ctl.signal.aborted) {
+            bmp.close();
+            return;
+          }
+          this.lastMs = performance.now() - t0;
+          this.loading = false;
+          this.#set(bmp, img);
+        },
+        (e: unknown) => {
+          if (ctl.signal.aborted) return;
+          this.loading = false;
+          this.error = `The preview could not be drawn: ${e instanceof Error ? e.message : String(e)}`;
+        },
+      );
+      return () => ctl.abort();
+    });
+  }
+
+  #set(bitmap: ImageBitmap | null, source: Image | null): void {
+    this.bitmap = bitmap;
+    this.source = source;
+  }
+}
+
+/** The pool needs the pixels only: the node's thumbnail stays here. */
+function pixelsOnly(img: Image): Image {
+  return { width: img.width, height: img.height, data: img.data };
+}
+
+function firstImage(outputs: Readonly<Record<string, unknown>> | undefined): ImageResult | undefined {
+  if (!outputs) return undefined;
+  for (const v of Object.values(outputs)) if (isImage(v)) return v as ImageResult;
+  return undefined;
+}
+
+export class ViewerState {
+  readonly viewport = new Viewport();
+  /** `COMPARE_INPUT` (the step's first image input), `COMPARE_NONE`, or a step id. */
+  compareWith = $state<string>(COMPARE_INPUT);
+  /** Where the compare divider is, 0..1 of the view's width: before on the left, after on the right. */
+  split = $state(0.5);
+  readout = $state.raw<Readout | null>(null);
+  readonly after: BitmapSlot;
+  readonly before: BitmapSlot;
+  readonly #editor: EditorState;
+  /** The live controller's focus, which `window.pipette.select` sets without going through the editor. */
+  #focus = $state<string | null>(null);
+
+  constructor(editor: EditorState) {
+    this.#editor = editor;
+    const live = editor.runtime.live;
+    // The focus has no event of its own; a cheap check ten times a second follows it.
+    $effect(() => {
+      void editor.selected;
+      this.#focus = live.focus;
+      const timer = setInterval(() => (this.#focus = live.focus), 100);
+      return () => clearInterval(timer);
+    });
+    this.after = new BitmapSlot(editor.runtime.pool, () => this.shown?.image);
+    this.before = new BitmapSlot(editor.runtime.pool, () => this.compared?.image);
+    // A different image size starts fitted; the same size keeps zoom and pan (tuning a parameter).
+    $effect(() => {
+      const img = this.shown?.image;
+      if (img) this.viewport.setContent(img.width, img.height);
+    });
+  }
+
+  /** The step the viewer follows: the selected one, else the last step of the graph. */
+  readonly node = $derived.by((): string | null => {
+    const g = this.#editor.graph;
+    const wanted = this.#focus ?? this.#editor.selected;
+    if (wanted && g.nodes.some((n) => n.id === wanted)) return wanted;
+    const fed = new Set(g.edges.map((e) => e.from.node));
+    const sinks = g.nodes.filter((n) => !fed.has(n.id));
+    return (sinks.at(-1) ?? g.nodes.at(-1))?.id ?? null;
+  });
+
+  readonly view = $derived<NodeView | undefined>(this.node ? this.#editor.views.get(this.node) : undefined);
+
+  readonly title = $derived.by(() => this.#title(this.node));
+
+  /**
+   * The step's published outputs. Read again whenever the graph changes (a withdrawn result goes at
+   * once) or the views are redrawn (a new result was published).
+   */
+  readonly #published = $derived.by(() => {
+    void this.#editor.graph;
+    void this.#editor.views;
+    return this.node ? this.#editor.runtime.live.result(this.node) : undefined;
+  });
+
+  readonly shown = $derived.by((): Shown | null => {
+    const node = this.node;
+    const image = firstImage(this.#published?.outputs);
+    return node && image ? { node, title: this.title, image } : null;
+  });
+
+  /** Number outputs of the step (statistics), to show when it has no image. */
+  readonly numbers = $derived.by((): { name: string; value: number }[] => {
+    const outs = this.#published?.outputs ?? {};
+    return Object.entries(outs)
+      .filter((e): e is [string, number] => typeof e[1] === 'number')
+      .map(([name, value]) => ({ name, value }));
+  });
+
+  readonly hasHistogram = $derived(Object.values(this.#published?.outputs ?? {}).some((v) => typeof v === 'object' && v !== null && 'kind' in v));
+
+  /** Where the step's first image input comes from, if it is wired. */
+  readonly inputSource = $derived.by((): { node: string; port: string } | null => {
+    const node = this.node;
+    if (!node) return null;
+    const g = this.#editor.graph;
+    const n = g.nodes.find((x) => x.id === node);
+    const op = n ? registry.get(n.op) : undefined;
+    const port = op?.inputs.find((p) => p.type === 'image');
+    const edge = port && g.edges.find((e) => e.to.node === node && e.to.port === port.name);
+    return edge ? { node: edge.from.node, port: edge.from.port } : null;
+  });
+
+  /** The image to compare with, or null (not comparing, or nothing to compare with yet). */
+  readonly compared = $derived.by((): Shown | null => {
+    void this.#editor.graph;
+    void this.#editor.views;
+    const live = this.#editor.runtime.live;
+    if (this.compareWith === COMPARE_NONE) return null;
+    let node: string;
+    let image: Image | undefined;
+    if (this.compareWith === COMPARE_INPUT) {
+      const src = this.inputSource;
+      if (!src) return null;
+      node = src.node;
+      const v = live.result(node)?.outputs[src.port];
+      image = isImage(v) ? v : undefined;
+    } else {
+      node = this.compareWith;
+      if (node === this.node) return null;
+      image = firstImage(live.result(node)?.outputs);
+    }
+    return image ? { node, title: this.#title(node), image } : null;
+  });
+
+  /** Whether the compare divider is up: comparing, and both images are there. */
+  readonly comparing = $derived(this.shown !== null && this.compared !== null);
+
+  /** Why the compare view is not up although one is asked for, to say so. */
+  readonly compareNote = $derived.by((): string | null => {
+    if (this.compareWith === COMPARE_NONE || !this.shown || this.comparing) return null;
+    if (this.compareWith === COMPARE_INPUT && !this.inputSource) return 'This step has no image input to compare with';
+    return 'The image to compare with has no result yet';
+  });
+
+  /** Steps with an image result, other than the one shown, for the compare select. */
+  readonly compareOptions = $derived.by((): CompareOption[] => {
+    const views = this.#editor.views;
+    return this.#editor.graph.nodes
+      .filter((n) => n.id !== this.node && views.get(n.id)?.size)
+      .map((n) => ({ id: n.id, title: this.#title(n.id) }));
+  });
+
+  /** The pixel under an area point; null leaves the readout empty. Reads 4 bytes, never the canvas. */
+  inspect(px: number, py: number, keyboard = false): void {
+    const shown = this.shown;
+    const p = shown ? this.viewport.pixelAt(px, py) : null;
+    if (!shown || !p) {
+      this.readout = null;
+      return;
+    }
+    const cmp = this.comparing ? this.compared : null;
+    let before: Readout['before'] = null;
+    if (cmp) {
+      // A compared image of another size is shown stretched over this one: read where it is shown.
+      const bx = Math.min(cmp.image.width - 1, Math.floor(((p.x + 0.5) * cmp.image.width) / shown.image.width));
+      const by = Math.min(cmp.image.height - 1, Math.floor(((p.y + 0.5) * cmp.image.height) / shown.image.height));
+      before = rgbaAt(cmp.image, bx, by);
+    }
+    this.readout = { x: p.x, y: p.y, after: rgbaAt(shown.image, p.x, p.y), before, keyboard };
+  }
+
+  /** The readout at the centre of the view, for keyboard users. */
+  inspectCentre(): void {
+    this.inspect(this.viewport.width / 2, this.viewport.height / 2, true);
+  }
+
+  clearReadout(): void {
+    this.readout = null;
+  }
+
+  setSplit(fraction: number): void {
+    this.split = Math.min(1, Math.max(0, fraction));
+  }
+
+  #title(node: string | null): string {
+    if (!node) return '';
+    const v = this.#editor.views.get(node);
+    if (v) return v.title;
+    const n = this.#editor.graph.nodes.find((x) => x.id === node);
+    return n ? (n.label ?? registry.get(n.op)?.title ?? n.op) : node;
+  }
+}
+
+function rgbaAt(img: Image, x: number, y: number): [number, number, number, number] {
+  const i = (y * img.width + x) * 4;
+  const d = img.data;
+  return [d[i]!, d[i + 1]!, d[i + 2]!, d[i + 3]!];
+}
