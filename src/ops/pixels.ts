@@ -2,7 +2,7 @@
 // band loop that paces abort checks and progress reports.
 
 import type { Image, KernelContext } from './types';
-import { checkAbort, MAX_PIXELS } from './image';
+import { checkAbort, createImage, MAX_PIXELS } from './image';
 
 /** Straight-alpha RGBA bytes. */
 export type Rgba = readonly [r: number, g: number, b: number, a: number];
@@ -76,4 +76,25 @@ export function forEachBand(
     fn(y0, y1);
     ctx.progress(from + ((to - from) * y1) / height);
   }
+}
+
+/**
+ * The pointwise core shared by every per-channel curve (levels, brightness/contrast, exposure,
+ * posterize, temperature …): a new image whose R, G and B go through their 256-entry tables and
+ * whose alpha is copied. One loop for all of them, so speeding it up speeds them all.
+ */
+export function applyChannelLuts(src: Image, lr: Uint8Array, lg: Uint8Array, lb: Uint8Array, ctx: KernelContext): Image {
+  const out = createImage(src.width, src.height);
+  const s = src.data;
+  const d = out.data;
+  forEachBand(src.width, src.height, ctx, (y0, y1) => {
+    const end = y1 * src.width * 4;
+    for (let i = y0 * src.width * 4; i < end; i += 4) {
+      d[i] = lr[s[i]!]!;
+      d[i + 1] = lg[s[i + 1]!]!;
+      d[i + 2] = lb[s[i + 2]!]!;
+      d[i + 3] = s[i + 3]!;
+    }
+  });
+  return out;
 }

@@ -1,8 +1,7 @@
 import { defineOp } from '../types';
-import { createImage, imageInput, numberParam, checkAbort } from '../image';
+import { imageInput, numberParam, checkAbort } from '../image';
+import { applyChannelLuts } from '../pixels';
 
-// Pixels between abort checks and progress reports: small enough to stop within a few ms.
-const BAND = 1 << 20;
 
 /**
  * GIMP's legacy brightness/contrast curve on values v in 0..1, with b = brightness / 200 and
@@ -60,21 +59,6 @@ export default defineOp(
     checkAbort(ctx.signal);
     const src = imageInput(inputs, 'image');
     const lut = curve(numberParam(params, 'brightness'), numberParam(params, 'contrast'));
-    const out = createImage(src.width, src.height);
-    const s = src.data;
-    const d = out.data;
-    const n = s.length;
-    for (let start = 0; start < n; start += BAND * 4) {
-      checkAbort(ctx.signal);
-      const end = Math.min(n, start + BAND * 4);
-      for (let i = start; i < end; i += 4) {
-        d[i] = lut[s[i]!]!;
-        d[i + 1] = lut[s[i + 1]!]!;
-        d[i + 2] = lut[s[i + 2]!]!;
-        d[i + 3] = s[i + 3]!;
-      }
-      ctx.progress(end / n);
-    }
-    return { image: out };
+    return { image: applyChannelLuts(src, lut, lut, lut, ctx) };
   },
 );

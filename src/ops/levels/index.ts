@@ -1,8 +1,7 @@
 import { defineOp } from '../types';
-import { createImage, imageInput, numberParam, stringParam, checkAbort } from '../image';
+import { imageInput, numberParam, stringParam, checkAbort } from '../image';
+import { applyChannelLuts } from '../pixels';
 
-// Pixels between abort checks and progress reports: small enough to stop within a few ms.
-const BAND = 1 << 20;
 
 /**
  * t = (v − inBlack) / (inWhite − inBlack) clamped to 0..1, then t^(1/gamma), then
@@ -85,21 +84,6 @@ export default defineOp(
     const lr = channel === 'rgb' || channel === 'r' ? lut : same;
     const lg = channel === 'rgb' || channel === 'g' ? lut : same;
     const lb = channel === 'rgb' || channel === 'b' ? lut : same;
-    const out = createImage(src.width, src.height);
-    const s = src.data;
-    const d = out.data;
-    const n = s.length;
-    for (let start = 0; start < n; start += BAND * 4) {
-      checkAbort(ctx.signal);
-      const end = Math.min(n, start + BAND * 4);
-      for (let i = start; i < end; i += 4) {
-        d[i] = lr[s[i]!]!;
-        d[i + 1] = lg[s[i + 1]!]!;
-        d[i + 2] = lb[s[i + 2]!]!;
-        d[i + 3] = s[i + 3]!;
-      }
-      ctx.progress(end / n);
-    }
-    return { image: out };
+    return { image: applyChannelLuts(src, lr, lg, lb, ctx) };
   },
 );

@@ -1,8 +1,7 @@
 import { defineOp } from '../types';
-import { createImage, imageInput, numberParam, checkAbort } from '../image';
+import { imageInput, numberParam, checkAbort } from '../image';
+import { applyChannelLuts } from '../pixels';
 
-// Pixels between abort checks and progress reports: small enough to stop within a few ms.
-const BAND = 1 << 20;
 
 function srgbToLinear(c: number): number {
   return c <= 0.04045 ? c / 12.92 : Math.pow((c + 0.055) / 1.055, 2.4);
@@ -73,21 +72,6 @@ export default defineOp(
     const lr = channelCurve(gr);
     const lg = channelCurve(gg);
     const lb = channelCurve(gb);
-    const out = createImage(src.width, src.height);
-    const s = src.data;
-    const d = out.data;
-    const n = s.length;
-    for (let start = 0; start < n; start += BAND * 4) {
-      checkAbort(ctx.signal);
-      const end = Math.min(n, start + BAND * 4);
-      for (let i = start; i < end; i += 4) {
-        d[i] = lr[s[i]!]!;
-        d[i + 1] = lg[s[i + 1]!]!;
-        d[i + 2] = lb[s[i + 2]!]!;
-        d[i + 3] = s[i + 3]!;
-      }
-      ctx.progress(end / n);
-    }
-    return { image: out };
+    return { image: applyChannelLuts(src, lr, lg, lb, ctx) };
   },
 );
