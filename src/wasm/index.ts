@@ -12,8 +12,8 @@
 // one thread runs one kernel body at a time.
 
 import { KERNELS_WASM_BASE64 } from './build/kernels';
-import { checkAbort } from '../ops/image';
-import type { KernelContext } from '../ops/types';
+import { checkAbort, createImage } from '../ops/image';
+import type { Image, KernelContext } from '../ops/types';
 
 type Ptr = number;
 
@@ -39,10 +39,11 @@ export interface KernelExports {
   convolveRows(y0: number, y1: number): void;
   sobelSetup(w: number, h: number, src: Ptr, dst: Ptr, mode: number, ring: Ptr): void;
   sobelRows(y0: number, y1: number): void;
-  // median.ts — per channel, Perreault–Hébert column histograms
+  // median.ts — per channel: Perreault–Hébert column histograms; radius 1 by sorted columns
   medianSetup(w: number, h: number, src: Ptr, dst: Ptr, radius: number, planes: Ptr, hist: Ptr): void;
   medianDeinterleave(y0: number, y1: number): void;
   medianStripe(channel: number, x0: number, x1: number): void;
+  medianSmallSetup(w: number, h: number, src: Ptr, dst: Ptr, scratch: Ptr): void;
   medianSmall(y0: number, y1: number): void;
   // morphology.ts — erosion; dilation is erosion of the complement (flip = 1)
   morphSetup(w: number, h: number, src: Ptr, dst: Ptr, radius: number, flip: number, scratch: Ptr): void;
@@ -75,6 +76,13 @@ export class Arena {
     const p = this.alloc(data.length);
     this.#k.bytes(p, data.length).set(data);
     return p;
+  }
+
+  /** A new image holding the w×h RGBA pixels at `ptr`. */
+  copyOut(ptr: Ptr, width: number, height: number): Image {
+    const out = createImage(width, height);
+    out.data.set(this.#k.bytes(ptr, width * height * 4));
+    return out;
   }
 }
 
@@ -195,11 +203,13 @@ export class Passes {
     checkAbort(this.#ctx.signal);
     fn(a, b);
     this.#done += (b - a) * weight;
-    this.#ctx.progress(Math.min(1, this.#done / this.#total));
+    const f = this.#done / this.#total;
+    // fractional weights may sum to a hair under the total: the last band reports exactly 1
+    this.#ctx.progress(f > 1 - 1e-9 ? 1 : f);
   }
 }
 
-/** Rows per band so that one band is about a megapixel (a few milliseconds of work). */
-export function bandRows(width: number, pixelsPerBand = 1 << 20): number {
+/** Rows per band so that one band is about half a megapixel (a few milliseconds of work). */
+export function bandRows(width: number, pixelsPerBand = 1 << 19): number {
   return Math.max(1, Math.floor(pixelsPerBand / width));
 }

@@ -1,5 +1,5 @@
 import { defineOp } from '../types';
-import { createImage, imageInput, numberParam } from '../image';
+import { imageInput, numberParam } from '../image';
 import { loadKernels, bandRows, Passes, type Arena, type Kernels } from '../../wasm';
 import { FIR_LIMIT, firWeights, recursiveCoefficients } from './recursive';
 
@@ -75,8 +75,6 @@ export default defineOp(
     const arena = k.arena();
     const p = arena.copyIn(src.data);
     gaussianInWasm(k, arena, w, h, p, p, sigma, passes);
-    const out = createImage(w, h);
-    out.data.set(k.bytes(p, w * h * 4));
-    return { image: out };
+    return { image: arena.copyOut(p, w, h) };
   },
 );

@@ -31,7 +31,8 @@ export function boxSetup(w: i32, h: i32, s: usize, d: usize, e: usize, r: i32, p
   pad = pd;
   sums = sm;
   premul = pm;
-  const n = <f32>(2 * r + 1);
+  const taps: i32 = 2 * r + 1;
+  const n = <f32>taps;
   rowScale = f32x4.splat(<f32>256 / (<f32>255 * n));
   colScale = f32x4.splat(<f32>1 / (<f32>256 * n));
 }
@@ -77,7 +78,12 @@ export function boxPass1(y0: i32, y1: i32): void {
 
 /** Rows y0..y1-1, in order from 0: vertical window means, back to straight alpha bytes. */
 export function boxPass2(y0: i32, y1: i32): void {
-  const n = W, r = R, pm = premul;
+  if (premul) pass2With(y0, y1, true);
+  else pass2With(y0, y1, false);
+}
+
+@inline function pass2With(y0: i32, y1: i32, pm: bool): void {
+  const n = W, r = R;
   const rb = <usize>n << 4;
   const scale = colScale;
   if (y0 == 0) {

@@ -6,9 +6,12 @@ const INV255: v128 = f32x4.splat(<f32>(1.0 / 255.0));
 const ONE_ALPHA: v128 = f32x4(0, 0, 0, 1);
 const K255: v128 = f32x4.splat(255);
 
-/** Four bytes at `p` as f32x4. Reads 8 bytes: callers keep 4 bytes of slack after buffers. */
+/**
+ * Four bytes at `p` as f32x4. Reads 8 bytes: callers keep 4 bytes of slack after buffers.
+ * (Signed conversions throughout: x86 has no unsigned one, and V8 emulates it in 7 instructions.)
+ */
 @inline export function loadPx(p: usize): v128 {
-  return f32x4.convert_i32x4_u(i32x4.extend_low_i16x8_u(v128.load8x8_u(p)));
+  return f32x4.convert_i32x4_s(i32x4.extend_low_i16x8_u(v128.load8x8_u(p)));
 }
 
 /** Multiplies colour by alpha/255 (alpha lane unchanged): blurs mix premultiplied colour. */

@@ -30,7 +30,7 @@ export function convolveSetup(w: i32, h: i32, s: usize, d: usize, n: i32, wt: us
   ptrs = wt + (<usize>(n * n) << 2);
   bias = f32x4.splat(b);
   ring = rg;
-  stride = <usize>(w + 2 * R + 2) << 4;
+  stride = <usize>(w + 2 * R + 4) << 4;
   nextRow = 0;
 }
 
@@ -38,20 +38,18 @@ export function convolveSetup(w: i32, h: i32, s: usize, d: usize, n: i32, wt: us
   return ring + <usize>(y % size) * stride;
 }
 
-/** Source row y as f32x4 pixels with R extended pixels each side (and one spare). */
+/** Source row y as f32x4 pixels with R extended pixels each side (and spares for 4-wide steps). */
 function convertRow(y: i32): void {
   const n = W, r = R;
   const s = src + <usize>y * (<usize>n << 2);
   const row = slot(y);
   const body = row + (<usize>r << 4);
   for (let i = 0; i < n; i++) {
-    v128.store(body + (<usize>i << 4), f32x4.convert_i32x4_u(i32x4.extend_low_i16x8_u(v128.load8x8_u(s + (<usize>i << 2)))));
+    v128.store(body + (<usize>i << 4), f32x4.convert_i32x4_s(i32x4.extend_low_i16x8_u(v128.load8x8_u(s + (<usize>i << 2)))));
   }
   const first = v128.load(body), last = v128.load(body + (<usize>(n - 1) << 4));
-  for (let i = 0; i <= r; i++) {
-    v128.store(row + (<usize>i << 4), first);
-    v128.store(body + (<usize>(n + i) << 4), last);
-  }
+  for (let i = 0; i < r; i++) v128.store(row + (<usize>i << 4), first);
+  for (let i = 0; i < r + 3; i++) v128.store(body + (<usize>(n + i) << 4), last);
 }
 
 export function convolveRows(y0: i32, y1: i32): void {
@@ -60,33 +58,43 @@ export function convolveRows(y0: i32, y1: i32): void {
   for (let y = y0; y < y1; y++) {
     const need = min(H - 1, y + r);
     while (nextRow <= need) convertRow(nextRow++);
-    for (let j = 0; j < k; j++) store<u32>(ptrs + (<usize>j << 2), slot(min(H - 1, max(0, y + j - r))));
+    for (let j = 0; j < k; j++) store<usize>(ptrs + (<usize>j << 2), slot(min(H - 1, max(0, y + j - r))));
     const centre = slot(y) + (<usize>r << 4);
     const d = dst + <usize>y * (<usize>n << 2);
-    // two pixels per step share each weight load
-    for (let x = 0; x < n; x += 2) {
+    // four pixels per step share each weight load (rows have three spare pixels for the tail)
+    for (let x = 0; x < n; x += 4) {
       const o = <usize>x << 4;
-      let acc0 = bias, acc1 = bias;
+      let acc0 = bias, acc1 = bias, acc2 = bias, acc3 = bias;
       let wp = wts;
       for (let j = 0; j < k; j++) {
-        let p = load<u32>(ptrs + (<usize>j << 2)) + o;
+        let p = load<usize>(ptrs + (<usize>j << 2)) + o;
         for (let i = 0; i < k; i++) {
           const wk = v128.load32_splat(wp);
           acc0 = f32x4.add(acc0, f32x4.mul(wk, v128.load(p)));
           acc1 = f32x4.add(acc1, f32x4.mul(wk, v128.load(p, 16)));
+          acc2 = f32x4.add(acc2, f32x4.mul(wk, v128.load(p, 32)));
+          acc3 = f32x4.add(acc3, f32x4.mul(wk, v128.load(p, 48)));
           wp += 4;
           p += 16;
         }
       }
       // alpha is the source pixel's, already in the ring
-      acc0 = v128.bitselect(v128.load(centre + o), acc0, ALPHA_LANE);
-      acc1 = v128.bitselect(v128.load(centre + o, 16), acc1, ALPHA_LANE);
-      const q = i32x4.trunc_sat_f32x4_s(f32x4.add(acc0, half));
-      const q1 = i32x4.trunc_sat_f32x4_s(f32x4.add(acc1, half));
-      const b = i16x8.narrow_i32x4_s(q, q1);
-      const bytes = i8x16.narrow_i16x8_u(b, b);
-      v128.store32_lane(d + (<usize>x << 2), bytes, 0);
-      if (x + 1 < n) v128.store32_lane(d + (<usize>x << 2), bytes, 1, 4);
+      const c = centre + o;
+      acc0 = v128.bitselect(v128.load(c), acc0, ALPHA_LANE);
+      acc1 = v128.bitselect(v128.load(c, 16), acc1, ALPHA_LANE);
+      acc2 = v128.bitselect(v128.load(c, 32), acc2, ALPHA_LANE);
+      acc3 = v128.bitselect(v128.load(c, 48), acc3, ALPHA_LANE);
+      const q01 = i16x8.narrow_i32x4_s(i32x4.trunc_sat_f32x4_s(f32x4.add(acc0, half)), i32x4.trunc_sat_f32x4_s(f32x4.add(acc1, half)));
+      const q23 = i16x8.narrow_i32x4_s(i32x4.trunc_sat_f32x4_s(f32x4.add(acc2, half)), i32x4.trunc_sat_f32x4_s(f32x4.add(acc3, half)));
+      const bytes = i8x16.narrow_i16x8_u(q01, q23);
+      const at = d + (<usize>x << 2);
+      if (x + 4 <= n) {
+        v128.store(at, bytes);
+      } else {
+        v128.store32_lane(at, bytes, 0);
+        if (x + 1 < n) v128.store32_lane(at, bytes, 1, 4);
+        if (x + 2 < n) v128.store32_lane(at, bytes, 2, 8);
+      }
     }
   }
 }
@@ -117,9 +125,9 @@ function lumaRow(y: i32): void {
   let i = 0;
   for (; i + 4 <= n; i += 4) {
     const v = v128.load(s + (<usize>i << 2));
-    const r = f32x4.convert_i32x4_u(v128.and(v, byte));
-    const g = f32x4.convert_i32x4_u(v128.and(i32x4.shr_u(v, 8), byte));
-    const b = f32x4.convert_i32x4_u(v128.and(i32x4.shr_u(v, 16), byte));
+    const r = f32x4.convert_i32x4_s(v128.and(v, byte));
+    const g = f32x4.convert_i32x4_s(v128.and(i32x4.shr_u(v, 8), byte));
+    const b = f32x4.convert_i32x4_s(v128.and(i32x4.shr_u(v, 16), byte));
     v128.store(row + 4 + (<usize>i << 2), f32x4.add(f32x4.add(f32x4.mul(kr, r), f32x4.mul(kg, g)), f32x4.mul(kb, b)));
   }
   for (; i < n; i++) {

@@ -6,15 +6,16 @@
 //
 // - sigma >= 1.5: the Vliet–Young–Verbeek recursive filter (5 poles as two biquads and one
 //   first-order section: a cascade of short sections keeps f32 stable up to sigma 100, where the
-//   direct 5th-order form does not). Cost per pixel does not depend on sigma. The right/bottom edge uses the Triggs–Sdika initialisation:
-//   the anticausal state is a matrix M (computed in JS) times the causal state's deviation from
-//   the edge value, which is exact for an edge extended to infinity.
+//   direct 5th-order form does not). Cost per pixel does not depend on sigma. The right/bottom
+//   edge uses the Triggs–Sdika initialisation: the anticausal state is a matrix M (computed in
+//   JS) times the causal state's deviation from the edge value, which is exact for an edge
+//   extended to infinity. Within 1 level of the exact convolution for sigma 1.5–100.
 //
 //   Pass 1 (rows top→bottom): each row is filtered horizontally (causal, then anticausal) and fed
 //   straight into the vertical causal filter, whose output is stored as u16 fixed point.
 //   Pass 2 (rows bottom→top): the vertical anticausal filter turns that into the result.
 
-import { loadPremul, storeUnpremul, HALF } from './common';
+import { loadPremul, storeUnpremul } from './common';
 
 // Parameter block written by JS (f32), see recursive.ts: a1A a2A a1B a2B a1C, G², 128·G, G, then
 // the steady states ssc[5] and ssa[5], then M[j*5+i]. The sections are not normalised (no input
@@ -83,7 +84,7 @@ export function iirSetup(w: i32, h: i32, s: usize, d: usize, e: usize, state: us
 const ENC_ADD: v128 = f32x4.splat(64 * 128 + 0.5);
 
 @inline function decode(e: usize): v128 {
-  return f32x4.sub(f32x4.mul(f32x4.convert_i32x4_u(v128.load16x4_u(e)), DEC_MUL), ENC_OFF);
+  return f32x4.sub(f32x4.mul(f32x4.convert_i32x4_s(v128.load16x4_u(e)), DEC_MUL), ENC_OFF);
 }
 
 /** Anticausal start state i from the causal deviations d (Triggs–Sdika), for edge value x. */
@@ -103,8 +104,13 @@ const ENC_ADD: v128 = f32x4.splat(64 * 128 + 0.5);
  * chain fills the latency. `s1` may equal `s0` (odd last row).
  */
 function hRows(s0: usize, s1: usize): void {
+  // two copies of the loop, with and without premultiplication, rather than a test per pixel
+  if (premul) hRowsWith(s0, s1, true);
+  else hRowsWith(s0, s1, false);
+}
+
+@inline function hRowsWith(s0: usize, s1: usize, pm: bool): void {
   const a1A = c(0), a2A = c(1), a1B = c(2), a2B = c(3), a1C = c(4), g2 = c(5);
-  const pm = premul;
   const n = W;
   let x = loadPremul(s0, pm), z = loadPremul(s1, pm);
   let A1 = f32x4.mul(x, c(SSC)), B1 = f32x4.mul(x, c(SSC + 2)), C1 = f32x4.mul(x, c(SSC + 4));
@@ -253,8 +259,12 @@ export function iirPass1(y0: i32, y1: i32): void {
 
 /** Rows y1-1 down to y0: the vertical anticausal filter, then back to straight alpha bytes. */
 export function iirPass2(y0: i32, y1: i32): void {
+  if (premul) pass2With(y0, y1, true);
+  else pass2With(y0, y1, false);
+}
+
+@inline function pass2With(y0: i32, y1: i32, pm: bool): void {
   const a1A = c(0), a2A = c(1), a1B = c(2), a2B = c(3), a1C = c(4), g = c(7);
-  const pm = premul;
   const n = W;
   const rb = <usize>n << 4;
   const eb = <usize>n << 3;
@@ -370,8 +380,8 @@ export function firRows(y0: i32, y1: i32): void {
     while (nextRow <= need) firH(nextRow++);
     const c0 = ringRow(y);
     for (let k = 1; k <= r; k++) {
-      store<u32>(ptrs + (<usize>k << 3), ringRow(max(0, y - k)));
-      store<u32>(ptrs + (<usize>k << 3) + 4, ringRow(min(H - 1, y + k)));
+      store<usize>(ptrs + (<usize>k << 3), ringRow(max(0, y - k)));
+      store<usize>(ptrs + (<usize>k << 3) + 4, ringRow(min(H - 1, y + k)));
     }
     const d = dst + <usize>y * (<usize>n << 2);
     const w0 = wt(0);
@@ -380,7 +390,7 @@ export function firRows(y0: i32, y1: i32): void {
       let acc0 = f32x4.mul(w0, v128.load(c0 + i));
       let acc1 = f32x4.mul(w0, v128.load(c0 + i, 16));
       for (let k = 1; k <= r; k++) {
-        const up = load<u32>(ptrs + (<usize>k << 3)) + i, dn = load<u32>(ptrs + (<usize>k << 3), 4) + i;
+        const up = load<usize>(ptrs + (<usize>k << 3)) + i, dn = load<usize>(ptrs + (<usize>k << 3), 4) + i;
         const wk = wt(k);
         acc0 = f32x4.add(acc0, f32x4.mul(wk, f32x4.add(v128.load(up), v128.load(dn))));
         acc1 = f32x4.add(acc1, f32x4.mul(wk, f32x4.add(v128.load(up, 16), v128.load(dn, 16))));
@@ -391,7 +401,7 @@ export function firRows(y0: i32, y1: i32): void {
     if (n & 1) {
       let acc = f32x4.mul(w0, v128.load(c0 + i));
       for (let k = 1; k <= r; k++) {
-        const up = load<u32>(ptrs + (<usize>k << 3)) + i, dn = load<u32>(ptrs + (<usize>k << 3), 4) + i;
+        const up = load<usize>(ptrs + (<usize>k << 3)) + i, dn = load<usize>(ptrs + (<usize>k << 3), 4) + i;
         acc = f32x4.add(acc, f32x4.mul(wt(k), f32x4.add(v128.load(up), v128.load(dn))));
       }
       storeUnpremul(d + (i >> 2), acc, pm);

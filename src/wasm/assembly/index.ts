@@ -1,9 +1,14 @@
 // Entry point of the kernels module: every exported function is a kernel entry called from
-// src/wasm/index.ts. Memory is managed by the caller (no allocator, --runtime stub): JS lays out
-// buffers above heapBase(), grows memory as needed and passes pointers.
+// src/wasm/index.ts, which also declares their types. Memory is managed by the caller (no
+// allocator, --runtime stub): JS lays out buffers above heapBase(), grows memory as needed and
+// passes pointers.
 
 export { iirSetup, iirPass1, iirPass2, firSetup, firRows } from './gaussian';
+export { boxSetup, boxPass1, boxPass2 } from './box';
 export { isOpaque, unsharpCombine } from './pointwise';
+export { convolveSetup, convolveRows, sobelSetup, sobelRows } from './convolve';
+export { medianSetup, medianDeinterleave, medianStripe, medianSmallSetup, medianSmall } from './median';
+export { morphSetup, morphRows, morphColumns, discSetup, discRows } from './morphology';
 
 export function heapBase(): usize {
   return __heap_base;

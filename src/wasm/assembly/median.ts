@@ -54,58 +54,68 @@ export function medianDeinterleave(y0: i32, y1: i32): void {
 
 const ZERO: v128 = i32x4.splat(0);
 
-/** Inclusive prefix sums of eight u16 lanes. */
-@inline function prefix(v: v128): v128 {
-  v = i16x8.add(v, i8x16.shuffle(ZERO, v, 0, 1, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29));
-  v = i16x8.add(v, i8x16.shuffle(ZERO, v, 0, 1, 2, 3, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27));
-  return i16x8.add(v, i8x16.shuffle(ZERO, v, 0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23));
+/**
+ * Inclusive prefix sums of eight u16 lanes: shifts within each 64-bit half, then the low half's
+ * total (lane 3) spread over lanes 4–7 with a pshufd and a multiply by 0x10001. Whole-vector
+ * lane shifts (shuffles with zero) cost V8 two pshufb and two constants each.
+ */
+@inline function prefix(v: v128, k: v128): v128 {
+  v = i16x8.add(v, i64x2.shl(v, 16));
+  v = i16x8.add(v, i64x2.shl(v, 32));
+  const top = i64x2.shr_u(v, 48);
+  return i16x8.add(v, i32x4.mul(i32x4.shuffle(top, top, 1, 1, 0, 0), k));
 }
 
-/** Index of the first of 16 bins (lo, hi) whose running count exceeds t; prefix sums left in scratch. */
-@inline function firstAbove(lo: v128, hi: v128, t: v128): i32 {
-  const pl = prefix(lo);
-  const ph = i16x8.add(prefix(hi), i16x8.splat(i16x8.extract_lane_u(pl, 7)));
-  v128.store(scratch, pl, 2);
-  v128.store(scratch, ph, 18);
+/** Index of the first of 16 bins (lo, hi) whose running count exceeds t; prefix sums left in sc. */
+@inline function firstAbove(lo: v128, hi: v128, t: v128, k: v128, sc: usize): i32 {
+  const pl = prefix(lo, k);
+  const ph = i16x8.add(prefix(hi, k), i16x8.splat(i16x8.extract_lane_u(pl, 7)));
+  v128.store(sc, pl, 2);
+  v128.store(sc, ph, 18);
   const m = i16x8.bitmask(i16x8.gt_u(pl, t)) | (i16x8.bitmask(i16x8.gt_u(ph, t)) << 8);
   return ctz(m);
 }
 
-@inline function colIndex(c: i32, c0: i32): usize {
-  return <usize>((c < 0 ? 0 : c >= W ? W - 1 : c) - c0);
+/** Offset of column c (clamped to the image) among the stripe's columns starting at c0. */
+@inline function col(c: i32, c0: i32, w: i32): usize {
+  return <usize>((c < 0 ? 0 : c >= w ? w - 1 : c) - c0);
 }
 
 /** Channel ch (0..3), output columns x0..x1-1 (x1 - x0 <= STRIPE), every row. */
 export function medianStripe(ch: i32, x0: i32, x1: i32): void {
+  // globals copied to locals: V8 reloads a global from the instance at every use
   const r = R, n = 2 * r + 1, w = W, h = H;
+  const cf = colF, cc = colC, kf = kerF, lastX = last, sc = scratch;
   const plane = planes + <usize>ch * <usize>w * <usize>h;
+  const out = dst + <usize>ch;
   const c0 = max(0, x0 - r), c1 = min(w - 1, x1 - 1 + r);
   const nc = c1 - c0 + 1;
   const target = (n * n) >> 1; // 0-based rank of the median
   const t = i16x8.splat(<i16>target);
-  memory.fill(colF, 0, <usize>nc * 512);
-  memory.fill(colC, 0, <usize>nc * 32);
-  store<u16>(scratch, 0);
+  const k = i32x4.splat(0x10001);
+  memory.fill(cf, 0, <usize>nc * 512);
+  memory.fill(cc, 0, <usize>nc * 32);
+  store<u16>(sc, 0);
   for (let dy = -r; dy <= r; dy++) {
     const row = plane + <usize>(dy < 0 ? 0 : dy >= h ? h - 1 : dy) * <usize>w;
     for (let c = 0; c < nc; c++) {
       const v = <usize>load<u8>(row + <usize>(c0 + c));
-      const f = colF + (<usize>c << 9) + (v << 1);
+      const f = cf + (<usize>c << 9) + (v << 1);
       store<u16>(f, load<u16>(f) + 1);
-      const k = colC + (<usize>c << 5) + ((v >> 4) << 1);
-      store<u16>(k, load<u16>(k) + 1);
+      const q = cc + (<usize>c << 5) + ((v >> 4) << 1);
+      store<u16>(q, load<u16>(q) + 1);
     }
   }
   for (let y = 0; y < h; y++) {
     if (y > 0) {
-      const out = y - 1 - r, inn = y + r;
-      const ro = out < 0 ? 0 : out >= h ? h - 1 : out;
-      const ri = inn < 0 ? 0 : inn >= h ? h - 1 : inn;
+      const yo = y - 1 - r, yi = y + r;
+      const ro = yo < 0 ? 0 : yo >= h ? h - 1 : yo;
+      const ri = yi < 0 ? 0 : yi >= h ? h - 1 : yi;
       if (ro != ri) {
         const po = plane + <usize>ro * <usize>w + <usize>c0, pi = plane + <usize>ri * <usize>w + <usize>c0;
         for (let c = 0; c < nc; c++) {
           const vo = <usize>load<u8>(po + <usize>c), vi = <usize>load<u8>(pi + <usize>c);
-          const fb = colF + (<usize>c << 9), cb = colC + (<usize>c << 5);
+          const fb = cf + (<usize>c << 9), cb = cc + (<usize>c << 5);
           store<u16>(fb + (vo << 1), load<u16>(fb + (vo << 1)) - 1);
           store<u16>(fb + (vi << 1), load<u16>(fb + (vi << 1)) + 1);
           store<u16>(cb + ((vo >> 4) << 1), load<u16>(cb + ((vo >> 4) << 1)) - 1);
@@ -116,24 +126,24 @@ export function medianStripe(ch: i32, x0: i32, x1: i32): void {
     // the window's coarse histogram at x0
     let klo = ZERO, khi = ZERO;
     for (let dx = -r; dx <= r; dx++) {
-      const cb = colC + (colIndex(x0 + dx, c0) << 5);
+      const cb = cc + (col(x0 + dx, c0, w) << 5);
       klo = i16x8.add(klo, v128.load(cb));
       khi = i16x8.add(khi, v128.load(cb, 16));
     }
-    for (let b = 0; b < 16; b++) store<i32>(last + (<usize>b << 2), i32.MIN_VALUE);
-    const d = dst + <usize>y * (<usize>w << 2) + <usize>ch;
+    for (let b = 0; b < 16; b++) store<i32>(lastX + (<usize>b << 2), i32.MIN_VALUE);
+    const d = out + <usize>y * (<usize>w << 2);
     for (let x = x0; x < x1; x++) {
-      const b = firstAbove(klo, khi, t);
-      const below = <i32>load<u16>(scratch + (<usize>b << 1)); // count in bins before b
-      const seg = kerF + (<usize>b << 5);
-      const fo = <usize>b << 5; // the segment's offset inside a column's fine histogram
-      const lx = load<i32>(last + (<usize>b << 2));
+      const b = firstAbove(klo, khi, t, k, sc);
+      const below = <i32>load<u16>(sc + (<usize>b << 1)); // count in bins before b
+      const seg = kf + (<usize>b << 5);
+      const fo = cf + (<usize>b << 5); // the segment inside column 0's fine histogram
+      const lx = load<i32>(lastX + (<usize>b << 2));
       let slo: v128, shi: v128;
       if (lx == i32.MIN_VALUE || (x - lx) * 2 > n) {
         slo = ZERO;
         shi = ZERO;
         for (let dx = -r; dx <= r; dx++) {
-          const f = colF + (colIndex(x + dx, c0) << 9) + fo;
+          const f = fo + (col(x + dx, c0, w) << 9);
           slo = i16x8.add(slo, v128.load(f));
           shi = i16x8.add(shi, v128.load(f, 16));
         }
@@ -141,21 +151,88 @@ export function medianStripe(ch: i32, x0: i32, x1: i32): void {
         slo = v128.load(seg);
         shi = v128.load(seg, 16);
         for (let xx = lx + 1; xx <= x; xx++) {
-          const fa = colF + (colIndex(xx + r, c0) << 9) + fo;
-          const fs = colF + (colIndex(xx - 1 - r, c0) << 9) + fo;
+          const fa = fo + (col(xx + r, c0, w) << 9);
+          const fs = fo + (col(xx - 1 - r, c0, w) << 9);
           slo = i16x8.sub(i16x8.add(slo, v128.load(fa)), v128.load(fs));
           shi = i16x8.sub(i16x8.add(shi, v128.load(fa, 16)), v128.load(fs, 16));
         }
       }
       v128.store(seg, slo);
       v128.store(seg, shi, 16);
-      store<i32>(last + (<usize>b << 2), x);
-      const i = firstAbove(slo, shi, i16x8.splat(<i16>(target - below)));
+      store<i32>(lastX + (<usize>b << 2), x);
+      const i = firstAbove(slo, shi, i16x8.splat(<i16>(target - below)), k, sc);
       store<u8>(d + (<usize>x << 2), (b << 4) + i);
       // slide the coarse window one column right
-      const ca = colC + (colIndex(x + 1 + r, c0) << 5), cs = colC + (colIndex(x - r, c0) << 5);
+      const ca = cc + (col(x + 1 + r, c0, w) << 5), cs = cc + (col(x - r, c0, w) << 5);
       klo = i16x8.sub(i16x8.add(klo, v128.load(ca)), v128.load(cs));
       khi = i16x8.sub(i16x8.add(khi, v128.load(ca, 16)), v128.load(cs, 16));
+    }
+  }
+}
+
+// ---- radius 1: sorted columns ----
+//
+// The median of a 3×3 window is med3(max of the column minima, median of the column medians,
+// min of the column maxima) once each column of three is sorted. Bytewise min/max on 16 bytes
+// handles four RGBA pixels, all channels, per instruction; rows are sorted once and shared by
+// the three windows that overlap each column.
+
+let small: usize = 0; // 3 padded source rows, then the sorted lo / mid / hi rows
+let smallStride: usize = 0;
+let smallNext: i32 = 0;
+
+export function medianSmallSetup(w: i32, h: i32, s: usize, d: usize, scratch: usize): void {
+  W = w;
+  H = h;
+  src = s;
+  dst = d;
+  small = scratch;
+  smallStride = <usize>((w + 2 + 4) & ~3) << 2;
+  smallNext = 0;
+}
+
+@inline function smallRow(y: i32): usize {
+  return small + <usize>(y % 3) * smallStride;
+}
+
+/** Row y with one extended pixel each side, into its ring slot. */
+function smallCopy(y: i32): void {
+  const n = W;
+  const s = src + <usize>y * (<usize>n << 2);
+  const row = smallRow(y);
+  memory.copy(row + 4, s, <usize>n << 2);
+  store<u32>(row, load<u32>(s));
+  store<u32>(row + 4 + (<usize>n << 2), load<u32>(s + (<usize>(n - 1) << 2)));
+}
+
+@inline function med3(a: v128, b: v128, c: v128): v128 {
+  return i8x16.max_u(i8x16.min_u(a, b), i8x16.min_u(i8x16.max_u(a, b), c));
+}
+
+export function medianSmall(y0: i32, y1: i32): void {
+  const n = W, h = H;
+  const bytes = <usize>(n + 2) << 2;
+  const lo = small + 3 * smallStride, mid = lo + smallStride, hi = mid + smallStride;
+  for (let y = y0; y < y1; y++) {
+    const need = min(h - 1, y + 1);
+    while (smallNext <= need) smallCopy(smallNext++);
+    const u = smallRow(max(0, y - 1)), m = smallRow(y), dn = smallRow(min(h - 1, y + 1));
+    for (let o: usize = 0; o < bytes; o += 16) {
+      const a = v128.load(u + o), b = v128.load(m + o), c = v128.load(dn + o);
+      const l1 = i8x16.min_u(a, b), h1 = i8x16.max_u(a, b);
+      v128.store(lo + o, i8x16.min_u(l1, c));
+      const h2 = i8x16.max_u(l1, c);
+      v128.store(mid + o, i8x16.min_u(h1, h2));
+      v128.store(hi + o, i8x16.max_u(h1, h2));
+    }
+    // four pixels per step; the last step may spill up to three pixels into the next row, which
+    // is written after this one (and the arena leaves slack after the last)
+    const d = dst + <usize>y * (<usize>n << 2);
+    for (let o: usize = 0; o < <usize>n << 2; o += 16) {
+      const a = i8x16.max_u(i8x16.max_u(v128.load(lo + o), v128.load(lo + o, 4)), v128.load(lo + o, 8));
+      const b = med3(v128.load(mid + o), v128.load(mid + o, 4), v128.load(mid + o, 8));
+      const c = i8x16.min_u(i8x16.min_u(v128.load(hi + o), v128.load(hi + o, 4)), v128.load(hi + o, 8));
+      v128.store(d + o, med3(a, b, c));
     }
   }
 }

@@ -22,8 +22,8 @@ export function unsharpCombine(s: usize, b: usize, d: usize, pixels: i32, amount
   const keepAlpha = i32x4(0, 0, 0, -1);
   const end = <usize>pixels << 2;
   for (let i: usize = 0; i < end; i += 4) {
-    const x = f32x4.convert_i32x4_u(i32x4.extend_low_i16x8_u(v128.load8x8_u(s + i)));
-    const y = f32x4.convert_i32x4_u(i32x4.extend_low_i16x8_u(v128.load8x8_u(b + i)));
+    const x = f32x4.convert_i32x4_s(i32x4.extend_low_i16x8_u(v128.load8x8_u(s + i)));
+    const y = f32x4.convert_i32x4_s(i32x4.extend_low_i16x8_u(v128.load8x8_u(b + i)));
     const diff = f32x4.sub(x, y);
     const use = v128.andnot(f32x4.ge(f32x4.abs(diff), t), keepAlpha);
     const r = f32x4.add(x, v128.and(f32x4.mul(k, diff), use));

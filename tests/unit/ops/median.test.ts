@@ -1,0 +1,84 @@
+import { describe, expect, test } from 'vitest';
+import median from '../../../src/ops/median';
+import { createImage } from '../../../src/ops/image';
+import { resolveParams } from '../../../src/engine/params';
+import type { Image } from '../../../src/ops/types';
+import { ctx, randomImage, rng, maxDiff, sameBytes } from './helpers';
+import { clamp } from '../wasm/reference';
+
+async function filter(img: Image, radius: number, signal?: AbortSignal, onProgress?: (p: number) => void): Promise<Image> {
+  return (await median.kernel({ image: img }, resolveParams(median, { radius }), ctx(signal, onProgress))).image as Image;
+}
+
+/** Brute force: sort each channel's (2r+1)² clamped neighbourhood and take the middle value. */
+function reference(img: Image, r: number): Uint8ClampedArray {
+  const { width: w, height: h, data } = img;
+  const out = new Uint8ClampedArray(data.length);
+  const win = new Uint8Array((2 * r + 1) ** 2);
+  for (let y = 0; y < h; y++)
+    for (let x = 0; x < w; x++)
+      for (let c = 0; c < 4; c++) {
+        let k = 0;
+        for (let dy = -r; dy <= r; dy++) for (let dx = -r; dx <= r; dx++) win[k++] = data[(clamp(y + dy, h) * w + clamp(x + dx, w)) * 4 + c]!;
+        win.sort();
+        out[(y * w + x) * 4 + c] = win[win.length >> 1]!;
+      }
+  return out;
+}
+
+describe('median', () => {
+  for (const [w, h] of [[1, 1], [3, 7], [1023, 5]] as const) {
+    for (const r of [1, 2, 5, 10]) {
+      test(`matches brute force on a ${w}×${h} image at radius ${r}`, async () => {
+        const img = randomImage(w, h, w * 11 + h + r);
+        const res = await filter(img, r);
+        expect(res.width).toBe(w);
+        expect(maxDiff(res.data, reference(img, r))).toBe(0);
+      });
+    }
+  }
+
+  test('matches brute force across several stripes of a wider image', async () => {
+    const img = randomImage(600, 23, 12);
+    expect(maxDiff((await filter(img, 3)).data, reference(img, 3))).toBe(0);
+  });
+
+  test('matches brute force on a smooth image with few distinct levels', async () => {
+    const img = createImage(70, 50);
+    const rand = rng(4);
+    for (let i = 0; i < img.data.length; i++) img.data[i] = ((i >> 2) % 70) + Math.floor(rand() * 3);
+    expect(maxDiff((await filter(img, 4)).data, reference(img, 4))).toBe(0);
+  });
+
+  test('removes salt-and-pepper specks from a flat image', async () => {
+    const img = createImage(30, 30);
+    for (let i = 0; i < img.data.length; i += 4) img.data.set([90, 90, 90, 255], i);
+    for (const p of [37, 200, 555, 801]) img.data.set([255, 0, 255, 255], p * 4);
+    const res = await filter(img, 1);
+    for (let i = 0; i < res.data.length; i += 4) expect(res.data[i]).toBe(90);
+  });
+
+  test('keeps a uniform image uniform', async () => {
+    const img = createImage(20, 20);
+    for (let i = 0; i < img.data.length; i += 4) img.data.set([1, 2, 3, 4], i);
+    expect(sameBytes((await filter(img, 10)).data, img.data)).toBe(true);
+  });
+
+  test('is deterministic', async () => {
+    const img = randomImage(300, 20, 2);
+    expect(sameBytes((await filter(img, 2)).data, (await filter(img, 2)).data)).toBe(true);
+  });
+
+  test('throws when the signal is aborted', async () => {
+    const ac = new AbortController();
+    ac.abort();
+    await expect(filter(randomImage(8, 8, 1), 2, ac.signal)).rejects.toThrow();
+  });
+
+  test('reports progress several times, ending at 1', async () => {
+    const seen: number[] = [];
+    await filter(randomImage(800, 300, 3), 2, undefined, (p) => seen.push(p));
+    expect(seen.length).toBeGreaterThanOrEqual(4);
+    expect(seen.at(-1)).toBe(1);
+  });
+});
