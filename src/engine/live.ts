@@ -171,7 +171,10 @@ export class LiveController<V> {
 
   #start(): void {
     const keys = this.#keys;
-    if (!keys) return;
+    if (!keys) {
+      this.#wakeIdle();
+      return;
+    }
     const run = this.#opts.scheduler.run(this.#graph, {
       keys,
       targets: this.#targets ?? undefined,
@@ -184,12 +187,15 @@ export class LiveController<V> {
     void run.done.then(() => {
       if (this.#run !== run) return;
       this.#run = null;
-      if (this.#timer === null) {
-        const waiters = this.#idleWaiters;
-        this.#idleWaiters = [];
-        waiters.forEach((w) => w());
-      }
+      this.#wakeIdle();
     });
+  }
+
+  #wakeIdle(): void {
+    if (this.busy) return;
+    const waiters = this.#idleWaiters;
+    this.#idleWaiters = [];
+    waiters.forEach((w) => w());
   }
 
   #onEvent(run: Run, e: SchedulerEvent<V>): void {

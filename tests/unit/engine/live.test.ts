@@ -122,3 +122,12 @@ describe('live controller', () => {
     expect(seen).toContain(0.5);
   });
 });
+
+describe('live controller before any graph', () => {
+  test('choosing targets before a graph is loaded leaves it idle, and whenIdle resolves', async () => {
+    const { live } = setup();
+    live.setTargets(['x']);
+    await new Promise((r) => setTimeout(r, 5));
+    await expect(live.whenIdle()).resolves.toBeUndefined();
+  });
+});
