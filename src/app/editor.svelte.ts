@@ -75,6 +75,10 @@ export class EditorState {
     return this.#started.runtime;
   }
 
+  get cache() {
+    return this.#started.cache;
+  }
+
   select(id: string | null): void {
     this.selected = id;
     this.runtime.live.setFocus(id);

@@ -24,7 +24,7 @@ export interface StepCounts {
 }
 
 export class StatusState {
-  activity = $state.raw<PoolActivity>();
+  activity = $state.raw<PoolActivity | null>(null);
   /** A run is pending or in flight. */
   busy = $state(false);
   /** Wall time of the last finished run, and how it ended. */
@@ -42,8 +42,12 @@ export class StatusState {
       const refresh = () => {
         timer = null;
         last = performance.now();
-        this.activity = runtime.pool.activity;
+        const a = runtime.pool.activity;
+        this.activity = a;
         this.busy = runtime.live.busy;
+        // A run ends a moment after its last event, and a debounced edit starts one with none:
+        // keep looking while anything is under way.
+        if (this.busy || a.busy > 0 || a.queued > 0 || a.starting > 0 || a.stopping > 0) soon();
       };
       // Leading and trailing: the first change shows at once, a burst at most every REDRAW_MS.
       const soon = () => {

@@ -8,7 +8,8 @@
 import { isImage } from '../ops/image';
 import type { Image } from '../ops/types';
 import type { WorkerPool } from '../workers/pool';
-import type { ImageResult } from '../workers/protocol';
+import type { ImageResult, PixelRect } from '../workers/protocol';
+import { untrack } from 'svelte';
 import type { EditorState, NodeView } from './editor.svelte';
 import { registry } from '../ops/registry';
 import { Viewport } from './viewport.svelte';
@@ -16,6 +17,8 @@ import { Viewport } from './viewport.svelte';
 /** What the compare select can hold besides a step id. */
 export const COMPARE_INPUT = 'input';
 export const COMPARE_NONE = 'none';
+/** Quiet time after a zoom or pan before the sharp region is asked for. */
+const DETAIL_DELAY_MS = 120;
 
 export interface Shown {
   /** The step whose result this is. */
@@ -41,33 +44,49 @@ export interface CompareOption {
 }
 
 /**
- * A display bitmap that follows an image: asks the pool for a new one whenever the image object
- * changes, drops (and aborts) the request for an image that is no longer wanted, and never keeps a
- * bitmap of an image that is not the current one.
+ * Long side of the whole-image bitmap. Putting a bitmap on screen costs the main thread time in
+ * proportion to its pixels (a 12 MP one 50–100 ms): the whole image goes at about a pane's
+ * resolution, and zooming in past it adds the visible region at screen resolution.
+ */
+export const BASE_MAX_SIDE = 1024;
+
+export interface BitmapWant {
+  readonly image: Image;
+  /** Part of the image, at full resolution. */
+  readonly region?: PixelRect;
+  readonly maxSide?: number;
+}
+
+/**
+ * A display bitmap that follows a request: asks the pool for a new one whenever the request
+ * changes and aborts the one no longer wanted. A bitmap of another image is dropped at once, never
+ * left up; a bitmap of another region of the same image stays until the new one arrives.
  */
 export class BitmapSlot {
   bitmap = $state.raw<ImageBitmap | null>(null);
   /** The image the bitmap was made from. */
   source = $state.raw<Image | null>(null);
+  /** The part of `source` the bitmap shows, in its pixels. */
+  region = $state.raw<PixelRect | null>(null);
   loading = $state(false);
   error = $state<string | null>(null);
   /** Time the last bitmap took, request to arrival, in ms. */
   lastMs = $state<number | null>(null);
 
-  constructor(pool: WorkerPool, image: () => Image | undefined) {
+  constructor(pool: WorkerPool, want: () => BitmapWant | undefined) {
     $effect(() => {
-      const img = image();
-      // Whatever was shown belongs to another image now: never leave it up.
-      this.#set(null, null);
+      const w = want();
+      if (!w || untrack(() => this.source) !== w.image) this.#set(null, null, null);
       this.error = null;
-      if (!img) {
+      if (!w) {
         this.loading = false;
         return;
       }
+      const { image, region, maxSide } = w;
       const ctl = new AbortController();
       const t0 = performance.now();
       this.loading = true;
-      pool.bitmap(pixelsOnly(img), { signal: ctl.signal }).then(
+      pool.bitmap(pixelsOnly(image), { signal: ctl.signal, ...(region ? { region } : {}), ...(maxSide ? { maxSide } : {}) }).then(
         (bmp) => {
           if (ctl.signal.aborted) {
             bmp.close();
@@ -75,7 +94,7 @@ export class BitmapSlot {
           }
           this.lastMs = performance.now() - t0;
           this.loading = false;
-          this.#set(bmp, img);
+          this.#set(bmp, image, clampRect(region ?? { x: 0, y: 0, width: image.width, height: image.height }, image));
         },
         (e: unknown) => {
           if (ctl.signal.aborted) return;
@@ -87,10 +106,18 @@ export class BitmapSlot {
     });
   }
 
-  #set(bitmap: ImageBitmap | null, source: Image | null): void {
+  #set(bitmap: ImageBitmap | null, source: Image | null, region: PixelRect | null): void {
     this.bitmap = bitmap;
     this.source = source;
+    this.region = region;
   }
+}
+
+/** The same clamping as the worker's, so a region is placed where its pixels came from. */
+function clampRect(r: PixelRect, img: Image): PixelRect {
+  const x = Math.max(0, Math.min(img.width - 1, Math.floor(r.x)));
+  const y = Math.max(0, Math.min(img.height - 1, Math.floor(r.y)));
+  return { x, y, width: Math.max(1, Math.min(img.width - x, Math.ceil(r.width))), height: Math.max(1, Math.min(img.height - y, Math.ceil(r.height))) };
 }
 
 /** The pool needs the pixels only: the node's thumbnail stays here. */
@@ -111,8 +138,13 @@ export class ViewerState {
   /** Where the compare divider is, 0..1 of the view's width: before on the left, after on the right. */
   split = $state(0.5);
   readout = $state.raw<Readout | null>(null);
+  /** The whole result, at most BASE_MAX_SIDE px; and, zoomed in past that, the visible part at full resolution. */
   readonly after: BitmapSlot;
+  readonly afterDetail: BitmapSlot;
   readonly before: BitmapSlot;
+  readonly beforeDetail: BitmapSlot;
+  /** The visible part of the shown image that needs full resolution, settled after zoom and pan rest. */
+  #detail = $state.raw<{ readonly region: PixelRect; readonly maxSide: number } | null>(null);
   readonly #editor: EditorState;
   /** The live controller's focus, which `window.pipette.select` sets without going through the editor. */
   #focus = $state<string | null>(null);
@@ -127,8 +159,40 @@ export class ViewerState {
       const timer = setInterval(() => (this.#focus = live.focus), 100);
       return () => clearInterval(timer);
     });
-    this.after = new BitmapSlot(editor.runtime.pool, () => this.shown?.image);
-    this.before = new BitmapSlot(editor.runtime.pool, () => this.compared?.image);
+    const pool = editor.runtime.pool;
+    const base = (image: Image | undefined): BitmapWant | undefined => (image ? { image, maxSide: BASE_MAX_SIDE } : undefined);
+    this.after = new BitmapSlot(pool, () => base(this.shown?.image));
+    this.before = new BitmapSlot(pool, () => base(this.compared?.image));
+    this.afterDetail = new BitmapSlot(pool, () => {
+      const img = this.shown?.image;
+      const d = this.#detail;
+      return img && d ? { image: img, region: d.region, maxSide: d.maxSide } : undefined;
+    });
+    this.beforeDetail = new BitmapSlot(pool, () => {
+      const img = this.shown?.image;
+      const cmp = this.comparing ? this.compared?.image : undefined;
+      const d = this.#detail;
+      if (!img || !cmp || !d) return undefined;
+      const sx = cmp.width / img.width;
+      const sy = cmp.height / img.height;
+      const r = d.region;
+      return { image: cmp, region: { x: r.x * sx, y: r.y * sy, width: r.width * sx, height: r.height * sy }, maxSide: d.maxSide };
+    });
+    // Zoomed in past the whole-image bitmap's resolution: ask for the visible part once the view rests.
+    $effect(() => {
+      const img = this.shown?.image;
+      const vp = this.viewport;
+      const zoom = vp.zoom;
+      const rect = img ? vp.visibleRect(64) : null;
+      if (!img || !rect || zoom <= Math.min(1, BASE_MAX_SIDE / Math.max(img.width, img.height))) {
+        this.#detail = null;
+        return;
+      }
+      // No more pixels than the screen shows: full resolution from 1:1 on, fewer below.
+      const maxSide = Math.ceil(Math.max(rect.width, rect.height) * Math.min(1, zoom * (globalThis.devicePixelRatio || 1)));
+      const timer = setTimeout(() => (this.#detail = { region: rect, maxSide }), DETAIL_DELAY_MS);
+      return () => clearTimeout(timer);
+    });
     // A different image size starts fitted; the same size keeps zoom and pan (tuning a parameter).
     $effect(() => {
       const img = this.shown?.image;
@@ -146,7 +210,7 @@ export class ViewerState {
     return (sinks.at(-1) ?? g.nodes.at(-1))?.id ?? null;
   });
 
-  readonly view = $derived<NodeView | undefined>(this.node ? this.#editor.views.get(this.node) : undefined);
+  readonly view = $derived.by((): NodeView | undefined => (this.node ? this.#editor.views.get(this.node) : undefined));
 
   readonly title = $derived.by(() => this.#title(this.node));
 
@@ -174,7 +238,7 @@ export class ViewerState {
       .map(([name, value]) => ({ name, value }));
   });
 
-  readonly hasHistogram = $derived(Object.values(this.#published?.outputs ?? {}).some((v) => typeof v === 'object' && v !== null && 'kind' in v));
+  readonly hasHistogram = $derived.by(() => Object.values(this.#published?.outputs ?? {}).some((v) => typeof v === 'object' && v !== null && 'kind' in v));
 
   /** Where the step's first image input comes from, if it is wired. */
   readonly inputSource = $derived.by((): { node: string; port: string } | null => {
@@ -254,6 +318,19 @@ export class ViewerState {
 
   clearReadout(): void {
     this.readout = null;
+  }
+
+  /**
+   * Where a slot's bitmap goes on the stage (whose pixels are the shown image's), or null when it
+   * has nothing of the image that is wanted there now.
+   */
+  placement(slot: BitmapSlot, image: Image | undefined): PixelRect | null {
+    const shown = this.shown?.image;
+    const r = slot.region;
+    if (!shown || !image || !slot.bitmap || slot.source !== image || !r) return null;
+    const sx = shown.width / image.width;
+    const sy = shown.height / image.height;
+    return { x: r.x * sx, y: r.y * sy, width: r.width * sx, height: r.height * sy };
   }
 
   setSplit(fraction: number): void {

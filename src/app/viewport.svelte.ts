@@ -106,6 +106,17 @@ export class Viewport {
     this.#fitted = false;
   }
 
+  /** The part of the image in view (plus `margin` image px around it), clamped to the image; null if none is. */
+  visibleRect(margin = 0): { x: number; y: number; width: number; height: number } | null {
+    const z = this.zoom;
+    const x0 = Math.max(0, Math.floor(-this.x / z) - margin);
+    const y0 = Math.max(0, Math.floor(-this.y / z) - margin);
+    const x1 = Math.min(this.#contentWidth, Math.ceil((this.width - this.x) / z) + margin);
+    const y1 = Math.min(this.#contentHeight, Math.ceil((this.height - this.y) / z) + margin);
+    if (x1 <= x0 || y1 <= y0) return null;
+    return { x: x0, y: y0, width: x1 - x0, height: y1 - y0 };
+  }
+
   /** The image pixel under an area point, or null outside the image. */
   pixelAt(px: number, py: number): Point | null {
     const x = Math.floor((px - this.x) / this.zoom);

@@ -18,6 +18,7 @@ import {
   FLAG_LIMIT_MS,
   FLAG_STATE,
   isWorkerNotice,
+  type BitmapOptions,
   type DecodeResult,
   type EncodeType,
   type ResultOutputs,
@@ -54,7 +55,7 @@ export interface WorkerPoolOptions {
   readonly now?: () => number;
 }
 
-export type TaskKind = 'step' | 'decode' | 'encode';
+export type TaskKind = 'step' | 'decode' | 'encode' | 'bitmap';
 export type TaskOutcome = 'done' | 'failed' | 'cancelled' | 'timedout' | 'crashed';
 export type WorkerExitReason = 'idle' | 'crashed' | 'unresponsive' | 'resized' | 'disposed' | 'failed-to-start';
 
@@ -315,6 +316,25 @@ export class WorkerPool implements Executor<Value> {
       priority: options.priority ?? this.#opts.filePriority,
       signal: options.signal,
       call: (api, taskId, cancelFlag) => api.encode({ taskId, cancelFlag, image: img, type, quality }),
+    });
+  }
+
+  /**
+   * A displayable bitmap of full-size pixels, made in a worker: the main thread never copies or
+   * converts full-size pixels (that costs tens of ms at 12 MP), it only draws the bitmap it gets.
+   */
+  bitmap(
+    image: Image,
+    options: BitmapOptions & { readonly signal?: AbortSignal; readonly priority?: number } = {},
+  ): Promise<ImageBitmap> {
+    const img = this.#outgoing(image) as Image;
+    const { region, maxSide } = options;
+    return this.#submit<ImageBitmap>({
+      kind: 'bitmap',
+      label: 'Preview bitmap',
+      priority: options.priority ?? this.#opts.filePriority,
+      signal: options.signal,
+      call: (api, taskId, cancelFlag) => api.bitmap({ taskId, cancelFlag, image: img, region, maxSide }),
     });
   }
 

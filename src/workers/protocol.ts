@@ -94,11 +94,33 @@ export interface EncodeRequest extends TaskRequestBase {
   readonly quality?: number;
 }
 
+/** A rectangle of an image, in pixels. */
+export interface PixelRect {
+  readonly x: number;
+  readonly y: number;
+  readonly width: number;
+  readonly height: number;
+}
+
+export interface BitmapOptions {
+  /** Only this part of the image (clamped to it); the whole image by default. */
+  readonly region?: PixelRect;
+  /** Scale down (aspect kept) so that the long side is at most this many px; full resolution by default. */
+  readonly maxSide?: number;
+}
+
+export interface BitmapRequest extends TaskRequestBase, BitmapOptions {
+  /** Full-size pixels to display; read band by band, never written. */
+  readonly image: Image;
+}
+
 /** The worker's API as the pool sees it through Comlink. */
 export interface StepWorkerApi {
   run(req: RunRequest): Promise<RunResponse>;
   decode(req: DecodeRequest): Promise<DecodeResult>;
   encode(req: EncodeRequest): Promise<Blob>;
+  /** A displayable bitmap of an image, made off the main thread and transferred back. */
+  bitmap(req: BitmapRequest): Promise<ImageBitmap>;
   /**
    * Aborts a task's signal from a message, for workers without the shared flag and for kernels
    * awaiting something (a sleeping kernel wakes on the signal's 'abort' event).

@@ -12,6 +12,8 @@ import {
   CancelCode,
   FLAG_LIMIT_MS,
   FLAG_STATE,
+  type BitmapOptions,
+  type BitmapRequest,
   type DecodeRequest,
   type DecodeResult,
   type EncodeRequest,
@@ -82,6 +84,16 @@ export function createStepWorkerApi(ops: readonly OpDef[], notify: Notify): Step
       const { signal } = begin(req.taskId, req.cancelFlag);
       try {
         return await encodeImage(req.image, req.type, req.quality, signal);
+      } finally {
+        active.delete(req.taskId);
+      }
+    },
+
+    async bitmap(req: BitmapRequest): Promise<ImageBitmap> {
+      const { signal } = begin(req.taskId, req.cancelFlag);
+      try {
+        const bmp = imageBitmap(req.image, req, signal);
+        return Comlink.transfer(bmp, [bmp]);
       } finally {
         active.delete(req.taskId);
       }
@@ -296,6 +308,105 @@ export function makeThumbnail(img: Image, maxSide: number): ImageBitmap {
   const canvas = new OffscreenCanvas(tw, th);
   canvas.getContext('2d')!.putImageData(out, 0, 0);
   return canvas.transferToImageBitmap();
+}
+
+// ---- Display bitmaps ----------------------------------------------------------------------------
+
+/** Rows per band: a 4 MB scratch buffer at 4000 px wide, reused by every bitmap this worker makes. */
+const BAND_BYTES = 4 * 1024 * 1024;
+let scratch: ArrayBuffer | null = null;
+
+/**
+ * The image (or a region of it) as an ImageBitmap for display. ImageData refuses shared memory, so
+ * the pixels are copied band by band through one small reused buffer (allocating 48 MB afresh costs
+ * more than the copy) onto a canvas whose backing is then handed over without another copy. A
+ * `maxSide` samples a smaller copy instead: a screen-sized bitmap is what the main thread can put
+ * on screen without a long frame (a 12 MP one costs it 50–100 ms there).
+ */
+export function imageBitmap(img: Image, opts: BitmapOptions = {}, signal?: AbortSignal): ImageBitmap {
+  const { width: w, height: h, data } = img;
+  if (w < 1 || h < 1 || data.length !== w * h * 4) throw new Error(`Cannot show an image of ${w}×${h} pixels with ${data.length} bytes`);
+  const r = opts.region;
+  const x0 = r ? Math.max(0, Math.min(w - 1, Math.floor(r.x))) : 0;
+  const y0 = r ? Math.max(0, Math.min(h - 1, Math.floor(r.y))) : 0;
+  const rw = r ? Math.max(1, Math.min(w - x0, Math.ceil(r.width))) : w;
+  const rh = r ? Math.max(1, Math.min(h - y0, Math.ceil(r.height))) : h;
+  const scale = opts.maxSide && opts.maxSide > 0 ? Math.min(1, opts.maxSide / Math.max(rw, rh)) : 1;
+  if (scale < 1) {
+    const tw = Math.max(1, Math.round(rw * scale));
+    const th = Math.max(1, Math.round(rh * scale));
+    const canvas = new OffscreenCanvas(tw, th);
+    const g = canvas.getContext('2d');
+    if (!g) throw new Error('This browser cannot draw images in a worker (no 2D canvas)');
+    g.putImageData(downsample(img, x0, y0, rw, rh, tw, th, signal), 0, 0);
+    return canvas.transferToImageBitmap();
+  }
+  const canvas = new OffscreenCanvas(rw, rh);
+  const g = canvas.getContext('2d');
+  if (!g) throw new Error('This browser cannot draw images in a worker (no 2D canvas)');
+  const srcRow = w * 4;
+  const rowBytes = rw * 4;
+  const rows = Math.max(1, Math.min(rh, Math.floor(BAND_BYTES / rowBytes)));
+  if (!scratch || scratch.byteLength < rows * rowBytes) scratch = new ArrayBuffer(rows * rowBytes);
+  for (let y = 0; y < rh; y += rows) {
+    signal?.throwIfAborted();
+    const n = Math.min(rows, rh - y);
+    const band = new Uint8ClampedArray(scratch, 0, n * rowBytes);
+    if (rw === w) band.set(data.subarray((y0 + y) * srcRow, (y0 + y + n) * srcRow));
+    else {
+      for (let i = 0; i < n; i++) {
+        const from = (y0 + y + i) * srcRow + x0 * 4;
+        band.set(data.subarray(from, from + rowBytes), i * rowBytes);
+      }
+    }
+    g.putImageData(new ImageData(band, rw, n), 0, y);
+  }
+  return canvas.transferToImageBitmap();
+}
+
+/**
+ * A smaller copy of a region, straight from the shared pixels: a box of up to 2×2 samples per
+ * output pixel. Cheaper than drawing the full-size region and letting the canvas scale it (which
+ * first has to copy every pixel), and smooth enough for a preview that is refined when zoomed in.
+ */
+function downsample(img: Image, x0: number, y0: number, rw: number, rh: number, tw: number, th: number, signal?: AbortSignal): ImageData {
+  const { width: w, data: src } = img;
+  const out = new ImageData(tw, th);
+  const dst = out.data;
+  const fx = rw / tw;
+  const fy = rh / th;
+  const nx = Math.min(2, Math.ceil(fx));
+  const ny = Math.min(2, Math.ceil(fy));
+  const n = nx * ny;
+  const cols = new Int32Array(tw * nx);
+  for (let x = 0; x < tw; x++) {
+    for (let i = 0; i < nx; i++) cols[x * nx + i] = (x0 + Math.min(rw - 1, Math.floor((x + (i + 0.5) / nx) * fx))) * 4;
+  }
+  const rows = new Int32Array(ny);
+  let o = 0;
+  for (let y = 0; y < th; y++) {
+    if ((y & 63) === 0) signal?.throwIfAborted();
+    for (let j = 0; j < ny; j++) rows[j] = (y0 + Math.min(rh - 1, Math.floor((y + (j + 0.5) / ny) * fy))) * w * 4;
+    for (let x = 0; x < tw; x++) {
+      let r = 0, g = 0, b = 0, a = 0;
+      for (let j = 0; j < ny; j++) {
+        const row = rows[j]!;
+        for (let i = 0; i < nx; i++) {
+          const p = row + cols[x * nx + i]!;
+          r += src[p]!;
+          g += src[p + 1]!;
+          b += src[p + 2]!;
+          a += src[p + 3]!;
+        }
+      }
+      dst[o] = r / n;
+      dst[o + 1] = g / n;
+      dst[o + 2] = b / n;
+      dst[o + 3] = a / n;
+      o += 4;
+    }
+  }
+  return out;
 }
 
 // ---- Decode and encode -------------------------------------------------------------------------

@@ -64,3 +64,17 @@ test('a broken graph file is refused with a clear error and the current graph is
   expect(error).toBe('This file cannot be opened: nodes[0].op: unknown operation "warp"');
   expect(await page.evaluate(() => window.pipette.exportGraph())).toBe(before);
 });
+
+test('opening a broken graph file from the menu shows what is wrong and keeps the graph', async ({ page }) => {
+  await page.goto('/');
+  await page.evaluate(() => window.pipette.ready);
+  const before = await page.evaluate(() => window.pipette.exportGraph());
+  await page.getByLabel('Open a graph file').setInputFiles({
+    name: 'broken.json',
+    mimeType: 'application/json',
+    buffer: Buffer.from('{"format":"pipette-graph","version":1,"graph":{"nodes":[{"id":"a","op":"invert"},{"id":"b","op":"invert"}],"edges":[{"from":{"node":"a","port":"image"},"to":{"node":"b","port":"image"}},{"from":{"node":"b","port":"image"},"to":{"node":"a","port":"image"}}]}}'),
+  });
+  await expect(page.getByTestId('error')).toContainText('the connections form a cycle');
+  expect(await page.evaluate(() => window.pipette.exportGraph())).toBe(before);
+  await expect(page.getByTestId('step').first()).toBeVisible();
+});
