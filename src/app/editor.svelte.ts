@@ -326,7 +326,7 @@ export class EditorState {
       const pub = live.result(n.id);
       const op = registry.get(n.op);
       const img = pub ? (Object.values(pub.outputs).find((o) => typeof o === 'object' && o !== null && 'data' in o) as ImageResult | undefined) : undefined;
-      next.set(n.id, {
+      const view: NodeView = {
         id: n.id,
         title: n.label ?? op?.title ?? n.op,
         state: v.state,
@@ -337,8 +337,16 @@ export class EditorState {
         bypass: !!n.bypass,
         thumbnail: img?.thumbnail ?? null,
         size: img ? `${img.width}×${img.height}` : null,
-      });
+      };
+      // Keep the old object when nothing changed, so only the nodes that did change re-render.
+      const before = this.views.get(n.id);
+      next.set(n.id, before && sameView(before, view) ? before : view);
     }
-    this.views = next;
+    if (next.size !== this.views.size || [...next].some(([id, v]) => this.views.get(id) !== v)) this.views = next;
   }
+}
+
+function sameView(a: NodeView, b: NodeView): boolean {
+  for (const k of Object.keys(b) as (keyof NodeView)[]) if (a[k] !== b[k]) return false;
+  return true;
 }

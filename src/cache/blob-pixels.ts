@@ -2,12 +2,14 @@
 // three times faster than the same bytes as an ArrayBuffer (MEASURED.md). The work on the main
 // thread (copying, checksumming, building Blobs) is done in slices with a turn for the page between
 // them. Measured in Chromium at 12 MP on a noisy 2-core machine: 8 MB slices held the thread
-// 15–35 ms each; 4 MB slices hold it about 9 ms (at most ~23 ms), well inside the 50 ms budget.
+// 15–35 ms each and 4 MB slices about 9 ms (at most ~23 ms); on a busy 2-core machine the main
+// thread shares the cores with the workers and a slice can take two or three times as long, so
+// slices are 1 MB, a few ms each.
 
 import { Xxh32 } from './checksum';
 
 /** Bytes per slice: a multiple of 16 (the checksum's stripe). */
-export const DEFAULT_SLICE_BYTES = 4 * 1024 * 1024;
+export const DEFAULT_SLICE_BYTES = 1024 * 1024;
 
 /** Gives the event loop a turn: `scheduler.yield()` where the browser has it, else a macrotask. */
 export function yieldToMain(): Promise<void> {
@@ -51,33 +53,100 @@ export async function bytesToBlob(
   opts: SliceOptions = {},
 ): Promise<{ blob: Blob; checksum: string } | null> {
   const n = data.byteLength;
+  const shared = !(data.buffer instanceof ArrayBuffer);
+  // Shared pixels can be read by a worker without a copy: building the Blob there keeps ~50 MB
+  // of copying per 12 MP result off the main thread entirely.
+  const offloaded = shared && !opts.yieldToMain ? await blobInWorker(data) : null;
+  const made = offloaded ?? (await blobOnMainThread(data, opts));
+  if (!made || data.byteLength !== n) return null;
+  await probe(made.blob);
+  return made;
+}
+
+async function blobOnMainThread(
+  data: Uint8Array | Uint8ClampedArray,
+  opts: SliceOptions,
+): Promise<{ blob: Blob; checksum: string } | null> {
+  const n = data.byteLength;
   const slice = sliceSize(opts.sliceBytes);
   const pause = opts.yieldToMain ?? yieldToMain;
-  const shared = !(data.buffer instanceof ArrayBuffer);
-  const scratch = shared ? new Uint8Array(Math.min(slice, n)) : null;
-  const hash = new Xxh32();
-  const parts: Blob[] = [];
+  const maker = new BlobMaker(data.buffer instanceof ArrayBuffer ? 0 : Math.min(slice, n));
   for (let off = 0; off < n; off += slice) {
     if (data.byteLength !== n) return null;
     const end = Math.min(off + slice, n);
-    const view = new Uint8Array(data.buffer, data.byteOffset + off, end - off);
+    maker.add(new Uint8Array(data.buffer, data.byteOffset + off, end - off));
+    if (end < n) await pause();
+  }
+  return maker.finish();
+}
+
+/**
+ * Builds a Blob slice by slice and checksums exactly the bytes it copied. A Blob cannot be built
+ * from a view of a SharedArrayBuffer (browsers refuse it, and a worker could be writing it
+ * meanwhile), so shared memory goes through a small private scratch buffer first: what is stored
+ * and what is checksummed are the same bytes.
+ */
+export class BlobMaker {
+  readonly #scratch: Uint8Array<ArrayBuffer> | null;
+  readonly #hash = new Xxh32();
+  readonly #parts: Blob[] = [];
+
+  /** `scratchBytes` 0 for plain ArrayBuffer input (no copy needed), else the largest slice. */
+  constructor(scratchBytes: number) {
+    this.#scratch = scratchBytes > 0 ? new Uint8Array(scratchBytes) : null;
+  }
+
+  add(view: Uint8Array): void {
     let piece: Uint8Array<ArrayBuffer>;
-    if (scratch) {
-      piece = scratch.subarray(0, view.length);
+    if (this.#scratch) {
+      piece = this.#scratch.subarray(0, view.length);
       piece.set(view);
     } else {
       piece = view as Uint8Array<ArrayBuffer>;
     }
-    hash.update(piece);
+    this.#hash.update(piece);
     // The Blob constructor copies, so the scratch buffer can be refilled for the next slice.
-    parts.push(new Blob([piece]));
-    if (end < n) await pause();
+    this.#parts.push(new Blob([piece]));
   }
-  // A Blob made of Blobs refers to them; nothing is copied again.
-  const blob = parts.length === 1 ? parts[0]! : new Blob(parts);
-  if (data.byteLength !== n) return null;
-  await probe(blob);
-  return { blob, checksum: hash.digest() };
+
+  finish(): { blob: Blob; checksum: string } {
+    // A Blob made of Blobs refers to them; nothing is copied again.
+    const blob = this.#parts.length === 1 ? this.#parts[0]! : new Blob(this.#parts);
+    return { blob, checksum: this.#hash.digest() };
+  }
+}
+
+let worker: Worker | null | undefined;
+let nextId = 0;
+const waiting = new Map<number, (r: { blob: Blob; checksum: string } | null) => void>();
+
+/** The Blob from a worker, or null where there is no worker (Node, old browsers) or it failed. */
+function blobInWorker(data: Uint8Array | Uint8ClampedArray): Promise<{ blob: Blob; checksum: string } | null> {
+  if (worker === undefined) {
+    try {
+      worker = typeof Worker === 'undefined' ? null : new Worker(new URL('./blob.worker.ts', import.meta.url), { type: 'module' });
+      worker?.addEventListener('message', (e: MessageEvent<{ id: number; blob?: Blob; checksum?: string }>) => {
+        const done = waiting.get(e.data.id);
+        waiting.delete(e.data.id);
+        done?.(e.data.blob && e.data.checksum ? { blob: e.data.blob, checksum: e.data.checksum } : null);
+      });
+      worker?.addEventListener('error', () => {
+        // A broken worker: fall back to the main thread from now on.
+        worker = null;
+        for (const done of waiting.values()) done(null);
+        waiting.clear();
+      });
+    } catch {
+      worker = null;
+    }
+  }
+  const w = worker;
+  if (!w) return Promise.resolve(null);
+  const id = ++nextId;
+  return new Promise((resolve) => {
+    waiting.set(id, resolve);
+    w.postMessage({ id, data });
+  });
 }
 
 /**

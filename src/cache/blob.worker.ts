@@ -1,0 +1,19 @@
+// Builds Blobs of shared pixels for the cache off the main thread: copy into private memory,
+// checksum, Blob. The pixels are read, never written; nothing is transferred back but the Blob.
+import { BlobMaker } from './blob-pixels';
+
+const SLICE = 8 * 1024 * 1024;
+
+self.addEventListener('message', (e: MessageEvent<{ id: number; data: Uint8Array | Uint8ClampedArray }>) => {
+  const { id, data } = e.data;
+  try {
+    const maker = new BlobMaker(Math.min(SLICE, data.byteLength));
+    for (let off = 0; off < data.byteLength; off += SLICE) {
+      maker.add(new Uint8Array(data.buffer, data.byteOffset + off, Math.min(SLICE, data.byteLength - off)));
+    }
+    const { blob, checksum } = maker.finish();
+    self.postMessage({ id, blob, checksum });
+  } catch {
+    self.postMessage({ id });
+  }
+});
