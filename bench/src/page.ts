@@ -1,0 +1,398 @@
+// The benchmark page. run.mjs calls these functions through `window.bench`, one measurement per
+// call, and does the printing. Our kernels run on this page's main thread (one core, like the
+// anchors' single-thread figures); the engine rows use the real scheduler, worker pool and runtime.
+
+/* eslint-disable @typescript-eslint/no-explicit-any */
+import { ops, registry } from '../../src/ops/registry';
+import { resolveParams } from '../../src/engine/params';
+import { keyGraph, parseGraphDocument, Scheduler, MemoryStore, type Graph, type Executor } from '../../src/engine';
+import { valueBytes } from '../../src/ops/image';
+import type { Image, Value, KernelContext } from '../../src/ops/types';
+import { Runtime } from '../../src/app/runtime';
+import { makeTestImage, diff, type Rgba } from './image';
+import { loadAnchors, BRIGHTNESS, CONTRAST, type Anchors, type Impl, type OpId, type Output } from './anchors';
+import { gaussianRef, resizeRef, brightnessContrastRef, grayscaleRef, sharpenRef, SHARPEN } from './reference';
+import { gaussianPlain, resizePlain, brightnessContrastPlain, grayscalePlain, sharpenPlain } from './plain';
+
+const now = () => performance.now();
+const gc = () => (globalThis as { gc?: () => void }).gc?.();
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+const percentile = (xs: number[], p: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))]!;
+};
+
+let src: Rgba;
+let anchors: Anchors;
+
+async function init() {
+  const t0 = now();
+  src = makeTestImage();
+  const imageMs = now() - t0;
+  anchors = await loadAnchors();
+  return {
+    crossOriginIsolated,
+    hardwareConcurrency: navigator.hardwareConcurrency,
+    userAgent: navigator.userAgent,
+    gcExposed: typeof (globalThis as { gc?: unknown }).gc === 'function',
+    imageMs,
+    anchors: anchors.status,
+    ops: ops.map((o) => o.id),
+  };
+}
+
+// ---- Kernel table ---------------------------------------------------------------------------------
+
+interface OpSpec {
+  readonly title: string;
+  /** Pixels near the edge left out of the interior comparison: the filter's reach. */
+  readonly border: number;
+  readonly ref: () => Rgba;
+  readonly ours: { readonly op: string; readonly params: Record<string, unknown> } | null;
+  readonly plain: () => Rgba;
+}
+
+const SPECS: Record<OpId, () => OpSpec> = {
+  gauss5: () => ({
+    title: 'gaussian blur σ=5',
+    border: 15,
+    ref: () => gaussianRef(src, 5),
+    ours: { op: 'gaussian-blur', params: { sigma: 5 } },
+    plain: () => gaussianPlain(src, 5),
+  }),
+  gauss20: () => ({
+    title: 'gaussian blur σ=20',
+    border: 60,
+    ref: () => gaussianRef(src, 20),
+    ours: { op: 'gaussian-blur', params: { sigma: 20 } },
+    plain: () => gaussianPlain(src, 20),
+  }),
+  resize: () => ({
+    title: 'resize to 50 %, Lanczos',
+    border: 3,
+    ref: () => resizeRef(src, src.width / 2, src.height / 2),
+    ours: { op: 'resize', params: { mode: 'scale', scale: 50, filter: 'lanczos3' } },
+    plain: () => resizePlain(src, src.width / 2, src.height / 2),
+  }),
+  bc: () => ({
+    title: `brightness/contrast (${BRIGHTNESS}, +${CONTRAST})`,
+    border: 0,
+    ref: () => brightnessContrastRef(src, BRIGHTNESS, CONTRAST),
+    ours: { op: 'brightness-contrast', params: { brightness: BRIGHTNESS, contrast: CONTRAST } },
+    plain: () => brightnessContrastPlain(src, BRIGHTNESS, CONTRAST),
+  }),
+  gray: () => ({
+    title: 'grayscale',
+    border: 0,
+    ref: () => grayscaleRef(src),
+    ours: { op: 'grayscale', params: {} },
+    plain: () => grayscalePlain(src),
+  }),
+  sharpen: () => ({
+    title: '3×3 sharpen',
+    border: 1,
+    ref: () => sharpenRef(src),
+    ours: { op: 'convolve', params: { matrix: [...SHARPEN] } },
+    plain: () => sharpenPlain(src),
+  }),
+};
+
+const kctx: KernelContext = { signal: new AbortController().signal, progress() {} };
+
+function oursImpl(spec: OpSpec): Impl | { missing: string } {
+  const o = spec.ours && ops.find((x) => x.id === spec.ours!.op);
+  if (!o || !spec.ours) return { missing: `no op yet (${spec.ours?.op ?? '?'})` };
+  const params = resolveParams(o, spec.ours.params as never);
+  const input: Image = { width: src.width, height: src.height, data: src.data };
+  return {
+    library: 'Pipette (ours)',
+    how: `op '${o.id}' v${o.version} kernel, main thread, RGBA in → RGBA out`,
+    prepare: () => ({ out: null as any }),
+    run: async (st) => {
+      st.out = (await o.kernel({ image: input }, params, kctx))['image'];
+    },
+    read: (st) => ({ width: st.out.width, height: st.out.height, data: st.out.data, channels: 4 }),
+  };
+}
+
+function plainImpl(spec: OpSpec): Impl {
+  return {
+    library: 'plain JS loop',
+    how: 'straightforward loop on RGBA bytes (bench/src/plain.ts)',
+    prepare: () => ({ out: null as any }),
+    run: (st) => {
+      st.out = spec.plain();
+    },
+    read: (st) => ({ ...st.out, channels: 4 }),
+  };
+}
+
+export interface Row {
+  readonly library: string;
+  readonly how: string;
+  readonly times?: number[];
+  readonly ms?: number;
+  readonly minMs?: number;
+  readonly mps?: number;
+  /** Only one (cold) run was made because it is slow. */
+  readonly single?: boolean;
+  readonly diff?: ReturnType<typeof diff>;
+  readonly error?: string;
+}
+
+/** Warm-up, then up to 5 timed runs within ~4 s (at least 3); a run over 2.5 s is measured once. */
+async function measure(impl: Impl, ref: Rgba, border: number): Promise<Row> {
+  const base = { library: impl.library, how: impl.how };
+  const mp = (src.width * src.height) / 1e6;
+  let out: Output | undefined;
+  const times: number[] = [];
+  try {
+    gc();
+    let st = await impl.prepare();
+    let t0 = now();
+    await impl.run(st);
+    const first = now() - t0;
+    const single = first > 2500;
+    if (single) {
+      times.push(first);
+      out = impl.read(st);
+    }
+    impl.dispose?.(st);
+    const start = now();
+    for (let r = 0; !single && r < 5 && (r < 3 || now() - start < 4000); r++) {
+      gc();
+      st = await impl.prepare();
+      t0 = now();
+      await impl.run(st);
+      times.push(now() - t0);
+      if (r === 0) out = impl.read(st);
+      impl.dispose?.(st);
+    }
+    const ms = median(times);
+    return { ...base, times, ms, minMs: Math.min(...times), mps: mp / (ms / 1000), single, diff: out ? diff(out, ref, border, out.channels) : undefined };
+  } catch (e) {
+    return { ...base, times, error: e instanceof Error ? `${e.name}: ${e.message}` : String(e) };
+  }
+}
+
+async function kernelOp(id: OpId) {
+  const spec = SPECS[id]();
+  const t0 = now();
+  const ref = spec.ref();
+  const refMs = now() - t0;
+  const rows: Row[] = [];
+  const ours = oursImpl(spec);
+  if ('missing' in ours) rows.push({ library: 'Pipette (ours)', how: ours.missing, error: ours.missing });
+  else rows.push(await measure(ours, ref, spec.border));
+  for (const impl of anchors.impls(id, src)) rows.push(await measure(impl, ref, spec.border));
+  rows.push(await measure(plainImpl(spec), ref, spec.border));
+  return { id, title: spec.title, megapixels: (src.width * src.height) / 1e6, refMs, border: spec.border, rows };
+}
+
+// ---- Plumbing -------------------------------------------------------------------------------------
+
+async function plumbing() {
+  const bytes = src.data.length;
+  const a = new Uint8Array(bytes);
+  a.set(src.data);
+  const b = new Uint8Array(bytes);
+  const rows: { what: string; ms: number; times: number[] }[] = [];
+  const time = async (what: string, reps: number, f: () => unknown) => {
+    await f();
+    const times: number[] = [];
+    for (let i = 0; i < reps; i++) {
+      const t0 = now();
+      await f();
+      times.push(now() - t0);
+    }
+    rows.push({ what, ms: median(times), times });
+  };
+  await time('TypedArray.set of 48 MB into a preallocated array', 15, () => b.set(a));
+  await time('TypedArray.slice of 48 MB (allocate + copy)', 8, () => void a.slice());
+
+  const worker = new Worker(new URL('./echo.worker.ts', import.meta.url), { type: 'module' });
+  const roundTrip = (buf: ArrayBuffer, transfer: boolean) =>
+    new Promise<ArrayBuffer>((resolve) => {
+      worker.onmessage = (e: MessageEvent<{ buf: ArrayBuffer }>) => resolve(e.data.buf);
+      if (transfer) worker.postMessage({ buf, transfer }, [buf]);
+      else worker.postMessage({ buf, transfer });
+    });
+  let buf = new Uint8Array(bytes).buffer;
+  await time('postMessage 48 MB to a worker and back, transferred', 15, async () => {
+    buf = await roundTrip(buf, true);
+  });
+  await time('postMessage 48 MB to a worker and back, structured-clone copy', 6, async () => {
+    await roundTrip(buf, false);
+  });
+  worker.terminate();
+  return { bytes, rows };
+}
+
+// ---- Engine overhead ------------------------------------------------------------------------------
+
+const CHAIN_OPS: [string, (i: number) => Record<string, unknown>][] = [
+  ['invert', () => ({})],
+  ['brightness-contrast', (i) => ({ brightness: (i % 100) - 50, contrast: i % 7 })],
+  ['levels', (i) => ({ gamma: 0.5 + (i % 20) / 10 })],
+  ['gaussian-blur', (i) => ({ sigma: 1 + (i % 10) })],
+  ['hue-saturation', (i) => ({ hue: i % 180 })],
+];
+
+/** A chain: a w×h gradient source, then n−1 steps cycling through common operations. */
+function chainDoc(n: number, w: number, h: number, angle: number) {
+  const nodes = [{ id: 'n0', op: 'gradient', params: { width: w, height: h, kind: 'linear', angle } }];
+  const edges = [];
+  for (let i = 1; i < n; i++) {
+    const [op, params] = CHAIN_OPS[(i - 1) % CHAIN_OPS.length]!;
+    nodes.push({ id: `n${i}`, op, params: params(i) as never });
+    edges.push({ from: { node: `n${i - 1}`, port: 'image' }, to: { node: `n${i}`, port: 'image' } });
+  }
+  return { format: 'pipette-graph', version: 1, graph: { nodes, edges } };
+}
+
+async function engine() {
+  const N = 1000;
+  const graph: Graph = parseGraphDocument(JSON.stringify(chainDoc(N, 1, 1, 0)), registry).graph;
+
+  // keying (validation, topological order and content keys)
+  for (let i = 0; i < 5; i++) keyGraph(graph, registry);
+  const keyTimes: number[] = [];
+  for (let i = 0; i < 25; i++) {
+    const t0 = now();
+    keyGraph(graph, registry);
+    keyTimes.push(now() - t0);
+  }
+
+  // dispatch with no-op kernels in-process: every step is a job through the scheduler's queue
+  const dummy: Image = { width: 1, height: 1, data: new Uint8ClampedArray(4) };
+  const noop: Executor<Value> = { run: () => Promise.resolve({ image: dummy }) };
+  const runTimes: number[] = [];
+  for (let r = 0; r < 6; r++) {
+    const sched = new Scheduler<Value>({ registry, executor: noop, concurrency: 2 });
+    const t0 = now();
+    await sched.run(graph).done;
+    runTimes.push(now() - t0);
+  }
+  runTimes.shift();
+
+  // planning with everything cached: key, plan and serve 1000 steps from the memory store
+  const store = new MemoryStore<Value>({ budgetBytes: 1 << 30, sizeOf: (o) => Object.values(o).reduce((s, v) => s + valueBytes(v), 0) });
+  const filled = new Scheduler<Value>({ registry, executor: noop, store, concurrency: 2 });
+  await filled.run(graph).done;
+  const cachedTimes: number[] = [];
+  for (let r = 0; r < 6; r++) {
+    const t0 = now();
+    await filled.run(graph).done;
+    cachedTimes.push(now() - t0);
+  }
+  cachedTimes.shift();
+
+  const keyMs = median(keyTimes);
+  const runMs = median(runTimes);
+  return {
+    steps: N,
+    keyMs,
+    keyTimes,
+    noopRunMs: runMs,
+    noopPerStepMs: runMs / N,
+    noopDispatchPerStepMs: Math.max(0, runMs - keyMs) / N,
+    cachedRunMs: median(cachedTimes),
+  };
+}
+
+function memoryRuntime(poolSize: number): Runtime {
+  const store = new MemoryStore<Value>({ budgetBytes: 1 << 30, sizeOf: (o) => Object.values(o).reduce((s, v) => s + valueBytes(v), 0) });
+  return new Runtime({ store, poolSize, debounceMs: 0 });
+}
+
+/** Per-step cost through the real worker pool: a chain of steps on a 1×1 image (the kernels do ~nothing). */
+async function poolDispatch() {
+  const N = 100;
+  const rt = memoryRuntime(navigator.hardwareConcurrency || 2);
+  const times: number[] = [];
+  try {
+    for (let r = 0; r < 5; r++) {
+      const t0 = now();
+      rt.loadGraphText(JSON.stringify(chainDoc(N, 1, 1, r)));
+      await rt.live.whenIdle();
+      times.push(now() - t0);
+      const states = rt.report().map((s) => s.state);
+      if (states.some((s) => s !== 'done')) throw new Error(`unexpected states: ${[...new Set(states)].join(', ')}`);
+    }
+  } finally {
+    rt.dispose();
+  }
+  const first = times.shift()!;
+  const ms = median(times);
+  return { steps: N, firstMs: first, ms, times, perStepMs: ms / N, poolSize: navigator.hardwareConcurrency || 2 };
+}
+
+/** Two independent branches after a 12 MP source, pool of 1 worker against one per core. */
+async function parallel() {
+  const doc = (s: number) => ({
+    format: 'pipette-graph',
+    version: 1,
+    graph: {
+      nodes: [
+        { id: 'src', op: 'gradient', params: { width: 4000, height: 3000, kind: 'radial' } },
+        { id: 'a1', op: 'gaussian-blur', params: { sigma: 5 + s } },
+        { id: 'a2', op: 'levels', params: { gamma: 1.2 + s } },
+        { id: 'b1', op: 'gaussian-blur', params: { sigma: 7 + s } },
+        { id: 'b2', op: 'levels', params: { gamma: 0.8 + s } },
+      ],
+      edges: [
+        ['src', 'a1'],
+        ['a1', 'a2'],
+        ['src', 'b1'],
+        ['b1', 'b2'],
+      ].map(([a, b]) => ({ from: { node: a!, port: 'image' }, to: { node: b!, port: 'image' } })),
+    },
+  });
+  const result: Record<string, { ms: number; times: number[]; steps: Record<string, number | null>; lanes: string[] }> = {};
+  const cores = navigator.hardwareConcurrency || 2;
+  for (const size of [1, cores]) {
+    const rt = memoryRuntime(size);
+    try {
+      // warm-up: the source is computed and cached, the workers started, their wasm instantiated
+      rt.loadGraphText(JSON.stringify(doc(0)));
+      await rt.live.whenIdle();
+      const times: number[] = [];
+      let steps: Record<string, number | null> = {};
+      let lanes: string[] = [];
+      for (let r = 1; r <= 6; r++) {
+        gc();
+        const t0 = now();
+        const events: string[] = [];
+        // which worker ran what, and when (ms from the edit): shows whether the branches overlapped
+        const stop = rt.subscribe((e) => {
+          if (e.source === 'pool' && (e.event.type === 'task-start' || e.event.type === 'task-end')) {
+            const ev = e.event;
+            events.push(`${(now() - t0).toFixed(0)} ${ev.type === 'task-start' ? 'start' : 'end'} ${'node' in ev ? (ev.node ?? ev.kind) : ''} lane ${ev.lane}`);
+          }
+        });
+        // only the four branch steps change: the source comes from the cache
+        rt.loadGraphText(JSON.stringify(doc(r * 0.01)));
+        await rt.live.whenIdle();
+        times.push(now() - t0);
+        const states = rt.report().map((s) => s.state);
+        if (states.filter((s) => s === 'done').length !== 4) throw new Error(`unexpected states: ${states.join(', ')}`);
+        stop();
+        lanes = events;
+        steps = Object.fromEntries(rt.report().map((s) => [s.id, s.durationMs]));
+      }
+      result[`pool${size}`] = { ms: median(times), times, steps, lanes };
+    } finally {
+      rt.dispose();
+    }
+  }
+  const one = result['pool1']!.ms;
+  const all = result[`pool${cores}`]!.ms;
+  return { cores, pool1: result['pool1'], poolAll: result[`pool${cores}`], speedup: one / all };
+}
+
+(window as any).bench = { init, kernelOp, plumbing, engine, poolDispatch, parallel, percentile };
+document.getElementById('status')!.textContent = 'ready';
