@@ -1,6 +1,8 @@
 // Shared helpers for kernel tests: deterministic random images, a context that never aborts, and
 // byte comparisons that stay fast on megabyte buffers (never `toEqual` on large typed arrays).
+import { expect, test } from 'vitest';
 import { createImage } from '../../../src/ops/image';
+import type { Params } from '../../../src/engine/op';
 import type { Image, KernelContext } from '../../../src/ops/types';
 
 /** A deterministic pseudo-random generator (mulberry32). */
@@ -39,4 +41,47 @@ export function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
 
 export function sameBytes(a: Uint8ClampedArray | Uint8Array, b: Uint8ClampedArray | Uint8Array): boolean {
   return Buffer.compare(Buffer.from(a.buffer, a.byteOffset, a.byteLength), Buffer.from(b.buffer, b.byteOffset, b.byteLength)) === 0;
+}
+
+type RunImage = (img: Image, params?: Params, c?: KernelContext) => Promise<Image>;
+
+/**
+ * What every image kernel owes its callers, as tests: determinism, inputs left untouched, prompt
+ * abort (before and during a run) and progress that rises to 1. `params` are the non-trivial
+ * parameters to exercise; the image for the abort and progress tests is just over one band.
+ */
+export function imageKernelContract(run: RunImage, params: Params): void {
+  test('two runs give identical bytes', async () => {
+    const img = randomImage(64, 9, 4);
+    const a = await run(img, params);
+    const b = await run(img, params);
+    expect(sameBytes(a.data, b.data)).toBe(true);
+  });
+
+  test('leaves the input untouched', async () => {
+    const img = randomImage(40, 10, 5);
+    const before = img.data.slice();
+    await run(img, params);
+    expect(sameBytes(img.data, before)).toBe(true);
+  });
+
+  test('throws when the signal is already aborted', async () => {
+    const ac = new AbortController();
+    ac.abort();
+    await expect(run(randomImage(3, 7), {}, ctx(ac.signal))).rejects.toMatchObject({ name: 'AbortError' });
+  });
+
+  test('stops at the next band when aborted while running', async () => {
+    const ac = new AbortController();
+    const img = createImage(1024, 1025); // just over one band of 2^20 pixels
+    await expect(run(img, {}, ctx(ac.signal, () => ac.abort()))).rejects.toMatchObject({ name: 'AbortError' });
+  });
+
+  test('reports progress that rises to 1', async () => {
+    const seen: number[] = [];
+    await run(createImage(1024, 1025), {}, ctx(undefined, (p) => seen.push(p)));
+    expect(seen.length).toBeGreaterThan(1);
+    expect(seen.every((p, i) => i === 0 || p > seen[i - 1]!)).toBe(true);
+    expect(seen.at(-1)).toBe(1);
+  });
 }

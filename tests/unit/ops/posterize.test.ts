@@ -4,7 +4,7 @@ import { resolveParams } from '../../../src/engine/params';
 import type { Params } from '../../../src/engine/op';
 import type { Image } from '../../../src/ops/types';
 import { createImage } from '../../../src/ops/image';
-import { ctx, randomImage, maxDiff, sameBytes } from './helpers';
+import { ctx, randomImage, maxDiff, sameBytes, imageKernelContract } from './helpers';
 
 async function run(img: Image, params: Params = {}, c = ctx()): Promise<Image> {
   return (await op.kernel({ image: img }, resolveParams(op, params), c)).image as Image;
@@ -84,37 +84,5 @@ describe('posterize', () => {
     expect(sameBytes(alpha(res.data), alpha(img.data))).toBe(true);
   });
 
-  test('two runs give identical bytes', async () => {
-    const img = randomImage(64, 9, 4);
-    const a = await run(img, { levels: 6 });
-    const b = await run(img, { levels: 6 });
-    expect(sameBytes(a.data, b.data)).toBe(true);
-  });
-
-  test('leaves the input untouched', async () => {
-    const img = randomImage(40, 10, 5);
-    const before = img.data.slice();
-    await run(img, { levels: 6 });
-    expect(sameBytes(img.data, before)).toBe(true);
-  });
-
-  test('throws when the signal is already aborted', async () => {
-    const ac = new AbortController();
-    ac.abort();
-    await expect(run(randomImage(3, 7), {}, ctx(ac.signal))).rejects.toMatchObject({ name: 'AbortError' });
-  });
-
-  test('stops at the next band when aborted while running', async () => {
-    const ac = new AbortController();
-    const img = createImage(1024, 1025); // just over one band of 2^20 pixels
-    await expect(run(img, {}, ctx(ac.signal, () => ac.abort()))).rejects.toMatchObject({ name: 'AbortError' });
-  });
-
-  test('reports progress that rises to 1', async () => {
-    const seen: number[] = [];
-    await run(createImage(1024, 1025), {}, ctx(undefined, (p) => seen.push(p)));
-    expect(seen.length).toBeGreaterThan(1);
-    expect(seen.every((p, i) => i === 0 || p > seen[i - 1]!)).toBe(true);
-    expect(seen.at(-1)).toBe(1);
-  });
+  imageKernelContract(run, { levels: 6 });
 });
