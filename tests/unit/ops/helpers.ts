@@ -3,7 +3,8 @@
 import { expect, test } from 'vitest';
 import { createImage } from '../../../src/ops/image';
 import type { Params } from '../../../src/engine/op';
-import type { Image, KernelContext } from '../../../src/ops/types';
+import { resolveParams } from '../../../src/engine/params';
+import type { Image, KernelContext, OpDef } from '../../../src/ops/types';
 
 /** A deterministic pseudo-random generator (mulberry32). */
 export function rng(seed: number): () => number {
@@ -84,4 +85,26 @@ export function imageKernelContract(run: RunImage, params: Params): void {
     expect(seen.every((p, i) => i === 0 || p > seen[i - 1]!)).toBe(true);
     expect(seen.at(-1)).toBe(1);
   });
+}
+
+/** Runs a one-image-in, one-image-out operation with its parameters resolved as the engine would. */
+export function imageRunner(op: OpDef): RunImage {
+  return async (img, params = {}, c = ctx()) => (await op.kernel({ image: img }, resolveParams(op, params), c)).image as Image;
+}
+
+/** Every level on every channel, in greys and in mixed colours, with varied alpha (256×2). */
+export function edgeImage(): Image {
+  const img = createImage(256, 2);
+  for (let i = 0; i < 256; i++) {
+    img.data.set([i, i, i, 255 - i], i * 4);
+    img.data.set([i, 255 - i, (i * 37) & 255, i], (256 + i) * 4);
+  }
+  return img;
+}
+
+/** The alpha bytes of an RGBA buffer. */
+export function alpha(d: Uint8ClampedArray): Uint8Array {
+  const a = new Uint8Array(d.length / 4);
+  for (let i = 0; i < a.length; i++) a[i] = d[i * 4 + 3]!;
+  return a;
 }

@@ -4,27 +4,9 @@ import { resolveParams } from '../../../src/engine/params';
 import type { Params } from '../../../src/engine/op';
 import type { Image } from '../../../src/ops/types';
 import { createImage } from '../../../src/ops/image';
-import { ctx, randomImage, maxDiff, sameBytes, imageKernelContract } from './helpers';
+import { ctx, randomImage, maxDiff, sameBytes, imageKernelContract, imageRunner, edgeImage, alpha } from './helpers';
 
-async function run(img: Image, params: Params = {}, c = ctx()): Promise<Image> {
-  return (await op.kernel({ image: img }, resolveParams(op, params), c)).image as Image;
-}
-
-/** Every level on every channel, in greys and in mixed colours, with varied alpha. */
-function edgeImage(): Image {
-  const img = createImage(256, 2);
-  for (let i = 0; i < 256; i++) {
-    img.data.set([i, i, i, 255 - i], i * 4);
-    img.data.set([i, 255 - i, (i * 37) & 255, i], (256 + i) * 4);
-  }
-  return img;
-}
-
-function alpha(d: Uint8ClampedArray): Uint8Array {
-  const a = new Uint8Array(d.length / 4);
-  for (let i = 0; i < a.length; i++) a[i] = d[i * 4 + 3]!;
-  return a;
-}
+const run = imageRunner(op);
 
 /**
  * Reference, written independently of the kernel: RGB → HSL with hue in degrees, adjust, then back
