@@ -419,6 +419,7 @@ async function main() {
       log('engine overhead …');
       out.engine = await page.evaluate(() => window.bench.engine());
       out.poolDispatch = await page.evaluate(() => window.bench.poolDispatch());
+      out.cancel = await page.evaluate(() => window.bench.cancelLatency());
     }
     if (only.has('parallel')) {
       log('parallel speedup …');
@@ -536,6 +537,18 @@ async function main() {
       ),
     );
     target('planning + keying 1000 steps < 10 ms', e.keyMs < 10, `keyGraph ${ms(e.keyMs)} ms (a whole cached run: ${ms(e.cachedRunMs)} ms)`);
+    if (out.cancel) {
+      section(
+        'Cancelling a running 12 MP gaussian blur (σ 5) in the worker pool, median of 6',
+        table(
+          ['what', 'ms'],
+          [
+            ['abort() → the task has settled (cancelled)', ms(out.cancel.rejectMs)],
+            ['abort() → the next task has finished on the same pool', `${ms(out.cancel.usableMs)} (max ${ms(out.cancel.usableMax)})`],
+          ],
+        ),
+      );
+    }
     target('dispatch overhead < 0.5 ms a step', p.perStepMs < 0.5, `${ms(p.perStepMs)} ms a step through the worker pool (${(e.noopDispatchPerStepMs * 1000).toFixed(1)} µs in the scheduler alone)`);
   }
 
