@@ -51,6 +51,13 @@ export interface KernelExports {
   morphColumns(x0: number, x1: number): void;
   discSetup(w: number, h: number, src: Ptr, dst: Ptr, radius: number, flip: number, widths: Ptr, ring: Ptr): void;
   discRows(y0: number, y1: number): void;
+  // resize.ts — separable resampling with fixed-count taps (weights from src/ops/resize/resample.ts)
+  resizeSetup(
+    inW: number, inH: number, outW: number, src: Ptr, dst: Ptr,
+    xStart: Ptr, xWeights: Ptr, xTaps: number, yStart: Ptr, yWeights: Ptr, yTaps: number,
+    ring: Ptr, conv: Ptr, ptrs: Ptr, premul: number,
+  ): void;
+  resizeRows(y0: number, y1: number): void;
 }
 
 /** One bump allocation pass over linear memory; see the file comment. */
@@ -119,6 +126,10 @@ export class Kernels {
 
   f32(ptr: Ptr, length: number): Float32Array {
     return new Float32Array(this.fn.memory.buffer, ptr, length);
+  }
+
+  i32(ptr: Ptr, length: number): Int32Array {
+    return new Int32Array(this.fn.memory.buffer, ptr, length);
   }
 
   /** Writes f32 values at `ptr` (which must hold them). */

@@ -2,11 +2,12 @@ import { defineOp, type Image } from '../types';
 import { imageInput, numberParam, stringParam, boolParam } from '../image';
 import { checkOutputSize } from '../pixels';
 import { resizeImage, type Filter } from './resample';
+import { resizeInWasm } from './wasm';
 
 export default defineOp(
   {
     id: 'resize',
-    version: 1,
+    version: 2,
     title: 'Resize',
     category: 'geometry',
     description: 'Scales the image up or down by a percentage or to an exact size.',
@@ -77,11 +78,18 @@ export default defineOp(
       },
     },
   },
-  (inputs, params, ctx) => {
+  async (inputs, params, ctx) => {
     const src = imageInput(inputs, 'image');
     const [w, h] = targetSize(src, params);
     checkOutputSize(w, h, 'The resized image', 'choose a smaller size');
-    return { image: resizeImage(src, w, h, stringParam(params, 'filter') as Filter, ctx) };
+    const filter = stringParam(params, 'filter') as Filter;
+    // nearest (an exact pixel copy) and same size (an exact copy) stay in JS; the rest runs in
+    // WebAssembly unless its ring of rows would be huge (extreme vertical-only shrink)
+    if (filter !== 'nearest' && (w !== src.width || h !== src.height)) {
+      const image = await resizeInWasm(src, w, h, filter, ctx);
+      if (image) return { image };
+    }
+    return { image: resizeImage(src, w, h, filter, ctx) };
   },
 );
 

@@ -9,6 +9,7 @@ export { isOpaque, unsharpCombine } from './pointwise';
 export { convolveSetup, convolveRows, sobelSetup, sobelRows } from './convolve';
 export { medianSetup, medianDeinterleave, medianStripe, medianSmallSetup, medianSmall } from './median';
 export { morphSetup, morphRows, morphColumns, discSetup, discRows } from './morphology';
+export { resizeSetup, resizeRows } from './resize';
 
 export function heapBase(): usize {
   return __heap_base;
