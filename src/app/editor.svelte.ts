@@ -22,7 +22,7 @@ import {
   type StepState,
 } from '../engine';
 import { registry } from '../ops/registry';
-import type { EncodeType, ImageResult } from '../workers/protocol';
+import { firstImage, type EncodeType } from '../workers/protocol';
 import { start, type Started } from './bootstrap';
 import { examples } from './examples';
 
@@ -234,7 +234,7 @@ export class EditorState {
   /** Encodes a step's image result in a worker and downloads it or copies it to the clipboard. */
   async exportStep(id: string, type: EncodeType, quality: number, to: 'download' | 'clipboard'): Promise<void> {
     const pub = this.runtime.live.result(id);
-    const image = pub && (Object.values(pub.outputs).find((o) => typeof o === 'object' && o !== null && 'data' in o) as ImageResult | undefined);
+    const image = firstImage(pub?.outputs);
     if (!image) {
       this.say('This step has no image result yet');
       return;
@@ -325,7 +325,7 @@ export class EditorState {
       const v = live.view(n.id);
       const pub = live.result(n.id);
       const op = registry.get(n.op);
-      const img = pub ? (Object.values(pub.outputs).find((o) => typeof o === 'object' && o !== null && 'data' in o) as ImageResult | undefined) : undefined;
+      const img = firstImage(pub?.outputs);
       const view: NodeView = {
         id: n.id,
         title: n.label ?? op?.title ?? n.op,

@@ -2,7 +2,7 @@
 // flags, cache statistics and budgets, and the worker-lane timeline of the latest run. Events are
 // gathered as they come and published at most ten times a second.
 
-import { isImage } from '../ops/image';
+import { firstImage } from '../workers/protocol';
 import type { TieredCache, CacheStats } from '../cache';
 import type { StepState } from '../engine';
 import type { PoolEvent, TaskKind, TaskOutcome } from '../workers/pool';
@@ -153,7 +153,7 @@ export class PerfState {
     const base = this.#editor.graph.nodes.map((n) => {
       const v = views.get(n.id);
       const pub = live.result(n.id);
-      const img = pub ? Object.values(pub.outputs).find(isImage) : undefined;
+      const img = firstImage(pub?.outputs);
       const pixels = img ? img.width * img.height : null;
       const cached = v?.cached ?? false;
       const ms = v && (v.state === 'done' || v.state === 'cached') ? (v.durationMs ?? null) : null;

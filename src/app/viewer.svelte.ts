@@ -8,7 +8,7 @@
 import { isImage } from '../ops/image';
 import type { Image } from '../ops/types';
 import type { WorkerPool } from '../workers/pool';
-import type { ImageResult, PixelRect } from '../workers/protocol';
+import { firstImage, type PixelRect } from '../workers/protocol';
 import { untrack } from 'svelte';
 import type { EditorState, NodeView } from './editor.svelte';
 import { registry } from '../ops/registry';
@@ -123,12 +123,6 @@ function clampRect(r: PixelRect, img: Image): PixelRect {
 /** The pool needs the pixels only: the node's thumbnail stays here. */
 function pixelsOnly(img: Image): Image {
   return { width: img.width, height: img.height, data: img.data };
-}
-
-function firstImage(outputs: Readonly<Record<string, unknown>> | undefined): ImageResult | undefined {
-  if (!outputs) return undefined;
-  for (const v of Object.values(outputs)) if (isImage(v)) return v as ImageResult;
-  return undefined;
 }
 
 export class ViewerState {

@@ -8,9 +8,17 @@
 
 import type { Params } from '../engine/op';
 import type { Histogram, Image, Value } from '../ops/types';
+import { isImage } from '../ops/image';
 
 /** An image result with the node's preview: a small bitmap (long side ≤ the thumbnail size). */
 export type ImageResult = Image & { readonly thumbnail?: ImageBitmap };
+
+/** The first image among a step's outputs (what previews, the viewer and export show), if any. */
+export function firstImage(outputs: Readonly<Record<string, unknown>> | undefined): ImageResult | undefined {
+  if (!outputs) return undefined;
+  for (const v of Object.values(outputs)) if (isImage(v)) return v as ImageResult;
+  return undefined;
+}
 
 /** What a step returns per output port: a `Value` whose images may carry a thumbnail. */
 export type ResultValue = ImageResult | number | Histogram;
