@@ -14,6 +14,7 @@ import http from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from '@playwright/test';
+import { CHROMIUM_ARGS, chromiumPath } from '../scripts/chromium.mjs';
 
 const bench = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(bench, '..');
@@ -33,30 +34,6 @@ const only = new Set((opt('--only') ?? ALL.join(',')).split(','));
 const OPS = (opt('--ops') ?? 'gauss5,gauss20,resize,bc,gray,sharpen').split(',');
 const build = !args.includes('--no-build');
 
-// ---- the browser (the same search as tests/chromium.ts; never downloads one) -------------------------
-
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--disable-dev-shm-usage',
-];
-
-function chromiumPath() {
-  for (const c of [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser']) if (c && existsSync(c)) return c;
-  let own = '';
-  try {
-    own = chromium.executablePath();
-  } catch {
-    own = '';
-  }
-  if (own && existsSync(own)) return own;
-  throw new Error('No Chromium found. Set CHROMIUM_PATH, or install one (Debian/Ubuntu: `sudo apt-get install chromium`).');
-}
 
 // ---- build -------------------------------------------------------------------------------------------
 
