@@ -47,6 +47,8 @@ export type StepKey = KeyedStep | UnkeyedStep;
 
 export interface GraphKeys {
   readonly steps: ReadonlyMap<string, StepKey>;
+  /** The proxy level these keys are for (most pixels of a proxy source), or 0 for full resolution. */
+  readonly proxy: number;
   /** Keyed steps in dependency order. */
   readonly order: readonly string[];
   readonly index: GraphIndex;
@@ -56,13 +58,28 @@ export function outputKey(stepKey: string, port: string): string {
   return `${stepKey}.${port}`;
 }
 
-export function stepKey(op: OpDecl, params: Params, inputKeys: readonly string[]): string {
-  const text = `pipette/${KEY_SCHEME}\u0000${op.id}\u0000${op.version}\u0000${canonicalParams(params)}\u0000${inputKeys.join('\u0000')}`;
+/**
+ * A step's content key. `proxy` (most pixels of a proxy source; 0 for full resolution) is part of
+ * the recipe, so a proxy result and a full one never share a key: a proxy can never be served as,
+ * or mistaken for, the full-resolution result. Full-resolution keys are the same as before proxies
+ * existed, so persisted caches stay valid.
+ */
+export function stepKey(op: OpDecl, params: Params, inputKeys: readonly string[], proxy = 0): string {
+  const level = proxy > 0 ? `\u0000proxy=${proxy}` : '';
+  const text = `pipette/${KEY_SCHEME}\u0000${op.id}\u0000${op.version}\u0000${canonicalParams(params)}\u0000${inputKeys.join('\u0000')}${level}`;
   return hashText128(text);
 }
 
+export interface KeyOptions {
+  /** Key for a proxy run whose sources are reduced to at most this many pixels (0: full resolution). */
+  readonly proxy?: number;
+  readonly index?: GraphIndex;
+}
+
 /** Keys every step of a graph, in dependency order. Steps that cannot run say why. */
-export function keyGraph(graph: Graph, registry: OpRegistry, index: GraphIndex = indexGraph(graph)): GraphKeys {
+export function keyGraph(graph: Graph, registry: OpRegistry, opts: KeyOptions = {}): GraphKeys {
+  const index = opts.index ?? indexGraph(graph);
+  const proxy = opts.proxy !== undefined && opts.proxy > 0 ? Math.floor(opts.proxy) : 0;
   const steps = new Map<string, StepKey>();
   const { order, cyclic } = topoOrder(graph, index);
   for (const id of cyclic) steps.set(id, { ok: false, id, message: 'This step is part of a cycle' });
@@ -112,10 +129,10 @@ export function keyGraph(graph: Graph, registry: OpRegistry, index: GraphIndex =
     } else {
       // Optional inputs that are not wired still occupy their slot, so adding one changes the key.
       const inputKeys = op.inputs.map((p) => inputs.find((i) => i.port === p.name)?.key ?? '-');
-      key = stepKey(op, params, inputKeys);
+      key = stepKey(op, params, inputKeys, proxy);
       for (const out of op.outputs) outputs.set(out.name, outputKey(key, out.name));
     }
     steps.set(id, { ok: true, id, op, params, key, inputs, outputs, passThrough: through });
   }
-  return { steps, order: order.filter((id) => steps.get(id)?.ok), index };
+  return { steps, order: order.filter((id) => steps.get(id)?.ok), index, proxy };
 }

@@ -2,6 +2,12 @@
 // run replaces the one in flight (taking over whatever work is still valid, cancelling the rest).
 // Results are published only under the key the step has in the newest graph, so a result of an
 // older version of the graph can never be shown, whatever the timing.
+//
+// Proxy previews: an edit marked `preview` (a slider being dragged) first runs the focused step and
+// its ancestors on proxies — sources reduced to about a megapixel, keyed apart from full results —
+// at once and ahead of everything else; the full-resolution run follows when the edits rest. A
+// step shows its full result when it has one for its current key, else its proxy result for its
+// current proxy key, marked as such; never anything else.
 
 import type { Graph } from './graph';
 import { keyGraph, type GraphKeys } from './keys';
@@ -26,7 +32,15 @@ export interface Published<V> {
   readonly outputs: Outputs<V>;
   readonly cached: boolean;
   readonly durationMs: number;
+  /** A proxy-resolution result, shown until the full one arrives. */
+  readonly proxy: boolean;
 }
+
+/** Default proxy size: sources are reduced to at most this many pixels while a parameter is dragged. */
+export const DEFAULT_PROXY_PIXELS = 1 << 20;
+
+/** Proxy runs go ahead of full-resolution work. */
+const PROXY_PRIORITY = 10;
 
 export interface LiveOptions<V> {
   readonly scheduler: Scheduler<V>;
@@ -40,12 +54,18 @@ export interface LiveOptions<V> {
   readonly onEvent?: (event: SchedulerEvent<V>) => void;
   /** Per-step time limit in ms (0: none). */
   readonly timeoutMs?: number;
+  /** Most pixels of a proxy source; 0 turns proxy previews off. Default DEFAULT_PROXY_PIXELS. */
+  readonly proxyPixels?: number;
+  /** After a preview edit, how long edits must rest before the full-resolution run starts. Default 250 ms. */
+  readonly restMs?: number;
 }
 
 export class LiveController<V> {
   readonly #opts: LiveOptions<V>;
   #graph: Graph = { nodes: [], edges: [] };
   #keys: GraphKeys | null = null;
+  #proxyKeys: GraphKeys | null = null;
+  #proxyRun: Run | null = null;
   #focus: string | null = null;
   #targets: readonly string[] | null = null;
   #run: Run | null = null;
@@ -53,14 +73,21 @@ export class LiveController<V> {
   #version = 0;
   #idleWaiters: (() => void)[] = [];
   readonly #published = new Map<string, Published<V>>();
+  readonly #proxies = new Map<string, Published<V>>();
+  /** What onPublish last announced per step, to announce only changes. */
+  readonly #shown = new Map<string, Published<V>>();
   readonly #views = new Map<string, StepView>();
   debounceMs: number;
   timeoutMs: number;
+  proxyPixels: number;
+  restMs: number;
 
   constructor(opts: LiveOptions<V>) {
     this.#opts = opts;
     this.debounceMs = opts.debounceMs ?? 150;
     this.timeoutMs = opts.timeoutMs ?? 0;
+    this.proxyPixels = Math.max(0, Math.floor(opts.proxyPixels ?? DEFAULT_PROXY_PIXELS));
+    this.restMs = opts.restMs ?? 250;
   }
 
   get graph(): Graph {
@@ -73,7 +100,7 @@ export class LiveController<V> {
   }
 
   get busy(): boolean {
-    return this.#timer !== null || this.#run !== null;
+    return this.#timer !== null || this.#run !== null || this.#proxyRun !== null;
   }
 
   keyOf(node: string): string | null {
@@ -81,8 +108,15 @@ export class LiveController<V> {
     return s?.ok ? s.key : null;
   }
 
+  /** The step's key at proxy resolution, or null (not keyed, or proxies off). */
+  proxyKeyOf(node: string): string | null {
+    const s = this.#proxyKeys?.steps.get(node);
+    return s?.ok ? s.key : null;
+  }
+
+  /** What the step shows: its full result for its current key, else its current proxy result. */
   result(node: string): Published<V> | undefined {
-    return this.#published.get(node);
+    return this.#published.get(node) ?? this.#proxies.get(node);
   }
 
   view(node: string): StepView {
@@ -93,17 +127,21 @@ export class LiveController<V> {
    * Takes a new version of the graph. Results that no longer match are withdrawn at once; the run
    * starts after the debounce (or now, with `immediate`).
    */
-  setGraph(graph: Graph, opts: { immediate?: boolean } = {}): void {
+  setGraph(graph: Graph, opts: { immediate?: boolean; preview?: boolean } = {}): void {
     this.#graph = graph;
     this.#version++;
-    this.#keys = keyGraph(graph, this.#opts.scheduler.registry);
+    const registry = this.#opts.scheduler.registry;
+    const keys = keyGraph(graph, registry);
+    this.#keys = keys;
+    this.#proxyKeys = this.proxyPixels > 0 ? keyGraph(graph, registry, { proxy: this.proxyPixels, index: keys.index }) : null;
     const present = new Set(graph.nodes.map((n) => n.id));
     for (const [node, pub] of this.#published) {
-      if (!present.has(node) || this.keyOf(node) !== pub.key) {
-        this.#published.delete(node);
-        this.#opts.onPublish?.(node, null);
-      }
+      if (!present.has(node) || this.keyOf(node) !== pub.key) this.#published.delete(node);
     }
+    for (const [node, pub] of this.#proxies) {
+      if (!present.has(node) || this.proxyKeyOf(node) !== pub.key) this.#proxies.delete(node);
+    }
+    for (const node of [...this.#shown.keys()]) this.#announce(node);
     for (const node of [...this.#views.keys()]) {
       if (!present.has(node)) this.#views.delete(node);
     }
@@ -112,7 +150,18 @@ export class LiveController<V> {
       const key = this.keyOf(n.id);
       if (!v || v.key !== key) this.#setView(n.id, { state: 'idle', key, progress: 0 });
     }
-    this.#schedule(opts.immediate ? 0 : this.debounceMs);
+    if (opts.preview && this.#proxyKeys) {
+      // Work of the run in flight that this graph no longer needs stops now, to leave the workers
+      // to the proxies; what is still valid goes on and is taken over by the full run at rest.
+      const keep = new Set<string>();
+      for (const s of keys.steps.values()) if (s.ok) keep.add(s.key);
+      this.#run?.retain(keep);
+      this.#startProxy();
+      this.#schedule(opts.immediate ? 0 : this.restMs);
+    } else {
+      this.#proxyRun?.cancel();
+      this.#schedule(opts.immediate ? 0 : this.debounceMs);
+    }
   }
 
   /** The step the user is looking at: computed first. */
@@ -148,6 +197,7 @@ export class LiveController<V> {
       clearTimeout(this.#timer);
       this.#timer = null;
     }
+    this.#proxyRun?.cancel();
     this.#run?.cancel();
   }
 
@@ -191,6 +241,45 @@ export class LiveController<V> {
     });
   }
 
+  /** Computes the focused step (or the targets) on proxies, ahead of everything else. */
+  #startProxy(): void {
+    const keys = this.#proxyKeys!;
+    const targets = this.#focus && keys.steps.has(this.#focus) ? [this.#focus] : (this.#targets ?? undefined);
+    const run = this.#opts.scheduler.run(this.#graph, {
+      keys,
+      targets,
+      focus: this.#focus,
+      priority: PROXY_PRIORITY,
+      replaces: this.#proxyRun,
+      timeoutMs: this.timeoutMs,
+      onEvent: (e) => this.#onProxyEvent(e),
+    });
+    this.#proxyRun = run;
+    void run.done.then(() => {
+      if (this.#proxyRun !== run) return;
+      this.#proxyRun = null;
+      this.#wakeIdle();
+    });
+  }
+
+  #onProxyEvent(e: SchedulerEvent<V>): void {
+    if (e.type !== 'step' || !e.outputs || e.key === null || e.key !== this.proxyKeyOf(e.node)) return;
+    if (this.#published.has(e.node)) return; // the full result is here already
+    const old = this.#proxies.get(e.node);
+    if (old && old.key === e.key && old.outputs === e.outputs) return;
+    this.#proxies.set(e.node, { key: e.key, outputs: e.outputs, cached: e.state === 'cached', durationMs: e.durationMs ?? 0, proxy: true });
+    this.#announce(e.node);
+  }
+
+  /** Tells onPublish when what a step shows has changed. */
+  #announce(node: string): void {
+    const now = this.result(node);
+    if (this.#shown.get(node) === now) return;
+    if (now) this.#shown.set(node, now);
+    else this.#shown.delete(node);
+    this.#opts.onPublish?.(node, now ?? null);
+  }
+
   #wakeIdle(): void {
     if (this.busy) return;
     const waiters = this.#idleWaiters;
@@ -201,17 +290,20 @@ export class LiveController<V> {
   #onEvent(run: Run, e: SchedulerEvent<V>): void {
     if (e.type === 'step' && e.outputs && e.key !== null && e.key === this.keyOf(e.node)) {
       // A result is valid under its key, whichever run produced it.
-      const pub: Published<V> = { key: e.key, outputs: e.outputs, cached: e.state === 'cached', durationMs: e.durationMs ?? 0 };
       const old = this.#published.get(e.node);
-      if (!old || old.key !== pub.key || old.outputs !== pub.outputs) {
-        this.#published.set(e.node, pub);
-        this.#opts.onPublish?.(e.node, pub);
+      if (!old || old.key !== e.key || old.outputs !== e.outputs) {
+        this.#published.set(e.node, { key: e.key, outputs: e.outputs, cached: e.state === 'cached', durationMs: e.durationMs ?? 0, proxy: false });
+        this.#proxies.delete(e.node);
+        this.#announce(e.node);
       }
     }
     // States belong to the current run only: an old run's "cancelled" must not overwrite a new run's state.
     // (`run` is assigned before any event fires: the scheduler starts a run on a microtask.)
     if (run !== this.#run) return;
     this.#opts.onEvent?.(e);
+    // A view shows the step under its current key: events of work an edit made obsolete (a run
+    // not yet replaced) say nothing about it.
+    if (e.type === 'step' && e.key !== this.keyOf(e.node)) return;
     if (e.type === 'step') {
       const prev = this.#views.get(e.node);
       if (e.state === 'cancelled' && prev && prev.key === e.key && (prev.state === 'done' || prev.state === 'cached')) return;

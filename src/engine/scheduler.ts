@@ -98,6 +98,12 @@ export interface Run {
   cancel(): void;
   /** Cancels one step (even if another run shares it); what depends on it is not computed. */
   cancelStep(node: string): void;
+  /**
+   * Lets go of the work whose keys are not in `keep` (stopping it unless another run needs it),
+   * and goes on with the rest. Used when an edit makes part of a run obsolete before the run that
+   * replaces it is due to start.
+   */
+  retain(keep: ReadonlySet<string>): void;
   stateOf(node: string): StepState;
 }
 
@@ -193,13 +199,21 @@ export class Scheduler<V> {
   }
 
   /** @internal Finds or creates the job computing a key. */
-  obtain(step: KeyedStep, inputs: Record<string, V>, priority: number, timeoutMs: number): Job<V> {
+  obtain(step: KeyedStep, inputs: Record<string, V>, priority: number, timeoutMs: number, proxy: number): Job<V> {
     const existing = this.#jobs.get(step.key);
     if (existing) {
       if (priority > existing.priority) existing.priority = priority;
       return existing;
     }
-    const task: StepTask<V> = { nodeId: step.id, op: step.op, params: step.params, key: step.key, inputs, priority };
+    const task: StepTask<V> = {
+      nodeId: step.id,
+      op: step.op,
+      params: step.params,
+      key: step.key,
+      inputs,
+      priority,
+      ...(proxy > 0 ? { proxy } : {}),
+    };
     const job = new Job<V>(++this.#seq, task, priority, timeoutMs);
     this.#jobs.set(step.key, job);
     this.#queue.push(job);
@@ -407,6 +421,14 @@ class RunImpl<V> implements Run {
     }
   }
 
+  retain(keep: ReadonlySet<string>): void {
+    for (const job of [...this.jobs]) {
+      if (keep.has(job.task.key)) continue;
+      this.jobs.delete(job);
+      this.#sched.release(job, this);
+    }
+  }
+
   stateOf(node: string): StepState {
     return this.#states.get(node) ?? 'idle';
   }
@@ -499,7 +521,7 @@ class RunImpl<V> implements Run {
 
     const priority = (this.#opts.priority ?? 0) + (this.#boosted.has(node) ? FOCUS_BOOST : 0);
     const timeout = this.#opts.timeoutMs ?? this.#sched.defaultTimeout();
-    const job = this.#adopted.get(key) ?? this.#sched.obtain(step, inputs, priority, timeout);
+    const job = this.#adopted.get(key) ?? this.#sched.obtain(step, inputs, priority, timeout, this.keys.proxy);
     job.owners.add(this);
     this.jobs.add(job);
     const watcher: JobWatcher = {

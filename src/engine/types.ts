@@ -30,6 +30,11 @@ export interface StepTask<V> {
   readonly inputs: Readonly<Record<string, V>>;
   /** Higher runs first. The step the user looks at (and its ancestors) gets a boost. */
   readonly priority: number;
+  /**
+   * Set for a proxy run: sources reduce their images to at most this many pixels, and every step
+   * works on the reduced images (see keys.ts). Absent or 0 for full resolution.
+   */
+  readonly proxy?: number;
 }
 
 export interface ExecContext {

@@ -83,11 +83,17 @@ export const histOp: OpDecl = {
 
 export const testRegistry = registryOf([numOp, addOp, scaleOp, checkOp, splitOp, histOp]);
 
-/** The pure meaning of each test op, shared by the executor and the from-scratch evaluator. */
-export function evaluate(opId: string, params: Record<string, unknown>, inputs: Record<string, number | undefined>): Record<string, number> {
+/**
+ * The pure meaning of each test op, shared by the executor and the from-scratch evaluator. At
+ * proxy resolution a source gives a slightly different value (as a reduced image differs from the
+ * full one), so a proxy result can be told from a full one downstream.
+ */
+export const PROXY_OFFSET = 0.25;
+
+export function evaluate(opId: string, params: Record<string, unknown>, inputs: Record<string, number | undefined>, proxy = false): Record<string, number> {
   switch (opId) {
     case 'num':
-      return { out: params.value as number };
+      return { out: (params.value as number) + (proxy ? PROXY_OFFSET : 0) };
     case 'add':
       return { out: (inputs.a ?? 0) + (inputs.b ?? 0) + (params.k as number) };
     case 'scale': {
@@ -105,7 +111,7 @@ export function evaluate(opId: string, params: Record<string, unknown>, inputs: 
 }
 
 export interface ExecutorLog {
-  started: { node: string; key: string; at: number }[];
+  started: { node: string; key: string; at: number; proxy: boolean }[];
   finished: { node: string; key: string }[];
   aborted: { node: string; key: string }[];
   maxConcurrent: number;
@@ -123,7 +129,7 @@ export function testExecutor(delay: (task: StepTask<number>) => number = () => 0
     run(task: StepTask<number>, ctx: ExecContext): Promise<Outputs<number>> {
       running++;
       log.maxConcurrent = Math.max(log.maxConcurrent, running);
-      log.started.push({ node: task.nodeId, key: task.key, at: Date.now() });
+      log.started.push({ node: task.nodeId, key: task.key, at: Date.now(), proxy: !!task.proxy });
       return new Promise<Outputs<number>>((resolve, reject) => {
         const finish = () => {
           running--;
@@ -140,7 +146,7 @@ export function testExecutor(delay: (task: StepTask<number>) => number = () => 0
           finish();
           ctx.progress(0.5);
           try {
-            const out = evaluate(task.op.id, task.params as Record<string, unknown>, task.inputs as Record<string, number>);
+            const out = evaluate(task.op.id, task.params as Record<string, unknown>, task.inputs as Record<string, number>, !!task.proxy);
             log.finished.push({ node: task.nodeId, key: task.key });
             resolve(out);
           } catch (e) {

@@ -141,3 +141,38 @@ describe('bypass of a step whose first output has another type', () => {
     expect(st.ok && [...st.outputs.keys()]).toEqual(['x']);
   });
 });
+
+describe('proxy keys', () => {
+  test('every step has a proxy key distinct from its full key and from other proxy levels; full keys are unchanged', () => {
+    const g = chain();
+    const full = keyGraph(g, reg);
+    const proxy = keyGraph(g, reg, { proxy: 1 << 20 });
+    const other = keyGraph(g, reg, { proxy: 1 << 18 });
+    expect(full.proxy).toBe(0);
+    expect(proxy.proxy).toBe(1 << 20);
+    expect(keyGraph(g, reg, { proxy: 0 }).steps.get('a')).toEqual(full.steps.get('a'));
+    for (const id of ['n', 's', 'a']) {
+      const f = full.steps.get(id)!;
+      const p = proxy.steps.get(id)!;
+      const o = other.steps.get(id)!;
+      if (!f.ok || !p.ok || !o.ok) throw new Error('expected keyed steps');
+      expect(new Set([f.key, p.key, o.key]).size).toBe(3);
+    }
+  });
+
+  test('proxy keys follow edits like full keys: an edit changes the proxy keys it changes at full resolution', () => {
+    const k = (g: Graph, id: string) => {
+      const s = keyGraph(g, reg, { proxy: 4096 }).steps.get(id);
+      return s?.ok ? s.key : null;
+    };
+    const a = chain(3);
+    const b = chain(4);
+    expect(k(a, 'n')).toBe(k(b, 'n'));
+    expect(k(a, 's')).not.toBe(k(b, 's'));
+    expect(k(a, 'a')).not.toBe(k(b, 'a'));
+    // a bypassed step passes its input's proxy key through
+    const by = setBypass(a, 's', true);
+    const n = keyGraph(by, reg, { proxy: 4096 }).steps.get('n');
+    expect(n?.ok && k(by, 's') === n.outputs.get('out')).toBe(true);
+  });
+});

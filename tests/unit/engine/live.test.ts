@@ -3,7 +3,8 @@ import { addNode, connect, emptyGraph, setParam, type Graph } from '../../../src
 import { LiveController, type Published } from '../../../src/engine/live';
 import { MemoryStore } from '../../../src/engine/memory-store';
 import { Scheduler } from '../../../src/engine/scheduler';
-import { testExecutor, testRegistry as reg } from './fixtures';
+import type { StepTask } from '../../../src/engine/types';
+import { PROXY_OFFSET, testExecutor, testRegistry as reg } from './fixtures';
 
 function chain(value = 2, factor = 3): Graph {
   let g = addNode(emptyGraph, reg, { id: 'n', op: 'num', params: { value } });
@@ -12,12 +13,12 @@ function chain(value = 2, factor = 3): Graph {
   return g;
 }
 
-function setup(delay = 10, debounceMs = 150) {
-  const exec = testExecutor(() => delay);
+function setup(delay: number | ((t: StepTask<number>) => number) = 10, debounceMs = 150, extra: { proxyPixels?: number; restMs?: number } = {}) {
+  const exec = testExecutor(typeof delay === 'number' ? () => delay : delay);
   const store = new MemoryStore<number>({ budgetBytes: 1e6, sizeOf: () => 8 });
   const scheduler = new Scheduler({ registry: reg, executor: exec, store });
   const published: { node: string; result: Published<number> | null }[] = [];
-  const live = new LiveController<number>({ scheduler, debounceMs, onPublish: (node, result) => published.push({ node, result }) });
+  const live = new LiveController<number>({ scheduler, debounceMs, ...extra, onPublish: (node, result) => published.push({ node, result }) });
   return { exec, live, published, store };
 }
 
@@ -120,6 +121,86 @@ describe('live controller', () => {
     live.setGraph(chain());
     await vi.runAllTimersAsync();
     expect(seen).toContain(0.5);
+  });
+});
+
+describe('proxy previews', () => {
+  beforeEach(() => vi.useFakeTimers());
+  afterEach(() => vi.useRealTimers());
+
+  test('a preview edit computes the focused step at proxy resolution at once, then the full result replaces it at rest', async () => {
+    const { exec, live, published } = setup(10, 150, { proxyPixels: 4096, restMs: 300 });
+    live.setGraph(chain(2, 3), { immediate: true });
+    await vi.runAllTimersAsync();
+    live.setFocus('s');
+    live.setGraph(chain(2, 4), { preview: true });
+    // proxies need n (new proxy key) and s; no full-resolution work before the edits rest
+    await vi.advanceTimersByTimeAsync(25);
+    const proxyRuns = exec.log.started.filter((s) => s.proxy);
+    expect(proxyRuns.map((s) => s.node)).toEqual(['n', 's']);
+    const proxy = live.result('s')!;
+    expect(proxy.proxy).toBe(true);
+    expect(proxy.outputs.out).toBe((2 + PROXY_OFFSET) * 4);
+    expect(published.at(-1)).toEqual({ node: 's', result: proxy });
+    expect(live.proxyKeyOf('s')).toBe(proxy.key);
+    expect(proxy.key).not.toBe(live.keyOf('s'));
+    expect(exec.log.started.filter((s) => !s.proxy && s.key === live.keyOf('s'))).toHaveLength(0);
+    // at rest the full result arrives and takes the proxy's place
+    await vi.advanceTimersByTimeAsync(300);
+    await vi.runAllTimersAsync();
+    expect(live.result('s')).toMatchObject({ proxy: false, outputs: { out: 8 }, key: live.keyOf('s') });
+    expect(published.at(-1)?.result?.proxy).toBe(false);
+  });
+
+  test('proxy and full results are cached under their own keys: dragging back serves both without running', async () => {
+    const { exec, live } = setup(10, 0, { proxyPixels: 4096, restMs: 50 });
+    live.setFocus('s');
+    for (const f of [3, 4, 3, 4]) {
+      live.setGraph(chain(2, f), { preview: true });
+      await vi.runAllTimersAsync();
+    }
+    const keys = exec.log.started.map((s) => s.key);
+    expect(new Set(keys).size).toBe(keys.length); // nothing computed twice
+    // at each resolution: n once, s for factor 3 and for factor 4
+    expect(exec.log.started.filter((s) => s.proxy)).toHaveLength(3);
+    expect(exec.log.started.filter((s) => !s.proxy)).toHaveLength(3);
+  });
+
+  test('a preview edit stops the obsolete full-resolution work in flight and keeps what is still valid', async () => {
+    let g = chain(2, 3);
+    g = addNode(g, reg, { id: 'm', op: 'num', params: { value: 7 } });
+    const { exec, live } = setup(1000, 0, { proxyPixels: 4096, restMs: 5000 });
+    live.setGraph(g, { immediate: true });
+    await vi.advanceTimersByTimeAsync(1); // n and m running at full resolution
+    expect(exec.log.started.map((s) => s.node).sort()).toEqual(['m', 'n']);
+    live.setFocus('m');
+    g = setParam(g, reg, 'm', 'value', 8);
+    live.setGraph(g, { preview: true });
+    await vi.advanceTimersByTimeAsync(1);
+    expect(exec.log.aborted.map((a) => a.node)).toEqual(['m']); // m's old value is obsolete; n goes on
+    expect(live.view('m').state).toBe('idle'); // the obsolete run says nothing about m's new key
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(live.result('n')).toMatchObject({ proxy: false, outputs: { out: 2 } });
+    expect(live.result('m')).toMatchObject({ proxy: true, outputs: { out: 8 + PROXY_OFFSET } });
+  });
+
+  test('an ordinary edit cancels the proxy run; with proxies off a preview edit is an ordinary one', async () => {
+    const off = setup(10, 20, { proxyPixels: 0 });
+    off.live.setFocus('s');
+    off.live.setGraph(chain(2, 4), { preview: true });
+    await vi.runAllTimersAsync();
+    expect(off.exec.log.started.some((s) => s.proxy)).toBe(false);
+    expect(off.live.result('s')).toMatchObject({ proxy: false, outputs: { out: 8 } });
+
+    const on = setup(500, 20, { proxyPixels: 4096, restMs: 5000 });
+    on.live.setFocus('s');
+    on.live.setGraph(chain(2, 4), { preview: true });
+    await vi.advanceTimersByTimeAsync(1);
+    on.live.setGraph(chain(2, 5));
+    await vi.advanceTimersByTimeAsync(1);
+    expect(on.exec.log.aborted.map((a) => a.node)).toEqual(['n']); // the proxy source
+    await vi.runAllTimersAsync();
+    expect(on.live.result('s')).toMatchObject({ proxy: false, outputs: { out: 10 } });
   });
 });
 

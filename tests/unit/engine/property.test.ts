@@ -3,7 +3,9 @@
 // time. Properties: (1) every result published matches a from-scratch evaluation of the graph as it
 // is at that moment — no stale result is ever published; (2) after each edit, no result that no
 // longer matches stays published; (3) when idle, the published results equal a from-scratch
-// computation of the final graph, and every step that cannot compute says so.
+// computation of the final graph, and every step that cannot compute says so. A third of the edits
+// are previews (a slider drag): proxy results must match a from-scratch proxy evaluation, be marked
+// as proxies, and never outlive the full result or their own key.
 import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
 import { addNode, connect, disconnect, EditError, emptyGraph, removeNode, setBypass, setParam, type Graph } from '../../../src/engine/graph';
 import { LiveController } from '../../../src/engine/live';
@@ -71,17 +73,18 @@ describe('live re-execution under random edits', () => {
 
   test(`${SEQUENCES} random edit sequences never publish a stale result and end equal to a from-scratch computation`, async () => {
     let publications = 0;
+    let proxyPublications = 0;
     let stale = 0;
     let mismatches = 0;
     for (let seq = 0; seq < SEQUENCES; seq++) {
       const r = rng(1000 + seq);
       const store = r() < 0.5 ? new MemoryStore<number>({ budgetBytes: Math.floor(r() * 10) * 8, sizeOf: () => 8 }) : undefined;
       const executor = {
-        run(task: { op: { id: string }; params: object; inputs: object }, ctx: { signal: AbortSignal; progress(p: number): void }) {
+        run(task: { op: { id: string }; params: object; inputs: object; proxy?: number }, ctx: { signal: AbortSignal; progress(p: number): void }) {
           return new Promise<Record<string, number>>((resolve, reject) => {
             const t = setTimeout(() => {
               try {
-                resolve(evaluate(task.op.id, task.params as Record<string, unknown>, task.inputs as Record<string, number>));
+                resolve(evaluate(task.op.id, task.params as Record<string, unknown>, task.inputs as Record<string, number>, !!task.proxy));
               } catch (e) {
                 reject(e);
               }
@@ -95,7 +98,7 @@ describe('live re-execution under random edits', () => {
       };
       const scheduler = new Scheduler<number>({ registry: reg, executor, store, concurrency: 1 + Math.floor(r() * 3) });
       let current: Graph = emptyGraph;
-      const published = new Map<string, number>();
+      const published = new Map<string, { value: number; proxy: boolean }>();
       const live = new LiveController<number>({
         scheduler,
         debounceMs: Math.floor(r() * 30),
@@ -105,21 +108,24 @@ describe('live re-execution under random edits', () => {
             return;
           }
           publications++;
-          const truth = evaluateFromScratch(current).get(node);
+          if (result.proxy) proxyPublications++;
+          const truth = evaluateFromScratch(current, result.proxy).get(node);
           if (!truth?.ok || truth.outputs.out !== result.outputs.out) stale++;
-          published.set(node, result.outputs.out as number);
+          published.set(node, { value: result.outputs.out as number, proxy: result.proxy });
         },
       });
       const counter = { n: 0 };
       const edits = 5 + Math.floor(r() * 25);
       for (let i = 0; i < edits; i++) {
         current = randomEdit(r, current, counter);
-        live.setGraph(current);
+        live.setGraph(current, { preview: r() < 0.35 });
         if (r() < 0.2) live.setFocus(current.nodes.length ? pick(r, current.nodes).id : null);
         const truth = evaluateFromScratch(current);
-        for (const [node, value] of published) {
-          const t = truth.get(node);
+        const proxyTruth = evaluateFromScratch(current, true);
+        for (const [node, { value, proxy }] of published) {
+          const t = (proxy ? proxyTruth : truth).get(node);
           if (!t?.ok || t.outputs.out !== value) stale++;
+          if (live.result(node)?.proxy !== proxy) stale++;
         }
         await vi.advanceTimersByTimeAsync(Math.floor(r() * 60));
       }
@@ -132,7 +138,7 @@ describe('live re-execution under random edits', () => {
         const view = live.view(n.id);
         const pub = live.result(n.id);
         if (t.ok) {
-          if (!pub || Object.entries(t.outputs).some(([port, v]) => pub.outputs[port] !== v)) mismatches++;
+          if (!pub || pub.proxy || Object.entries(t.outputs).some(([port, v]) => pub.outputs[port] !== v)) mismatches++;
           if (view.state !== 'done' && view.state !== 'cached') mismatches++;
         } else {
           if (pub) mismatches++;
@@ -141,6 +147,7 @@ describe('live re-execution under random edits', () => {
       }
     }
     expect(publications).toBeGreaterThan(SEQUENCES * 3);
+    expect(proxyPublications).toBeGreaterThan(SEQUENCES / 5);
     expect(stale).toBe(0);
     expect(mismatches).toBe(0);
   }, 120_000);

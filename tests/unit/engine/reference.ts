@@ -5,7 +5,8 @@ import { evaluate, testRegistry } from './fixtures';
 
 export type Outcome = { ok: true; outputs: Record<string, number> } | { ok: false };
 
-export function evaluateFromScratch(graph: Graph): Map<string, Outcome> {
+/** `proxy`: evaluate as a proxy run would (see `evaluate`). */
+export function evaluateFromScratch(graph: Graph, proxy = false): Map<string, Outcome> {
   const memo = new Map<string, Outcome>();
   const byId = new Map(graph.nodes.map((n) => [n.id, n]));
   const visiting = new Set<string>();
@@ -39,7 +40,7 @@ export function evaluateFromScratch(graph: Graph): Map<string, Outcome> {
       outcome = out && inp && inputs[inp.name] !== undefined ? { ok: true, outputs: { [out.name]: inputs[inp.name]! } } : { ok: false };
     } else {
       try {
-        outcome = { ok: true, outputs: evaluate(node.op, node.params as Record<string, unknown>, inputs) };
+        outcome = { ok: true, outputs: evaluate(node.op, node.params as Record<string, unknown>, inputs, proxy) };
       } catch {
         outcome = { ok: false };
       }
