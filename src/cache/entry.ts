@@ -26,6 +26,8 @@ export interface StoredImage {
   readonly checksum: string;
   readonly pixels: Blob;
   readonly thumbnail?: StoredThumbnail;
+  /** A proxy's scale (see ops/proxy.ts); absent at full resolution. */
+  readonly scale?: number;
 }
 
 export interface StoredNumber {
@@ -109,6 +111,7 @@ export async function encodeEntry(
         checksum: pixels.checksum,
         pixels: pixels.blob,
         ...(thumbnail ? { thumbnail } : {}),
+        ...(v.scale !== undefined ? { scale: v.scale } : {}),
       };
       bytes += expected + (thumbnail?.byteLength ?? 0);
     } else {
@@ -160,9 +163,11 @@ async function decodeImage(s: StoredImage, opts: CodecOptions): Promise<Value | 
   if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1) return null;
   if (width * height > MAX_PIXELS || byteLength !== width * height * 4) return null;
   if (!(s.pixels instanceof Blob) || s.pixels.size !== byteLength || typeof s.checksum !== 'string') return null;
+  if (s.scale !== undefined && !(typeof s.scale === 'number' && s.scale > 0 && s.scale < 1)) return null;
   // Shared memory where the page allows it, like every other image in the app, so that the pool
   // can hand the result to any worker without copying or detaching it.
-  const image: Image = createImage(width, height);
+  const blank = createImage(width, height);
+  const image: Image = s.scale !== undefined ? { ...blank, scale: s.scale } : blank;
   const sum = await blobInto(s.pixels, image.data, opts);
   if (sum === null || sum !== s.checksum) return null;
   if (!s.thumbnail) return image;

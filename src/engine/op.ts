@@ -94,6 +94,31 @@ export interface OpDecl {
   readonly params: Readonly<Record<string, ParamSpec>>;
   /** Extra search words for the palette. */
   readonly keywords?: readonly string[];
+  /** Declared when the operation can run in row bands, possibly on several workers at once. */
+  readonly tile?: TileDecl;
+}
+
+/**
+ * Tile safety. Declaring it promises that a band of whole output rows [y0, y1) is exactly what
+ * the kernel produces for those rows when it is run on input rows [y0 − halo, y1 + halo) alone
+ * (clamped to the image; for operations whose edges extend, a band that reaches the image's edge
+ * sees the same edge): output size equals input size, outputs are images only, and nothing
+ * depends on the image as a whole (no histogram, no statistics, no size-dependent maths). With
+ * several image inputs it holds when they all have the first one's size; executors tile only then.
+ *
+ * Row-local operations (pointwise adjustments) declare a halo of 0; neighbourhood filters the rows
+ * their window reaches. A recursive filter has an infinite support: its halo is where the rest of
+ * its response is below what the output's rounding can show (see gaussian-blur), and the tiled
+ * result is then within that operation's stated tolerance rather than byte-identical.
+ */
+export interface TileDecl {
+  /** Rows of context needed above and below a band, for these resolved parameters (≥ 0). */
+  readonly halo: (params: Params) => number;
+  /**
+   * Largest difference, in levels, between a tiled and an untiled result for these parameters.
+   * Absent or 0: byte-identical, which is what every exact (non-recursive) kernel must give.
+   */
+  readonly tolerance?: (params: Params) => number;
 }
 
 /** Looks operations up by id. The engine never imports the operations themselves. */

@@ -2,7 +2,7 @@
 // cross-origin isolated (and in Node), so a result can be read by any worker and the main thread
 // without a copy; elsewhere they are plain ArrayBuffers, transferred between threads.
 
-import type { Image, Value, Histogram } from './types';
+import type { Image, Value, Histogram, KernelContext, TileTarget } from './types';
 
 /** Largest image accepted anywhere: 2^28 bytes of RGBA keeps every buffer well inside browser limits. */
 export const MAX_PIXELS = 64 * 1024 * 1024;
@@ -32,6 +32,30 @@ export function createImage(width: number, height: number): Image {
   const bytes = width * height * 4;
   const buffer = canShare ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes);
   return { width, height, data: new Uint8ClampedArray(buffer) };
+}
+
+/**
+ * Whether a band's target (see KernelContext.tile) can take rows of a width×height kernel output:
+ * the same width, and rows inside the output.
+ */
+export function fitsTile(tile: TileTarget | undefined, width: number, height: number): tile is TileTarget {
+  return (
+    tile !== undefined &&
+    tile.into.width === width &&
+    tile.from >= 0 &&
+    tile.to <= height &&
+    tile.into.height === tile.to - tile.from &&
+    tile.into.data.length === width * (tile.to - tile.from) * 4
+  );
+}
+
+/**
+ * The output image of a kernel that writes every row it reads (halo 0): in a band of a tiled step,
+ * the step's shared output rows themselves, so nothing is copied afterwards; otherwise a new image.
+ */
+export function outputImage(ctx: KernelContext, width: number, height: number): Image {
+  const tile = ctx.tile;
+  return fitsTile(tile, width, height) && tile.from === 0 && tile.to === height ? tile.into : createImage(width, height);
 }
 
 /** Wraps existing RGBA bytes (no copy). */

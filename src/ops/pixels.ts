@@ -2,7 +2,7 @@
 // band loop that paces abort checks and progress reports.
 
 import type { Image, KernelContext } from './types';
-import { checkAbort, createImage, MAX_PIXELS } from './image';
+import { checkAbort, MAX_PIXELS, outputImage } from './image';
 
 /** Straight-alpha RGBA bytes. */
 export type Rgba = readonly [r: number, g: number, b: number, a: number];
@@ -84,7 +84,7 @@ export function forEachBand(
  * whose alpha is copied. One loop for all of them, so speeding it up speeds them all.
  */
 export function applyChannelLuts(src: Image, lr: Uint8Array, lg: Uint8Array, lb: Uint8Array, ctx: KernelContext): Image {
-  const out = createImage(src.width, src.height);
+  const out = outputImage(ctx, src.width, src.height);
   const s = pixels32(src);
   const d = pixels32(out);
   // Red and green are looked up together in one 64 K-entry table: a pixel then costs two table

@@ -10,6 +10,12 @@ export interface Image {
   readonly height: number;
   /** `width * height * 4` bytes. The buffer may be a SharedArrayBuffer; never write to an input's. */
   readonly data: Uint8ClampedArray;
+  /**
+   * Set on proxies (previews computed on reduced sources): this image's size relative to the
+   * full-resolution image it stands for, below 1. Absent on full-resolution images. Outputs inherit
+   * their first image input's scale; see proxy.ts.
+   */
+  readonly scale?: number;
 }
 
 /** Counts per level, 256 bins each. */
@@ -34,6 +40,26 @@ export interface KernelContext {
   progress(fraction: number): void;
   /** Assets (decoded source images) named by `asset` string parameters, by id. */
   readonly assets?: AssetLookup;
+  /**
+   * In a proxy run, the most pixels a source may give (it reduces its image and marks its scale).
+   * Other kernels need not look: their `px` parameters arrive already scaled (see proxy.ts).
+   */
+  readonly proxy?: number;
+  /**
+   * Set when the kernel computes one band of a tiled step (see tiles.ts). A kernel may ignore it;
+   * one that can should write rows [from, to) of its image output straight into `into` and return
+   * `into` itself as that output (saving a band-sized image and a copy). Use `outputImage` or
+   * `Arena.copyOut` with it.
+   */
+  readonly tile?: TileTarget;
+}
+
+/** Where a band's own rows go: `into` is rows [from, to) of the kernel's output (which covers the band's input rows). */
+export interface TileTarget {
+  readonly from: number;
+  readonly to: number;
+  /** Full width, `to − from` rows: a view of the step's shared output. */
+  readonly into: Image;
 }
 
 export interface AssetLookup {

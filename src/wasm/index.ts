@@ -12,8 +12,8 @@
 // one thread runs one kernel body at a time.
 
 import { KERNELS_WASM_BASE64 } from './build/kernels';
-import { checkAbort, createImage } from '../ops/image';
-import type { Image, KernelContext } from '../ops/types';
+import { checkAbort, createImage, fitsTile } from '../ops/image';
+import type { Image, KernelContext, TileTarget } from '../ops/types';
 
 type Ptr = number;
 
@@ -34,9 +34,18 @@ export interface KernelExports {
   // pointwise.ts
   unsharpCombine(src: Ptr, blurred: Ptr, dst: Ptr, pixels: number, amount: number, threshold: number): void;
   isOpaque(src: Ptr, pixels: number): number;
+  // gray.ts — (a·R + b·G + c·B + off) >> 23 on R, G and B, alpha kept; lightness (max + min + 1) >> 1
+  grayWeighted(src: Ptr, dst: Ptr, pixels: number, a: number, b: number, c: number, off: number): void;
+  grayLightness(src: Ptr, dst: Ptr, pixels: number): void;
   // convolve.ts — correlation with a size×size f32 kernel on colour channels, alpha kept
   convolveSetup(w: number, h: number, src: Ptr, dst: Ptr, size: number, weights: Ptr, bias: number, ring: Ptr): void;
   convolveRows(y0: number, y1: number): void;
+  // … 3×3 with whole weights (i32 × 9) and bias whose sums stay within ±32767: exact in 16-bit lanes;
+  // the caller writes source rows at conv3Row(y) into a ring of `slots` rows and takes output bands
+  conv3Setup(w: number, h: number, weights: Ptr, bias: number, ring: Ptr, slots: number, first: number): void;
+  conv3Stride(w: number): number;
+  conv3Row(y: number): Ptr;
+  conv3Rows(y0: number, y1: number, out: Ptr): void;
   sobelSetup(w: number, h: number, src: Ptr, dst: Ptr, mode: number, ring: Ptr): void;
   sobelRows(y0: number, y1: number): void;
   // median.ts — per channel: Perreault–Hébert column histograms; radius 1 by sorted columns
@@ -85,8 +94,17 @@ export class Arena {
     return p;
   }
 
-  /** A new image holding the w×h RGBA pixels at `ptr`. */
-  copyOut(ptr: Ptr, width: number, height: number): Image {
+  /**
+   * A new image holding the w×h RGBA pixels at `ptr`. With a band's target (a kernel's
+   * `ctx.tile`, see ops/tiles.ts), only the band's own rows are copied, straight into the step's
+   * shared output, and the target is returned.
+   */
+  copyOut(ptr: Ptr, width: number, height: number, tile?: TileTarget): Image {
+    if (fitsTile(tile, width, height)) {
+      const row = width * 4;
+      tile.into.data.set(this.#k.bytes(ptr + tile.from * row, (tile.to - tile.from) * row));
+      return tile.into;
+    }
     const out = createImage(width, height);
     out.data.set(this.#k.bytes(ptr, width * height * 4));
     return out;

@@ -9,7 +9,10 @@
 
 import * as Comlink from 'comlink';
 import { CancelledError, StepTimeoutError, formatMs, isTimeout, type ExecContext, type Executor, type Outputs, type StepTask } from '../engine/types';
-import { MAX_PIXELS, isImage, sharedMemoryAvailable } from '../ops/image';
+import type { OpDecl, Params } from '../engine/op';
+import { MAX_PIXELS, createImage, isImage, sharedMemoryAvailable } from '../ops/image';
+import { bandCost, planBands, tileHalo, tileSafe, tileableSize, type Band } from '../ops/tiles';
+import { proxyParams, workingScale } from '../ops/proxy';
 import type { Image, Value } from '../ops/types';
 import { AssetStore } from './assets';
 import {
@@ -21,7 +24,9 @@ import {
   type BitmapOptions,
   type DecodeResult,
   type EncodeType,
+  type ImageResult,
   type ResultOutputs,
+  type RunRequest,
   type RunResponse,
   type StepWorkerApi,
 } from './protocol';
@@ -51,11 +56,21 @@ export interface WorkerPoolOptions {
   readonly sharedCancellation?: boolean;
   /** Priority of decode and encode tasks; they are short and a person waits for them. Default above any step. */
   readonly filePriority?: number;
+  /**
+   * Steps of tile-safe operations on images of at least this many pixels run as row bands on all
+   * workers at once (see src/ops/tiles.ts), when the pool has more than one worker and memory is
+   * shared. Default 2 MP: below it a step takes a few ms and bands would gain little. 0 tiles any size.
+   */
+  readonly tileMinPixels?: number;
   readonly onEvent?: (event: PoolEvent) => void;
   readonly now?: () => number;
 }
 
-export type TaskKind = 'step' | 'decode' | 'encode' | 'bitmap';
+/**
+ * 'band': a further row band of a tiled step. A tiled step's first band is its 'step' task, so
+ * every step run has exactly one 'step' task (what counts kernel runs); its preview is a 'bitmap'.
+ */
+export type TaskKind = 'step' | 'band' | 'decode' | 'encode' | 'bitmap';
 export type TaskOutcome = 'done' | 'failed' | 'cancelled' | 'timedout' | 'crashed';
 export type WorkerExitReason = 'idle' | 'crashed' | 'unresponsive' | 'resized' | 'disposed' | 'failed-to-start';
 
@@ -169,7 +184,13 @@ const DEFAULTS = {
   thumbnailSize: 256,
   progressIntervalMs: 100,
   filePriority: 1e9,
+  tileMinPixels: 2_000_000,
 };
+
+/** Fewest rows per band: thinner bands would spend more on their halo and overheads than they save. */
+const MIN_BAND_ROWS = 16;
+/** Tile only when the tallest band (with its halo) reads at most this share of the image's rows. */
+const MAX_BAND_SHARE = 0.75;
 
 function defaultWorker(): Worker {
   return new Worker(new URL('./step.worker.ts', import.meta.url), { type: 'module' });
@@ -218,6 +239,7 @@ export class WorkerPool implements Executor<Value> {
       thumbnailSize: options.thumbnailSize ?? DEFAULTS.thumbnailSize,
       progressIntervalMs: options.progressIntervalMs ?? DEFAULTS.progressIntervalMs,
       filePriority: options.filePriority ?? DEFAULTS.filePriority,
+      tileMinPixels: options.tileMinPixels ?? DEFAULTS.tileMinPixels,
     };
     if (options.onEvent) this.#listeners.add(options.onEvent);
     this.#lanes = Array.from({ length: this.#size }, (_, i) => newLane(i));
@@ -259,6 +281,10 @@ export class WorkerPool implements Executor<Value> {
   run(task: StepTask<Value>, ctx: ExecContext): Promise<Outputs<Value>> {
     const inputs: Record<string, Value> = {};
     for (const [port, v] of Object.entries(task.inputs)) inputs[port] = this.#outgoing(v);
+    // On proxies, pixel-sized parameters follow the image (see ops/proxy.ts).
+    const proxy = task.proxy ?? 0;
+    const scale = workingScale(task.op, task.params, inputs, proxy);
+    const params = proxyParams(task.op, task.params, scale);
     const assets: Record<string, Image> = {};
     for (const [name, spec] of Object.entries(task.op.params)) {
       if (spec.kind !== 'string' || !spec.asset) continue;
@@ -268,6 +294,8 @@ export class WorkerPool implements Executor<Value> {
       if (image && typeof id === 'string') assets[id] = this.#outgoing(image) as Image;
     }
     const { thumbnailSize, progressIntervalMs } = this.#opts;
+    const plan = this.#tilePlan(task.op, params, inputs);
+    if (plan) return this.#runTiled(task, ctx, plan, { op: task.op.id, params, inputs, assets, progressIntervalMs, proxy, scale });
     return this.#submit<RunResponse>({
       kind: 'step',
       label: task.op.title,
@@ -277,7 +305,7 @@ export class WorkerPool implements Executor<Value> {
       signal: ctx.signal,
       onProgress: (f) => ctx.progress(f),
       call: (api, taskId, cancelFlag) =>
-        api.run({ taskId, cancelFlag, op: task.op.id, params: task.params, inputs, assets, thumbnailSize, progressIntervalMs }),
+        api.run({ taskId, cancelFlag, op: task.op.id, params, inputs, assets, thumbnailSize, progressIntervalMs, proxy, scale }),
     }).then((r) => {
       this.stats.promotedBytes += r.promotedBytes;
       return r.outputs as ResultOutputs;
@@ -364,6 +392,135 @@ export class WorkerPool implements Executor<Value> {
     this.#listeners.clear();
   }
 
+  // ---- Tiled steps -------------------------------------------------------------------------------
+
+  /**
+   * How to split a step into row bands, or null to run it whole: the op is tile-safe, there is more
+   * than one worker, pixels are shared (a band is a view of the input, and every band writes into
+   * one output), the image is large enough, every image input has the first one's size, and the
+   * halo leaves the tallest band well short of the whole image. One band per worker: each band
+   * pays its halo twice, so more bands than workers would only add halo.
+   */
+  /** Workers that would start a task at once: none while tasks wait. */
+  #freeLanes(): number {
+    if (this.#queue.length > 0) return 0;
+    return this.#lanes.filter((l) => l.index < this.#size && !l.job && !l.stopping).length;
+  }
+
+  #tilePlan(op: OpDecl, params: Params, inputs: Readonly<Record<string, Value>>): TilePlan | null {
+    if (!tileSafe(op) || this.#size < 2 || !sharedMemoryAvailable()) return null;
+    const size = tileableSize(op, inputs);
+    if (!size || size.width * size.height < Math.max(1, this.#opts.tileMinPixels)) return null;
+    for (const v of Object.values(inputs)) if (isImage(v) && !(v.data.buffer instanceof SharedArrayBuffer)) return null;
+    // As many bands as workers are free now: over busy workers (independent branches running at
+    // once) bands would only add halo rows and queueing, so then the step runs whole.
+    const count = Math.min(this.#freeLanes(), Math.floor(size.height / MIN_BAND_ROWS));
+    if (count < 2) return null;
+    let halo: number | undefined;
+    try {
+      halo = tileHalo(op, params);
+    } catch {
+      return null; // the kernel, run whole, reports what is wrong with its parameters
+    }
+    if (halo === undefined) return null;
+    const bands = planBands(size.height, count, halo);
+    if (bandCost(bands, size.height).longest > MAX_BAND_SHARE) return null;
+    return { ...size, bands };
+  }
+
+  /**
+   * Runs a step as bands, one task per band at the step's priority, on whatever workers are free.
+   * Each band writes its own rows into outputs allocated here once, in shared memory, so nothing is
+   * assembled on this thread; the previews are made in a worker afterwards, as for an untiled step.
+   * Progress is the bands' progress weighted by the rows they read. Aborting the step's signal
+   * cancels every band; a band that fails fails the step with its own error and cancels the rest.
+   */
+  #runTiled(
+    task: StepTask<Value>,
+    ctx: ExecContext,
+    plan: TilePlan,
+    request: Omit<RunRequest, 'taskId' | 'cancelFlag' | 'thumbnailSize' | 'band'>,
+  ): Promise<Outputs<Value>> {
+    if (ctx.signal.aborted) return Promise.reject(ctx.signal.reason);
+    const { op } = task;
+    const outputs: Record<string, Image> = {};
+    for (const port of op.outputs) outputs[port.name] = createImage(plan.width, plan.height);
+    const group = new AbortController();
+    const onAbort = () => group.abort(ctx.signal.reason);
+    ctx.signal.addEventListener('abort', onAbort, { once: true });
+
+    const weights = plan.bands.map((b) => b.in1 - b.in0);
+    const total = weights.reduce((a, b) => a + b, 0);
+    const fractions = new Float64Array(plan.bands.length);
+    let reported = 0;
+    const advance = (i: number, f: number) => {
+      if (!(f > fractions[i]!)) return;
+      fractions[i] = Math.min(1, f);
+      let sum = 0;
+      for (let j = 0; j < weights.length; j++) sum += fractions[j]! * weights[j]!;
+      const overall = Math.min(1, sum / total);
+      if (overall > reported) {
+        reported = overall;
+        ctx.progress(overall);
+      }
+    };
+
+    let failure: { error: unknown } | undefined;
+    const bands = plan.bands.map((band, i) =>
+      this.#submit<RunResponse>({
+        kind: i === 0 ? 'step' : 'band',
+        label: `${op.title} · band ${band.index + 1}/${band.count}`,
+        op: op.id,
+        node: task.nodeId,
+        priority: task.priority,
+        signal: group.signal,
+        onProgress: (f) => advance(i, f),
+        call: (api, taskId, cancelFlag) => api.run({ ...request, taskId, cancelFlag, thumbnailSize: 0, band: { ...band, outputs } }),
+      }).then(
+        () => advance(i, 1),
+        (error: unknown) => {
+          if (!failure && !group.signal.aborted) {
+            // The first band to fail decides the step's error; the others are not wanted any more.
+            failure = { error };
+            group.abort(new CancelledError(`Cancelled: another band of ${op.title} failed`));
+          }
+          throw error;
+        },
+      ),
+    );
+
+    const scale = request.scale ?? 1;
+    const result = (thumbnails: Readonly<Record<string, ImageBitmap>>): ResultOutputs => {
+      const out: Record<string, ImageResult> = {};
+      for (const [port, img] of Object.entries(outputs)) {
+        const thumbnail = thumbnails[port];
+        out[port] = { ...img, ...(scale !== 1 ? { scale } : {}), ...(thumbnail ? { thumbnail } : {}) };
+      }
+      return out;
+    };
+    const { thumbnailSize } = this.#opts;
+    return Promise.all(bands)
+      .then(
+        () => {
+          if (thumbnailSize <= 0) return result({});
+          return this.#submit<Record<string, ImageBitmap>>({
+            kind: 'bitmap',
+            label: `${op.title} · preview`,
+            op: op.id,
+            node: task.nodeId,
+            // Ahead of steps of the same priority: it is short, and the step is done once it is.
+            priority: task.priority + 0.5,
+            signal: ctx.signal,
+            call: (api, taskId, cancelFlag) => api.thumbnails({ taskId, cancelFlag, images: outputs, maxSide: thumbnailSize }),
+          }).then(result);
+        },
+        (error: unknown) => {
+          throw failure ? failure.error : ctx.signal.aborted ? ctx.signal.reason : error;
+        },
+      )
+      .finally(() => ctx.signal.removeEventListener('abort', onAbort));
+  }
+
   // ---- Jobs ------------------------------------------------------------------------------------
 
   #submit<R>(spec: JobSpec): Promise<R> {
@@ -398,8 +555,8 @@ export class WorkerPool implements Executor<Value> {
   #outgoing(v: Value): Value {
     if (!isImage(v)) return v;
     if (!(v.data.buffer instanceof SharedArrayBuffer)) this.stats.clonedBytes += v.data.byteLength;
-    // Only the pixels: a thumbnail bitmap stays with whoever displays it.
-    return { width: v.width, height: v.height, data: v.data };
+    // Only the pixels (and a proxy's scale): a thumbnail bitmap stays with whoever displays it.
+    return { width: v.width, height: v.height, data: v.data, ...(v.scale !== undefined ? { scale: v.scale } : {}) };
   }
 
   #pump(): void {
@@ -663,6 +820,12 @@ export class WorkerPool implements Executor<Value> {
       }
     }
   }
+}
+
+interface TilePlan {
+  readonly width: number;
+  readonly height: number;
+  readonly bands: readonly Band[];
 }
 
 function newLane(index: number): Lane {

@@ -9,6 +9,7 @@
 import type { Params } from '../engine/op';
 import type { Histogram, Image, Value } from '../ops/types';
 import { isImage } from '../ops/image';
+import type { Band } from '../ops/tiles';
 
 /** An image result with the node's preview: a small bitmap (long side ≤ the thumbnail size). */
 export type ImageResult = Image & { readonly thumbnail?: ImageBitmap };
@@ -65,6 +66,22 @@ export interface RunRequest extends TaskRequestBase {
   readonly thumbnailSize: number;
   /** Least time between two progress notices (the first one goes out at once). */
   readonly progressIntervalMs: number;
+  /** In a proxy run, the most pixels a source gives (0: full resolution). */
+  readonly proxy?: number;
+  /** The proxy scale the step works at (see ops/proxy.ts), which its image outputs carry; 1 at full resolution. */
+  readonly scale?: number;
+  /**
+   * Tiled execution (see src/ops/tiles.ts): run the kernel on this band's input rows only and
+   * write its own rows into the shared full-size outputs. The response then has no outputs and
+   * no thumbnails; the pool asks for those once every band is done.
+   */
+  readonly band?: RunBand;
+}
+
+/** One band of a tiled step: rows [y0, y1) of the result, from input rows [in0, in1). */
+export interface RunBand extends Band {
+  /** The step's full-size image outputs by port, in shared memory; the band writes only its own rows. */
+  readonly outputs: Readonly<Record<string, Image>>;
 }
 
 export interface RunResponse {
@@ -117,6 +134,13 @@ export interface BitmapOptions {
   readonly maxSide?: number;
 }
 
+/** Thumbnails of a tiled step's assembled outputs, made the way an untiled step's are. */
+export interface ThumbnailRequest extends TaskRequestBase {
+  readonly images: Readonly<Record<string, Image>>;
+  /** Long side in px. */
+  readonly maxSide: number;
+}
+
 export interface BitmapRequest extends TaskRequestBase, BitmapOptions {
   /** Full-size pixels to display; read band by band, never written. */
   readonly image: Image;
@@ -129,6 +153,8 @@ export interface StepWorkerApi {
   encode(req: EncodeRequest): Promise<Blob>;
   /** A displayable bitmap of an image, made off the main thread and transferred back. */
   bitmap(req: BitmapRequest): Promise<ImageBitmap>;
+  /** The node previews of a tiled step's outputs, by port (see `RunBand`). */
+  thumbnails(req: ThumbnailRequest): Promise<Record<string, ImageBitmap>>;
   /**
    * Aborts a task's signal from a message, for workers without the shared flag and for kernels
    * awaiting something (a sleeping kernel wakes on the signal's 'abort' event).

@@ -6,8 +6,9 @@ import * as Comlink from 'comlink';
 import { CancelledError, StepTimeoutError } from '../engine/types';
 import { hashBytes128, hashText128 } from '../engine/hash';
 import { createImage, imageFrom, isHistogram, isImage, sharedMemoryAvailable, MAX_PIXELS } from '../ops/image';
-import type { Image, KernelContext, KernelOutputs, OpDef, Value } from '../ops/types';
+import type { Image, KernelContext, KernelOutputs, OpDef, TileTarget, Value } from '../ops/types';
 import { bytesOf, readHeader, type HeaderInfo } from './image-header';
+import { bandInputs, bandTarget, copyBandRows } from '../ops/tiles';
 import {
   CancelCode,
   FLAG_LIMIT_MS,
@@ -20,8 +21,10 @@ import {
   type EncodeType,
   type ResultValue,
   type RunRequest,
+  type RunBand,
   type RunResponse,
   type StepWorkerApi,
+  type ThumbnailRequest,
   type WorkerNotice,
 } from './protocol';
 
@@ -57,14 +60,20 @@ export function createStepWorkerApi(ops: readonly OpDef[], notify: Notify): Step
           signal,
           progress: progress.report,
           assets: { get: (id) => req.assets[id] },
+          ...(req.proxy ? { proxy: req.proxy } : {}),
         };
         const t0 = performance.now();
-        const raw = await op.kernel(req.inputs, req.params, ctx);
+        // A band of a tiled step reads its input rows and may write its own rows straight into the step's output.
+        const into = req.band && op.outputs.length === 1 ? req.band.outputs[op.outputs[0]!.name] : undefined;
+        const target = req.band && into ? bandTarget(req.band, into) : undefined;
+        const inputs = req.band ? bandInputsOf(req.inputs, req.band) : req.inputs;
+        const raw = await op.kernel(inputs, req.params, target ? { ...ctx, tile: target } : ctx);
         const kernelMs = performance.now() - t0;
         progress.stop();
         // A kernel that ignored its signal may still finish: its result is not wanted any more.
         signal.throwIfAborted();
-        return packOutputs(op, raw, req.thumbnailSize, kernelMs);
+        if (req.band) return writeBand(op, raw, req.band, kernelMs, target);
+        return packOutputs(op, raw, req.thumbnailSize, kernelMs, req.scale ?? 1);
       } finally {
         progress.stop();
         active.delete(req.taskId);
@@ -94,6 +103,20 @@ export function createStepWorkerApi(ops: readonly OpDef[], notify: Notify): Step
       try {
         const bmp = imageBitmap(req.image, req, signal);
         return Comlink.transfer(bmp, [bmp]);
+      } finally {
+        active.delete(req.taskId);
+      }
+    },
+
+    async thumbnails(req: ThumbnailRequest): Promise<Record<string, ImageBitmap>> {
+      const { signal } = begin(req.taskId, req.cancelFlag);
+      try {
+        const out: Record<string, ImageBitmap> = {};
+        for (const [port, image] of Object.entries(req.images)) {
+          signal.throwIfAborted();
+          out[port] = makeThumbnail(image, req.maxSide);
+        }
+        return Comlink.transfer(out, Object.values(out));
       } finally {
         active.delete(req.taskId);
       }
@@ -222,7 +245,25 @@ function throttled(send: (fraction: number) => void, intervalMs: number) {
 
 // ---- Results -----------------------------------------------------------------------------------
 
-function packOutputs(op: OpDef, raw: KernelOutputs, thumbnailSize: number, kernelMs: number): RunResponse {
+/** A band's kernel inputs: the image inputs cut to its input rows, as views (see ops/tiles.ts). */
+function bandInputsOf(inputs: RunRequest['inputs'], band: RunBand): RunRequest['inputs'] {
+  const first = Object.values(band.outputs)[0];
+  if (!first) throw new Error('A band of a tiled step came without its output image');
+  return bandInputs(inputs, band, first.width, first.height);
+}
+
+/** Writes a band's own rows straight into the step's shared outputs; the pool assembles nothing. */
+function writeBand(op: OpDef, raw: KernelOutputs, band: RunBand, kernelMs: number, target: TileTarget | undefined): RunResponse {
+  for (const port of op.outputs) {
+    const out = band.outputs[port.name];
+    if (!out) throw new Error(`A band of ${op.title} came without its "${port.name}" output image`);
+    copyBandRows(raw[port.name], band, out, op.title, target);
+  }
+  return { outputs: {}, kernelMs, promotedBytes: 0 };
+}
+
+/** `scale`: the proxy scale the step works at, which image outputs carry unless they set their own. */
+function packOutputs(op: OpDef, raw: KernelOutputs, thumbnailSize: number, kernelMs: number, scale = 1): RunResponse {
   const outputs: Record<string, ResultValue> = {};
   const transfer = new Set<Transferable>();
   let promotedBytes = 0;
@@ -247,7 +288,14 @@ function packOutputs(op: OpDef, raw: KernelOutputs, thumbnailSize: number, kerne
       }
       const thumbnail = thumbnailSize > 0 ? makeThumbnail(img, thumbnailSize) : undefined;
       if (thumbnail) transfer.add(thumbnail);
-      outputs[port.name] = thumbnail ? { width: img.width, height: img.height, data: img.data, thumbnail } : img;
+      const outScale = v.scale ?? scale;
+      outputs[port.name] = {
+        width: img.width,
+        height: img.height,
+        data: img.data,
+        ...(outScale !== 1 ? { scale: outScale } : {}),
+        ...(thumbnail ? { thumbnail } : {}),
+      };
     } else if (port.type === 'number') {
       if (typeof v !== 'number') throw new Error(`${op.title} did not produce a number for its "${port.name}" output`);
       outputs[port.name] = v;

@@ -1,7 +1,8 @@
 import { defineOp, type Image, type KernelContext } from '../types';
-import { createImage, imageInput, stringParam, boolParam, checkAbort } from '../image';
+import { outputImage, imageInput, stringParam, boolParam, checkAbort } from '../image';
 import { forEachBand, luma8 } from '../pixels';
 import { resample, type Filter } from '../resize/resample';
+import { rowLocal } from '../tiles';
 
 export default defineOp(
   {
@@ -17,6 +18,9 @@ export default defineOp(
       { name: 'mask', type: 'image', label: 'Mask', optional: true },
     ],
     outputs: [{ name: 'image', type: 'image' }],
+    // Row-local when the mask has the image's size (a mask of another size is stretched, and
+    // executors tile only when every image input has the first one's size).
+    tile: rowLocal,
     params: {
       source: {
         kind: 'select',
@@ -50,7 +54,7 @@ export default defineOp(
     const source = stringParam(params, 'source');
     const invert = boolParam(params, 'invert');
     const { width: W, height: H } = src;
-    const out = createImage(W, H);
+    const out = outputImage(ctx, W, H);
     const s = src.data;
     const d = out.data;
     const m = mask.data;

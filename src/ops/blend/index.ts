@@ -1,5 +1,5 @@
 import { defineOp, type Image } from '../types';
-import { createImage, imageInput, numberParam, stringParam, boolParam } from '../image';
+import { outputImage, imageInput, numberParam, stringParam, boolParam } from '../image';
 import { forEachBand } from '../pixels';
 import { resizeImage } from '../resize/resample';
 
@@ -34,6 +34,9 @@ export default defineOp(
       { name: 'top', type: 'image', label: 'Top', optional: true },
     ],
     outputs: [{ name: 'image', type: 'image' }],
+    // With a top of the base's size, output row y reads base row y and top row y − offset Y (the
+    // offset is ignored when stretching), so a halo of |offset Y| rows covers it.
+    tile: { halo: (p) => (p['stretch'] === true ? 0 : Math.abs(numberParam(p, 'y'))) },
     params: {
       mode: {
         kind: 'select',
@@ -85,7 +88,7 @@ export default defineOp(
     const table = new Float32Array(256 * 256);
     for (let cb = 0; cb < 256; cb++) for (let cs = 0; cs < 256; cs++) table[(cb << 8) | cs] = blend(cb / 255, cs / 255);
 
-    const out = createImage(W, H);
+    const out = outputImage(ctx, W, H);
     out.data.set(base.data); // pixels the top layer does not reach stay as they are
     const x0 = Math.max(0, ox);
     const x1 = Math.min(W, ox + top.width);

@@ -14,6 +14,8 @@ export default defineOp(
     keywords: ['blur', 'mean', 'average', 'smooth'],
     inputs: [{ name: 'image', type: 'image' }],
     outputs: [{ name: 'image', type: 'image' }],
+    // The square reaches r rows up and down; integer sums make bands exact.
+    tile: { halo: (p) => numberParam(p, 'radius') },
     params: {
       radius: { kind: 'number', label: 'Radius', default: 5, min: 1, max: 200, step: 1, integer: true, softMax: 50, unit: 'px' },
     },
@@ -34,6 +36,6 @@ export default defineOp(
     const rows = bandRows(w);
     passes.bands(h, rows, (a, b) => k.fn.boxPass1(a, b));
     passes.bands(h, rows, (a, b) => k.fn.boxPass2(a, b));
-    return { image: arena.copyOut(p, w, h) };
+    return { image: arena.copyOut(p, w, h, ctx.tile) };
   },
 );

@@ -1,6 +1,7 @@
 import { defineOp } from '../types';
 import { imageInput, numberParam, checkAbort } from '../image';
 import { applyChannelLuts } from '../pixels';
+import { rowLocal } from '../tiles';
 
 
 /**
@@ -34,6 +35,7 @@ export default defineOp(
     keywords: ['lighten', 'darken', 'light'],
     inputs: [{ name: 'image', type: 'image' }],
     outputs: [{ name: 'image', type: 'image' }],
+    tile: rowLocal,
     params: {
       brightness: {
         kind: 'number',

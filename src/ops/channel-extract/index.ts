@@ -1,6 +1,7 @@
 import { defineOp } from '../types';
-import { createImage, imageInput, stringParam, checkAbort } from '../image';
+import { outputImage, imageInput, stringParam, checkAbort } from '../image';
 import { luma8 } from '../pixels';
+import { rowLocal } from '../tiles';
 
 // Pixels between abort checks and progress reports: small enough to stop within a few ms.
 const BAND = 1 << 20;
@@ -18,6 +19,7 @@ export default defineOp(
     keywords: ['split', 'channel', 'alpha', 'mask', 'luma', 'separate'],
     inputs: [{ name: 'image', type: 'image' }],
     outputs: [{ name: 'image', type: 'image' }],
+    tile: rowLocal,
     params: {
       channel: {
         kind: 'select',
@@ -37,7 +39,7 @@ export default defineOp(
     checkAbort(ctx.signal);
     const src = imageInput(inputs, 'image');
     const channel = stringParam(params, 'channel');
-    const out = createImage(src.width, src.height);
+    const out = outputImage(ctx, src.width, src.height);
     const s = src.data;
     const d = out.data;
     const n = s.length;

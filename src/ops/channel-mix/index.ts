@@ -1,6 +1,7 @@
 import { defineOp } from '../types';
-import { createImage, imageInput, numberParam, boolParam, checkAbort } from '../image';
+import { outputImage, imageInput, numberParam, boolParam, checkAbort } from '../image';
 import type { NumberParam } from '../../engine/op';
+import { rowLocal } from '../tiles';
 
 // Pixels between abort checks and progress reports: small enough to stop within a few ms.
 const BAND = 1 << 20;
@@ -37,6 +38,7 @@ export default defineOp(
     keywords: ['mixer', 'swap channels', 'black and white', 'matrix', 'monochrome'],
     inputs: [{ name: 'image', type: 'image' }],
     outputs: [{ name: 'image', type: 'image' }],
+    tile: rowLocal,
     params: {
       rr: percent('Red from red', 100),
       rg: percent('Red from green', 0),
@@ -76,7 +78,7 @@ export default defineOp(
     const kr = constant[0]!;
     const kg = constant[1]!;
     const kb = constant[2]!;
-    const out = createImage(src.width, src.height);
+    const out = outputImage(ctx, src.width, src.height);
     const s = src.data;
     const d = out.data;
     const n = s.length;

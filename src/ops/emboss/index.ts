@@ -29,6 +29,7 @@ export default defineOp(
     keywords: ['relief', 'bevel', 'stamp', 'bump'],
     inputs: [{ name: 'image', type: 'image' }],
     outputs: [{ name: 'image', type: 'image' }],
+    tile: { halo: () => 1 },
     params: {
       strength: { kind: 'number', label: 'Strength', default: 1, min: 0, max: 10, step: 0.1, softMax: 4 },
       angle: {

@@ -1,6 +1,7 @@
 import { defineOp } from '../types';
 import { imageInput, numberParam, checkAbort } from '../image';
 import { applyChannelLuts } from '../pixels';
+import { rowLocal } from '../tiles';
 
 
 function srgbToLinear(c: number): number {
@@ -39,6 +40,7 @@ export default defineOp(
     keywords: ['stops', 'ev', 'brightness', 'linear'],
     inputs: [{ name: 'image', type: 'image' }],
     outputs: [{ name: 'image', type: 'image' }],
+    tile: rowLocal,
     params: {
       exposure: {
         kind: 'number',

@@ -3,6 +3,25 @@ import { imageInput, numberParam } from '../image';
 import { loadKernels, bandRows, Passes, type Arena, type Kernels } from '../../wasm';
 import { FIR_LIMIT, firWeights, recursiveCoefficients } from './recursive';
 
+/**
+ * Rows of context a band needs (see TileDecl in engine/op.ts). Below σ 1.5 the FIR's radius,
+ * ceil(4σ), and bands are exact. The recursive filter's response never ends: it decays like its
+ * slowest pole, about e^(−1.05 d/σ), far slower than the gaussian it stands for (at 4σ a step just
+ * outside the halo still moves the result by 0.05 level). At 8σ what is cut off weighs at most
+ * 0.005 level for any edge (measured for σ 1.5–100), below the 1/128 level step of the filter's
+ * own u16 intermediate; tiled results are then within 1 level of untiled ones (that intermediate
+ * rounds differently where a band restarts the filter). 4σ would also stay within 1 level, with
+ * more values off by one near band edges.
+ */
+export function gaussianHalo(sigma: number): number {
+  return Math.ceil((sigma < FIR_LIMIT ? 4 : 8) * sigma);
+}
+
+/** Largest difference, in levels, between a banded and a whole-image blur: 0 for the FIR, 1 for the recursive filter. */
+export function gaussianTileTolerance(sigma: number): number {
+  return sigma < FIR_LIMIT ? 0 : 1;
+}
+
 /** Progress units gaussianInWasm reports for an image of height h. */
 export function gaussianUnits(sigma: number, h: number): number {
   return sigma < FIR_LIMIT ? h : 2 * h;
@@ -52,6 +71,10 @@ export default defineOp(
     keywords: ['blur', 'smooth', 'soften', 'gauss'],
     inputs: [{ name: 'image', type: 'image' }],
     outputs: [{ name: 'image', type: 'image' }],
+    tile: {
+      halo: (p) => gaussianHalo(numberParam(p, 'sigma')),
+      tolerance: (p) => gaussianTileTolerance(numberParam(p, 'sigma')),
+    },
     params: {
       sigma: {
         kind: 'number',
@@ -75,6 +98,6 @@ export default defineOp(
     const arena = k.arena();
     const p = arena.copyIn(src.data);
     gaussianInWasm(k, arena, w, h, p, p, sigma, passes);
-    return { image: arena.copyOut(p, w, h) };
+    return { image: arena.copyOut(p, w, h, ctx.tile) };
   },
 );

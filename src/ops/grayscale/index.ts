@@ -1,17 +1,28 @@
 import { defineOp } from '../types';
-import { createImage, imageInput, stringParam, checkAbort } from '../image';
-import { luma8 } from '../pixels';
+import { outputImage, imageInput, stringParam, checkAbort } from '../image';
+import { loadKernels } from '../../wasm';
+import { rowLocal } from '../tiles';
 
-// Pixels between abort checks and progress reports: small enough to stop within a few ms.
-const BAND = 1 << 20;
+// Pixels per chunk: copied into WebAssembly memory, greyed in place and copied out while still in
+// cache (1 MB), so the pass costs little more than the copy into the new image. Also the abort and
+// progress interval.
+const CHUNK = 1 << 18;
 
 /**
- * Rec. 601 luma 0.299 R + 0.587 G + 0.114 B, rounded half up. Integer maths rounds exactly, as
- * `luma8` does for Rec. 709 (floating point misrounds ties such as 15.5).
+ * Each weighted method as (A·R + B·G + C·B + OFF) >> 23 in 32-bit integers. The weights are the
+ * method's own, scaled by 2²³ and rounded, and OFF is the rounding offset nudged so that the total
+ * error stays in [0, 0.00004) of a level — below the smallest step of the exact formula (1/10000 of a
+ * level for Rec. 709) — so every colour gets exactly the level of:
+ *   rec709   ⌊(2126 R + 7152 G + 722 B + 5000) / 10000⌋   (`luma8`: Histogram, Threshold … agree)
+ *   rec601   ⌊(299 R + 587 G + 114 B + 500) / 1000⌋
+ *   average  round((R + G + B) / 3) = ⌊(R + G + B + 1) / 3⌋ (a third never ties)
+ * tests/unit/ops/grayscale.test.ts checks all 2²⁴ colours.
  */
-function luma601(r: number, g: number, b: number): number {
-  return ((299 * r + 587 * g + 114 * b + 500) / 1000) | 0;
-}
+export const GRAY_WEIGHTS: Readonly<Record<string, readonly [a: number, b: number, c: number, off: number]>> = {
+  rec709: [1783418, 5999532, 605657, 4194559],
+  rec601: [2508194, 4924113, 956301, 4194384],
+  average: [2796203, 2796203, 2796203, 2796203],
+};
 
 export default defineOp(
   {
@@ -25,6 +36,7 @@ export default defineOp(
     keywords: ['greyscale', 'gray', 'grey', 'black and white', 'monochrome', 'desaturate', 'luma'],
     inputs: [{ name: 'image', type: 'image' }],
     outputs: [{ name: 'image', type: 'image' }],
+    tile: rowLocal,
     params: {
       method: {
         kind: 'select',
@@ -39,61 +51,28 @@ export default defineOp(
       },
     },
   },
-  (inputs, params, ctx) => {
+  async (inputs, params, ctx) => {
     checkAbort(ctx.signal);
     const src = imageInput(inputs, 'image');
     const method = stringParam(params, 'method');
-    const out = createImage(src.width, src.height);
+    // Any other method is Lightness, (max + min + 1) >> 1 of R, G and B.
+    const weights = GRAY_WEIGHTS[method];
+    const k = await loadKernels();
+    const out = outputImage(ctx, src.width, src.height);
     const s = src.data;
     const d = out.data;
-    const n = s.length;
-    // The mean of three levels, rounded, indexed by their sum (0..765).
-    const mean = new Uint8Array(766);
-    for (let i = 0; i < 766; i++) mean[i] = Math.round(i / 3);
-    for (let start = 0; start < n; start += BAND * 4) {
+    const n = s.length >> 2;
+    const buf = k.arena().alloc(Math.min(n, CHUNK) * 4);
+    const mem = k.bytes(buf, Math.min(n, CHUNK) * 4);
+    for (let p = 0; p < n; p += CHUNK) {
       checkAbort(ctx.signal);
-      const end = Math.min(n, start + BAND * 4);
-      // One loop per method keeps the per-pixel path free of branches on the method.
-      if (method === 'rec709') {
-        // The same luma as Histogram, Statistics, Threshold and Extract Channel.
-        for (let i = start; i < end; i += 4) {
-          const y = luma8(s[i]!, s[i + 1]!, s[i + 2]!);
-          d[i] = y;
-          d[i + 1] = y;
-          d[i + 2] = y;
-          d[i + 3] = s[i + 3]!;
-        }
-      } else if (method === 'rec601') {
-        for (let i = start; i < end; i += 4) {
-          const y = luma601(s[i]!, s[i + 1]!, s[i + 2]!);
-          d[i] = y;
-          d[i + 1] = y;
-          d[i + 2] = y;
-          d[i + 3] = s[i + 3]!;
-        }
-      } else if (method === 'average') {
-        for (let i = start; i < end; i += 4) {
-          const y = mean[s[i]! + s[i + 1]! + s[i + 2]!]!;
-          d[i] = y;
-          d[i + 1] = y;
-          d[i + 2] = y;
-          d[i + 3] = s[i + 3]!;
-        }
-      } else {
-        for (let i = start; i < end; i += 4) {
-          const r = s[i]!;
-          const g = s[i + 1]!;
-          const b = s[i + 2]!;
-          const max = r > g ? (r > b ? r : b) : g > b ? g : b;
-          const min = r < g ? (r < b ? r : b) : g < b ? g : b;
-          const y = (max + min + 1) >> 1;
-          d[i] = y;
-          d[i + 1] = y;
-          d[i + 2] = y;
-          d[i + 3] = s[i + 3]!;
-        }
-      }
-      ctx.progress(end / n);
+      const m = Math.min(CHUNK, n - p);
+      const view = m === CHUNK ? mem : mem.subarray(0, m * 4);
+      view.set(s.subarray(p * 4, (p + m) * 4));
+      if (weights) k.fn.grayWeighted(buf, buf, m, weights[0], weights[1], weights[2], weights[3]);
+      else k.fn.grayLightness(buf, buf, m);
+      d.set(view, p * 4);
+      ctx.progress((p + m) / n);
     }
     return { image: out };
   },

@@ -1,5 +1,6 @@
 import { defineOp } from '../types';
-import { createImage, imageInput, numberParam, checkAbort } from '../image';
+import { outputImage, imageInput, numberParam, checkAbort } from '../image';
+import { rowLocal } from '../tiles';
 
 // Pixels between abort checks and progress reports: small enough to stop within a few ms.
 const BAND = 1 << 20;
@@ -26,6 +27,7 @@ export default defineOp(
     keywords: ['hsl', 'colour', 'color', 'vibrance', 'desaturate', 'lightness', 'tint'],
     inputs: [{ name: 'image', type: 'image' }],
     outputs: [{ name: 'image', type: 'image' }],
+    tile: rowLocal,
     params: {
       hue: {
         kind: 'number',
@@ -65,7 +67,7 @@ export default defineOp(
     if (shift < 0) shift += 1;
     const satScale = 1 + numberParam(params, 'saturation') / 100;
     const light = numberParam(params, 'lightness') / 100;
-    const out = createImage(src.width, src.height);
+    const out = outputImage(ctx, src.width, src.height);
     const s = src.data;
     const d = out.data;
     const n = s.length;

@@ -1,6 +1,7 @@
 import { defineOp } from '../types';
-import { createImage, imageInput, checkAbort } from '../image';
+import { outputImage, imageInput, checkAbort } from '../image';
 import { pixels32 } from '../pixels';
+import { rowLocal } from '../tiles';
 
 export default defineOp(
   {
@@ -12,11 +13,12 @@ export default defineOp(
     keywords: ['negative'],
     inputs: [{ name: 'image', type: 'image' }],
     outputs: [{ name: 'image', type: 'image' }],
+    tile: rowLocal,
     params: {},
   },
   (inputs, _params, ctx) => {
     const src = imageInput(inputs, 'image');
-    const out = createImage(src.width, src.height);
+    const out = outputImage(ctx, src.width, src.height);
     // 32-bit lanes: XOR flips the three colour bytes of a pixel in one operation (little-endian RGBA).
     const s = pixels32(src);
     const d = pixels32(out);

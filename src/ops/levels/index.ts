@@ -1,6 +1,7 @@
 import { defineOp } from '../types';
 import { imageInput, numberParam, stringParam, checkAbort } from '../image';
 import { applyChannelLuts } from '../pixels';
+import { rowLocal } from '../tiles';
 
 
 /**
@@ -40,6 +41,7 @@ export default defineOp(
     keywords: ['black point', 'white point', 'tones', 'curves', 'stretch'],
     inputs: [{ name: 'image', type: 'image' }],
     outputs: [{ name: 'image', type: 'image' }],
+    tile: rowLocal,
     params: {
       channel: {
         kind: 'select',

@@ -18,6 +18,7 @@ export default defineOp(
     keywords: ['denoise', 'noise', 'despeckle', 'salt and pepper'],
     inputs: [{ name: 'image', type: 'image' }],
     outputs: [{ name: 'image', type: 'image' }],
+    tile: { halo: (p) => numberParam(p, 'radius') },
     params: {
       radius: { kind: 'number', label: 'Radius', default: 1, min: 1, max: 10, step: 1, integer: true, unit: 'px' },
     },
@@ -38,7 +39,7 @@ export default defineOp(
       const out = arena.alloc(w * h * 4);
       k.fn.medianSmallSetup(w, h, p, out, scratch);
       passes.bands(h, bandRows(w), (a, b) => k.fn.medianSmall(a, b), false, 4 * w + w / 50);
-      return { image: arena.copyOut(out, w, h) };
+      return { image: arena.copyOut(out, w, h, ctx.tile) };
     }
     const planes = arena.alloc(w * h * 4);
     const hist = arena.alloc((STRIPE + 2 * r) * 544 + 1024);
@@ -47,6 +48,6 @@ export default defineOp(
     for (let ch = 0; ch < 4; ch++) {
       passes.bands(w, STRIPE, (a, b) => k.fn.medianStripe(ch, a, b), false, h);
     }
-    return { image: arena.copyOut(p, w, h) };
+    return { image: arena.copyOut(p, w, h, ctx.tile) };
   },
 );

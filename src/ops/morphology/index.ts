@@ -54,6 +54,10 @@ export default defineOp(
     keywords: ['erode', 'dilate', 'open', 'close', 'minimum', 'maximum', 'morphological'],
     inputs: [{ name: 'image', type: 'image' }],
     outputs: [{ name: 'image', type: 'image' }],
+    // r rows per erosion or dilation; open and close are two of them.
+    tile: {
+      halo: (p) => numberParam(p, 'radius') * (p['operation'] === 'open' || p['operation'] === 'close' ? 2 : 1),
+    },
     params: {
       operation: {
         kind: 'select',
@@ -90,6 +94,6 @@ export default defineOp(
     const arena = k.arena();
     const a = arena.copyIn(src.data);
     const b = arena.alloc(w * h * 4);
-    return { image: arena.copyOut(morph(k, arena, w, h, a, b, r, steps, shape, passes), w, h) };
+    return { image: arena.copyOut(morph(k, arena, w, h, a, b, r, steps, shape, passes), w, h, ctx.tile) };
   },
 );

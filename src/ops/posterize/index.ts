@@ -1,6 +1,7 @@
 import { defineOp } from '../types';
 import { imageInput, numberParam, checkAbort } from '../image';
 import { applyChannelLuts } from '../pixels';
+import { rowLocal } from '../tiles';
 
 
 export default defineOp(
@@ -15,6 +16,7 @@ export default defineOp(
     keywords: ['quantize', 'levels', 'banding', 'reduce colours', 'colors'],
     inputs: [{ name: 'image', type: 'image' }],
     outputs: [{ name: 'image', type: 'image' }],
+    tile: rowLocal,
     params: {
       levels: {
         kind: 'number',

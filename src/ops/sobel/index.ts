@@ -16,6 +16,7 @@ export default defineOp(
     keywords: ['edges', 'gradient', 'outline', 'detect'],
     inputs: [{ name: 'image', type: 'image' }],
     outputs: [{ name: 'image', type: 'image' }],
+    tile: { halo: () => 1 },
     params: {
       direction: {
         kind: 'select',
@@ -40,6 +41,6 @@ export default defineOp(
     const ring = arena.alloc(3 * (w + 8) * 4);
     k.fn.sobelSetup(w, h, p, p, mode, ring);
     passes.bands(h, bandRows(w), (a, b) => k.fn.sobelRows(a, b));
-    return { image: arena.copyOut(p, w, h) };
+    return { image: arena.copyOut(p, w, h, ctx.tile) };
   },
 );

@@ -1,6 +1,7 @@
 import { defineOp } from '../types';
 import { imageInput, numberParam, checkAbort } from '../image';
 import { applyChannelLuts } from '../pixels';
+import { rowLocal } from '../tiles';
 
 
 function srgbToLinear(c: number): number {
@@ -33,6 +34,7 @@ export default defineOp(
     keywords: ['white balance', 'warm', 'cool', 'colour cast', 'color'],
     inputs: [{ name: 'image', type: 'image' }],
     outputs: [{ name: 'image', type: 'image' }],
+    tile: rowLocal,
     params: {
       temperature: {
         kind: 'number',

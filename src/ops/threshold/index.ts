@@ -1,6 +1,7 @@
 import { defineOp } from '../types';
-import { createImage, imageInput, numberParam, stringParam, checkAbort } from '../image';
+import { outputImage, imageInput, numberParam, stringParam, checkAbort } from '../image';
 import { luma8 } from '../pixels';
+import { rowLocal } from '../tiles';
 
 // Pixels between abort checks and progress reports: small enough to stop within a few ms.
 const BAND = 1 << 20;
@@ -17,6 +18,7 @@ export default defineOp(
     keywords: ['binarize', 'black and white', 'cutoff', 'mask'],
     inputs: [{ name: 'image', type: 'image' }],
     outputs: [{ name: 'image', type: 'image' }],
+    tile: rowLocal,
     params: {
       level: {
         kind: 'number',
@@ -46,7 +48,7 @@ export default defineOp(
     const perChannel = stringParam(params, 'mode') === 'channels';
     const lut = new Uint8Array(256);
     for (let i = 0; i < 256; i++) lut[i] = i >= level ? 255 : 0;
-    const out = createImage(src.width, src.height);
+    const out = outputImage(ctx, src.width, src.height);
     const s = src.data;
     const d = out.data;
     const n = s.length;

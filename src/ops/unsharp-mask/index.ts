@@ -1,7 +1,7 @@
 import { defineOp } from '../types';
 import { imageInput, numberParam } from '../image';
 import { loadKernels, bandRows, Passes } from '../../wasm';
-import { gaussianInWasm, gaussianUnits } from '../gaussian-blur';
+import { gaussianHalo, gaussianInWasm, gaussianTileTolerance, gaussianUnits } from '../gaussian-blur';
 
 export default defineOp(
   {
@@ -16,6 +16,16 @@ export default defineOp(
     keywords: ['sharpen', 'usm', 'detail', 'crisp'],
     inputs: [{ name: 'image', type: 'image' }],
     outputs: [{ name: 'image', type: 'image' }],
+    // The blur's halo; the combine is pointwise. Where a banded recursive blur (σ ≥ 1.5) is one
+    // level off, colour + amount × (colour − blurred) moves by the amount, or by up to amount ×
+    // threshold where the difference sits at the threshold (sharpened on one side, not the other).
+    tile: {
+      halo: (p) => gaussianHalo(numberParam(p, 'radius')),
+      tolerance: (p) =>
+        gaussianTileTolerance(numberParam(p, 'radius')) === 0
+          ? 0
+          : Math.ceil((numberParam(p, 'amount') / 100) * Math.max(1, numberParam(p, 'threshold'))),
+    },
     params: {
       amount: { kind: 'number', label: 'Amount', default: 100, min: 0, max: 500, step: 1, unit: '%' },
       radius: {
@@ -57,6 +67,6 @@ export default defineOp(
       const o = a * w * 4;
       k.fn.unsharpCombine(p + o, blurred + o, blurred + o, (b - a) * w, amount, threshold);
     });
-    return { image: arena.copyOut(blurred, w, h) };
+    return { image: arena.copyOut(blurred, w, h, ctx.tile) };
   },
 );

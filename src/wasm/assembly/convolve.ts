@@ -99,6 +99,196 @@ export function convolveRows(y0: i32, y1: i32): void {
   }
 }
 
+// ---- custom 3×3 convolution with small integer weights ----
+// The exact sum in 16-bit lanes, two pixels per vector, straight from byte rows: the same bytes as
+// the f32 path above whenever every weight and the bias are integers and no partial sum can leave
+// the i16 range (the caller checks: |bias| + 255 · Σ|w| < 32768). The f32 path then adds exact
+// integers and rounds k + 0.5 back to k, and both saturate to 0..255 the same way.
+// No copy of the image in linear memory: the caller writes each source row where conv3Row says
+// (a ring of padded rows that stays in cache) and copies each band of output rows out.
+
+const ALPHA_BYTES: v128 = i32x4.splat(0xff000000);
+
+let k0: v128 = i16x8.splat(0);
+let k1: v128 = i16x8.splat(0);
+let k2: v128 = i16x8.splat(0);
+let k3: v128 = i16x8.splat(0);
+let k4: v128 = i16x8.splat(0);
+let k5: v128 = i16x8.splat(0);
+let k6: v128 = i16x8.splat(0);
+let k7: v128 = i16x8.splat(0);
+let k8: v128 = i16x8.splat(0);
+let kBias: v128 = i16x8.splat(0);
+let cross: bool = false;
+let plus: bool = false; // corners 0 and the four edge weights equal: centre · C + edge · (N + W + E + S)
+
+/**
+ * `wt`: nine i32 weights, row-major (corners all 0 select the five-tap loop); `rg`: `slots` rows of
+ * conv3Stride(w) bytes, at least two more than the rows of one conv3Rows call; `first`: the first
+ * source row the caller will write.
+ */
+export function conv3Setup(w: i32, h: i32, wt: usize, b: i32, rg: usize, slots: i32, first: i32): void {
+  W = w;
+  H = h;
+  size = slots;
+  ring = rg;
+  stride = conv3Stride(w);
+  nextRow = first;
+  k0 = i16x8.splat(<i16>load<i32>(wt));
+  k1 = i16x8.splat(<i16>load<i32>(wt, 4));
+  k2 = i16x8.splat(<i16>load<i32>(wt, 8));
+  k3 = i16x8.splat(<i16>load<i32>(wt, 12));
+  k4 = i16x8.splat(<i16>load<i32>(wt, 16));
+  k5 = i16x8.splat(<i16>load<i32>(wt, 20));
+  k6 = i16x8.splat(<i16>load<i32>(wt, 24));
+  k7 = i16x8.splat(<i16>load<i32>(wt, 28));
+  k8 = i16x8.splat(<i16>load<i32>(wt, 32));
+  kBias = i16x8.splat(<i16>b);
+  cross = load<i32>(wt) == 0 && load<i32>(wt, 8) == 0 && load<i32>(wt, 24) == 0 && load<i32>(wt, 32) == 0;
+  const e = load<i32>(wt, 4);
+  plus = cross && load<i32>(wt, 12) == e && load<i32>(wt, 20) == e && load<i32>(wt, 28) == e;
+}
+
+/** Bytes per ring row: one extended pixel each side and spare bytes for 8-byte reads. */
+export function conv3Stride(w: i32): usize {
+  return (<usize>(w + 2) << 2) + 32;
+}
+
+/** Where the caller writes source row y (w × 4 bytes). */
+export function conv3Row(y: i32): usize {
+  return slot(y) + 4;
+}
+
+/** Extends written row y by one pixel each side. */
+function padRow(y: i32): void {
+  const row = slot(y);
+  store<u32>(row, load<u32>(row, 4));
+  store<u32>(row + (<usize>(W + 1) << 2), load<u32>(row + (<usize>W << 2)));
+}
+
+/** Weight × two pixels (eight channels) at p, widened to i16. */
+@inline function tap(acc: v128, k: v128, p: usize, off: usize): v128 {
+  return i16x8.add(acc, i16x8.mul(k, v128.load8x8_u(p + off)));
+}
+
+/**
+ * Output rows [y0, y1) into `out` (row y at out + (y − y0) · w · 4). Source rows y0 − 1 … y1 (within
+ * the image) must have been written.
+ */
+export function conv3Rows(y0: i32, y1: i32, out: usize): void {
+  const n = W;
+  for (let y = y0; y < y1; y++) {
+    const need = min(H - 1, y + 1);
+    while (nextRow <= need) padRow(nextRow++);
+    const up = slot(max(0, y - 1)), mid = slot(y), dn = slot(min(H - 1, y + 1));
+    const d = out + <usize>(y - y0) * (<usize>n << 2);
+    // eight output pixels per step, as four i16x8 quarters; padded pixel x + 1 is source pixel x
+    let x = 0;
+    if (plus) {
+      const b = kBias, wc = k4, we = k1;
+      for (; x + 8 <= n; x += 8) {
+        const o = <usize>x << 2;
+        v128.store(d + o, plus4(up + o, mid + o, dn + o, b, wc, we));
+        v128.store(d + o, plus4(up + o + 16, mid + o + 16, dn + o + 16, b, wc, we), 16);
+      }
+      for (; x < n; x += 4) {
+        const o = <usize>x << 2;
+        storeTail(d + o, plus4(up + o, mid + o, dn + o, b, wc, we), n - x);
+      }
+    } else if (cross) {
+      const b = kBias, w1 = k1, w3 = k3, w4 = k4, w5 = k5, w7 = k7;
+      for (; x + 8 <= n; x += 8) {
+        const o = <usize>x << 2;
+        v128.store(d + o, cross4(up + o, mid + o, dn + o, b, w1, w3, w4, w5, w7));
+        v128.store(d + o, cross4(up + o + 16, mid + o + 16, dn + o + 16, b, w1, w3, w4, w5, w7), 16);
+      }
+      for (; x < n; x += 4) {
+        const o = <usize>x << 2;
+        storeTail(d + o, cross4(up + o, mid + o, dn + o, b, w1, w3, w4, w5, w7), n - x);
+      }
+    } else {
+      const b = kBias, w0 = k0, w1 = k1, w2 = k2, w3 = k3, w4 = k4, w5 = k5, w6 = k6, w7 = k7, w8 = k8;
+      for (; x + 8 <= n; x += 8) {
+        const o = <usize>x << 2;
+        v128.store(d + o, full4(up + o, mid + o, dn + o, b, w0, w1, w2, w3, w4, w5, w6, w7, w8));
+        v128.store(d + o, full4(up + o + 16, mid + o + 16, dn + o + 16, b, w0, w1, w2, w3, w4, w5, w6, w7, w8), 16);
+      }
+      for (; x < n; x += 4) {
+        const o = <usize>x << 2;
+        storeTail(d + o, full4(up + o, mid + o, dn + o, b, w0, w1, w2, w3, w4, w5, w6, w7, w8), n - x);
+      }
+    }
+  }
+}
+
+/** Four output pixels, corners 0 and equal edges: the neighbours are summed before one multiply. */
+@inline function plus4(u: usize, m: usize, d: usize, b: v128, wc: v128, we: v128): v128 {
+  const m8 = v128.load8x8_u(m, 8); // right of the low pair, left of the high pair
+  const nlo = i16x8.add(i16x8.add(v128.load8x8_u(u, 4), v128.load8x8_u(d, 4)), i16x8.add(v128.load8x8_u(m), m8));
+  const nhi = i16x8.add(i16x8.add(v128.load8x8_u(u, 12), v128.load8x8_u(d, 12)), i16x8.add(m8, v128.load8x8_u(m, 16)));
+  const lo = i16x8.add(i16x8.add(b, i16x8.mul(wc, v128.load8x8_u(m, 4))), i16x8.mul(we, nlo));
+  const hi = i16x8.add(i16x8.add(b, i16x8.mul(wc, v128.load8x8_u(m, 12))), i16x8.mul(we, nhi));
+  return finish(lo, hi, m);
+}
+
+/** Four output pixels from padded rows at u, m, d (five taps, corners 0). */
+@inline function cross4(u: usize, m: usize, d: usize, b: v128, w1: v128, w3: v128, w4: v128, w5: v128, w7: v128): v128 {
+  let lo = b, hi = b;
+  lo = tap(lo, w1, u, 4);
+  hi = tap(hi, w1, u, 12);
+  lo = tap(lo, w3, m, 0);
+  hi = tap(hi, w3, m, 8);
+  lo = tap(lo, w4, m, 4);
+  hi = tap(hi, w4, m, 12);
+  lo = tap(lo, w5, m, 8);
+  hi = tap(hi, w5, m, 16);
+  lo = tap(lo, w7, d, 4);
+  hi = tap(hi, w7, d, 12);
+  return finish(lo, hi, m);
+}
+
+@inline function full4(
+  u: usize, m: usize, d: usize, b: v128,
+  w0: v128, w1: v128, w2: v128, w3: v128, w4: v128, w5: v128, w6: v128, w7: v128, w8: v128,
+): v128 {
+  let lo = b, hi = b;
+  lo = tap(lo, w0, u, 0);
+  hi = tap(hi, w0, u, 8);
+  lo = tap(lo, w1, u, 4);
+  hi = tap(hi, w1, u, 12);
+  lo = tap(lo, w2, u, 8);
+  hi = tap(hi, w2, u, 16);
+  lo = tap(lo, w3, m, 0);
+  hi = tap(hi, w3, m, 8);
+  lo = tap(lo, w4, m, 4);
+  hi = tap(hi, w4, m, 12);
+  lo = tap(lo, w5, m, 8);
+  hi = tap(hi, w5, m, 16);
+  lo = tap(lo, w6, d, 0);
+  hi = tap(hi, w6, d, 8);
+  lo = tap(lo, w7, d, 4);
+  hi = tap(hi, w7, d, 12);
+  lo = tap(lo, w8, d, 8);
+  hi = tap(hi, w8, d, 16);
+  return finish(lo, hi, m);
+}
+
+/** Saturates to 0..255; alpha is the centre pixel's. */
+@inline function finish(lo: v128, hi: v128, m: usize): v128 {
+  return v128.bitselect(v128.load(m, 4), i8x16.narrow_i16x8_u(lo, hi), ALPHA_BYTES);
+}
+
+/** The first `left` (1..4) pixels of px. */
+@inline function storeTail(at: usize, px: v128, left: i32): void {
+  if (left >= 4) {
+    v128.store(at, px);
+  } else {
+    v128.store32_lane(at, px, 0);
+    if (left > 1) v128.store32_lane(at, px, 1, 4);
+    if (left > 2) v128.store32_lane(at, px, 2, 8);
+  }
+}
+
 // ---- Sobel edges on luma ----
 
 let mode: i32 = 0; // 0 magnitude, 1 |d/dx|, 2 |d/dy|

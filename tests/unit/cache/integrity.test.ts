@@ -41,6 +41,7 @@ describe('an entry that fails validation is deleted, counted and reported as a m
     ['dimensions that do not match the bytes', (img) => ({ ...img, width: 4, height: 8 + 1 })],
     ['a width that is not a whole number', (img) => ({ ...img, width: 7.5 })],
     ['a pixel blob that is not a Blob', (img) => ({ ...img, pixels: new Uint8Array(img.byteLength) as unknown as Blob })],
+    ['a proxy scale that is not a fraction', (img) => ({ ...img, scale: 3 })],
     ['a damaged thumbnail', async (img) => ({ ...img, thumbnail: { ...img.thumbnail!, blob: await flipByte(img.thumbnail!.blob, 3) } })],
   ];
 

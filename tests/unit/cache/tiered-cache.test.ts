@@ -118,6 +118,17 @@ describe('IndexedDB tier', () => {
     await cache.close();
   });
 
+  test("a proxy's scale round-trips, and a full-resolution image comes back without one", async () => {
+    const factory = freshFactory();
+    const cache = makeCache(factory, { memoryBudgetBytes: 0 });
+    cache.put('p', { out: { ...image(9, 4, 2), scale: 0.25 } });
+    cache.put('f', { out: image(9, 4, 3) });
+    await cache.flush();
+    expect(imageOf(await cache.get('p')).scale).toBe(0.25);
+    expect('scale' in imageOf(await cache.get('f'))).toBe(false);
+    await cache.close();
+  });
+
   test('images in shared memory are stored and read back', async () => {
     const factory = freshFactory();
     const cache = makeCache(factory, { memoryBudgetBytes: 0, sliceBytes: 64 });

@@ -98,5 +98,51 @@ describe('grayscale', () => {
     }
   });
 
+  // The SIMD kernel against the per-byte formulas it replaced, on every colour: the first 2²⁴
+  // pixels of an odd-sized image hold all of them (the rest wrap around, so the last chunk ends in the
+  // kernel's partial steps), with alphas spread over all 256 values. Loops, not toEqual: ~1 s.
+  test('every method gives the old per-byte result for all 2^24 colours and keeps every alpha', async () => {
+    const w = 4103;
+    const h = 4091;
+    const n = w * h;
+    const img = createImage(w, h);
+    const src = new Uint32Array(img.data.buffer, img.data.byteOffset, n);
+    for (let t = 0; t < n; t++) src[t] = (((Math.imul(t, 0x9e3779b1) >>> 24) << 24) | (t & 0xffffff)) >>> 0;
+    const expected: Record<(typeof METHODS)[number], (r: number, g: number, b: number) => number> = {
+      rec709: (r, g, b) => ((2126 * r + 7152 * g + 722 * b + 5000) / 10000) | 0,
+      rec601: (r, g, b) => ((299 * r + 587 * g + 114 * b + 500) / 1000) | 0,
+      average: (r, g, b) => Math.round((r + g + b) / 3),
+      lightness: (r, g, b) => {
+        const max = r > g ? (r > b ? r : b) : g > b ? g : b;
+        const min = r < g ? (r < b ? r : b) : g < b ? g : b;
+        return (max + min + 1) >> 1;
+      },
+    };
+    for (const method of METHODS) {
+      const res = await run(img, { method });
+      const out = new Uint32Array(res.data.buffer, res.data.byteOffset, n);
+      const grey = expected[method];
+      let bad = 0;
+      let firstBad = -1;
+      for (let t = 0; t < n; t++) {
+        const p = src[t]!;
+        const y = grey(p & 255, (p >>> 8) & 255, (p >>> 16) & 255);
+        if (out[t] !== ((p & 0xff000000) | (y * 0x010101)) >>> 0) {
+          if (bad++ === 0) firstBad = t;
+        }
+      }
+      expect({ method, bad, firstBad }).toEqual({ method, bad: 0, firstBad: -1 });
+    }
+  }, 30_000);
+
+  test('every image length, so each partial step of the kernel is taken', async () => {
+    for (const method of METHODS) {
+      for (let w = 1; w <= 40; w++) {
+        const img = randomImage(w, 1, w * 7 + 1);
+        expect(maxDiff((await run(img, { method })).data, reference(img.data, method))).toBe(0);
+      }
+    }
+  });
+
   imageKernelContract(run, { method: 'lightness' });
 });

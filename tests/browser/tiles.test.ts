@@ -1,0 +1,271 @@
+// Tiled execution through a real worker pool in Chromium: a step of a tile-safe operation on a
+// large enough image runs as row bands on every worker, and its result (pixels and preview) is the
+// untiled one, byte for byte or within the operation's declared tolerance. Progress, cancellation
+// and failure work band by band. Behaviour only: no timing is asserted (see the bench for speed).
+
+import { afterAll, afterEach, describe, expect, test } from 'vitest';
+import { WorkerPool, type PoolEvent, type WorkerPoolOptions } from '../../src/workers/pool';
+import type { ImageResult } from '../../src/workers/protocol';
+import { resolveParams } from '../../src/engine/params';
+import type { OpDecl, Params } from '../../src/engine/op';
+import { isAbort, type StepTask } from '../../src/engine/types';
+import { createImage } from '../../src/ops/image';
+import type { Image, Value } from '../../src/ops/types';
+import { opDef } from '../../src/ops/registry';
+import invert from '../../src/ops/invert/index';
+import { BAD_PIXEL, bandFailOp, sleepOp } from './fixtures/test-ops';
+
+const fixtureWorker = () => new Worker(new URL('./fixtures/test.worker.ts', import.meta.url), { type: 'module' });
+
+const pools: WorkerPool[] = [];
+afterEach(() => {
+  for (const p of pools.splice(0)) p.dispose();
+});
+
+function makePool(options: WorkerPoolOptions = {}): { pool: WorkerPool; events: PoolEvent[] } {
+  const events: PoolEvent[] = [];
+  const pool = new WorkerPool({ size: 2, tileMinPixels: 0, ...options, onEvent: (e) => events.push(e) });
+  pools.push(pool);
+  return { pool, events };
+}
+
+let keySeq = 0;
+function task(op: OpDecl, params: Params, inputs: Record<string, Value>, priority = 0): StepTask<Value> {
+  return { nodeId: op.id, op, params: resolveParams(op, params), key: `tiles-${++keySeq}`, inputs, priority };
+}
+
+function run(pool: WorkerPool, t: StepTask<Value>, opts: { signal?: AbortSignal; progress?: (f: number) => void } = {}) {
+  return pool.run(t, { signal: opts.signal ?? new AbortController().signal, progress: opts.progress ?? (() => {}) });
+}
+
+function errorOf(p: Promise<unknown>): Promise<Error> {
+  return p.then(
+    () => {
+      throw new Error('expected the promise to reject');
+    },
+    (e: unknown) => e as Error,
+  );
+}
+
+function waitFor(events: PoolEvent[], pred: (e: PoolEvent) => boolean, count = 1): Promise<void> {
+  return new Promise((resolve) => {
+    const check = () => (events.filter(pred).length >= count ? resolve() : setTimeout(check, 5));
+    check();
+  });
+}
+
+/** RGBA noise (xorshift), alpha opaque in some rows, random in others, 0 or 255 in others. */
+function testImage(width: number, height: number, seed = 1): Image {
+  const img = createImage(width, height);
+  const u32 = new Uint32Array(img.data.buffer, 0, width * height);
+  let x = seed >>> 0 || 1;
+  for (let i = 0; i < u32.length; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    const mode = Math.floor(i / width / 40) % 3;
+    const a = mode === 0 ? 0xff000000 : mode === 1 ? x & 0xff000000 : x & 0x100 ? 0xff000000 : 0;
+    u32[i] = ((x & 0x00ffffff) | a) >>> 0;
+  }
+  return img;
+}
+
+function maxDiff(a: Uint8ClampedArray, b: Uint8ClampedArray): number {
+  if (a.length !== b.length) return Infinity;
+  let m = 0;
+  for (let i = 0; i < a.length; i++) {
+    const d = Math.abs(a[i]! - b[i]!);
+    if (d > m) m = d;
+  }
+  return m;
+}
+
+function meanDiff(a: Uint8ClampedArray, b: Uint8ClampedArray): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += Math.abs(a[i]! - b[i]!);
+  return s / a.length;
+}
+
+function bitmapPixels(bmp: ImageBitmap): Uint8ClampedArray {
+  const canvas = new OffscreenCanvas(bmp.width, bmp.height);
+  const g = canvas.getContext('2d')!;
+  g.drawImage(bmp, 0, 0);
+  return g.getImageData(0, 0, bmp.width, bmp.height).data;
+}
+
+const bandStarts = (events: PoolEvent[]) => events.filter((e) => e.type === 'task-start' && / · band \d+\/\d+$/.test(e.label));
+
+describe('tiled results equal untiled ones', () => {
+  // One untiled pool (a single worker never tiles) and tiled ones of two and three workers.
+  const whole = new WorkerPool({ size: 1 });
+  const tiled2 = makeShared(2);
+  const tiled3 = makeShared(3);
+  afterAll(() => {
+    whole.dispose();
+    tiled2.pool.dispose();
+    tiled3.pool.dispose();
+  });
+
+  function makeShared(size: number): { pool: WorkerPool; events: PoolEvent[] } {
+    const events: PoolEvent[] = [];
+    return { pool: new WorkerPool({ size, tileMinPixels: 0, onEvent: (e) => events.push(e) }), events };
+  }
+
+  const img = testImage(1000, 777, 11);
+  const cases: [string, Params][] = [
+    ['gaussian-blur', { sigma: 1.2 }], // FIR: exact
+    ['gaussian-blur', { sigma: 12 }], // recursive: within 1 level
+    ['median', { radius: 3 }],
+    ['box-blur', { radius: 9 }],
+    ['levels', { inBlack: 30, inWhite: 220, gamma: 1.4 }],
+    ['unsharp-mask', { amount: 120, radius: 2 }],
+  ];
+  for (const [id, raw] of cases) {
+    const op = opDef(id)!;
+    const params = resolveParams(op, raw);
+    const tolerance = op.tile?.tolerance?.(params) ?? 0;
+    test(`${id} ${JSON.stringify(raw)} on 1000×777, on 2 and 3 workers: ${tolerance ? `within ${tolerance}` : 'byte for byte'}`, async () => {
+      const reference = (await run(whole, task(op, params, { image: img }))).image as ImageResult;
+      for (const { pool, events } of [tiled2, tiled3]) {
+        events.length = 0;
+        const progress: number[] = [];
+        const out = (await run(pool, task(op, params, { image: img }), { progress: (f) => progress.push(f) })).image as ImageResult;
+        const starts = bandStarts(events);
+        expect(starts.map((e) => (e.type === 'task-start' ? e.label : '')).sort()).toEqual(
+          Array.from({ length: pool.size }, (_, i) => `${op.title} · band ${i + 1}/${pool.size}`),
+        );
+        expect([out.width, out.height]).toEqual([1000, 777]);
+        expect(out.data.buffer).toBeInstanceOf(SharedArrayBuffer);
+        expect(maxDiff(out.data, reference.data)).toBeLessThanOrEqual(tolerance);
+        // The same preview, made the same way (read back through a premultiplied canvas, where a
+        // level's difference in a translucent pixel can come back larger: compared on average).
+        expect([out.thumbnail?.width, out.thumbnail?.height]).toEqual([reference.thumbnail!.width, reference.thumbnail!.height]);
+        const [a, b] = [bitmapPixels(out.thumbnail!), bitmapPixels(reference.thumbnail!)];
+        if (tolerance === 0) expect(maxDiff(a, b)).toBe(0);
+        else expect(meanDiff(a, b)).toBeLessThan(0.1);
+        // Progress rises and ends at 1.
+        expect(progress.length).toBeGreaterThan(0);
+        expect(progress.every((f, i) => f >= 0 && f <= 1 && (i === 0 || f >= progress[i - 1]!))).toBe(true);
+        expect(progress.at(-1)).toBe(1);
+      }
+    });
+  }
+
+  test('bands run at the same time, each on its own lane, and no copy of the input is made', async () => {
+    const { pool, events } = tiled2;
+    events.length = 0;
+    const before = pool.stats.clonedBytes;
+    await run(pool, task(opDef('gaussian-blur')!, { sigma: 3 }, { image: img }));
+    const starts = bandStarts(events);
+    expect(new Set(starts.map((e) => (e.type === 'task-start' ? e.lane : -1)))).toEqual(new Set([0, 1]));
+    expect(pool.stats.clonedBytes).toBe(before);
+    expect(events.some((e) => e.type === 'task-start' && e.label === 'Gaussian blur · preview' && e.kind === 'bitmap')).toBe(true);
+    // One 'step' task per step run (its first band), as for an untiled step: what counts kernel runs.
+    expect(starts.map((e) => (e.type === 'task-start' ? e.kind : ''))).toEqual(['step', 'band']);
+  });
+});
+
+describe('when a step is not tiled', () => {
+  test('an image under the size threshold runs whole', async () => {
+    const { pool, events } = makePool({ tileMinPixels: 2_000_000 });
+    const out = (await run(pool, task(invert, {}, { image: testImage(640, 480, 2) }))).image as ImageResult;
+    expect(events.filter((e) => e.type === 'task-start').map((e) => (e.type === 'task-start' ? e.label : ''))).toEqual(['Invert']);
+    expect(out.thumbnail?.width).toBe(256);
+  });
+
+  test('a tiny image runs whole even with no threshold: too few rows for two bands', async () => {
+    const { pool, events } = makePool();
+    await run(pool, task(invert, {}, { image: testImage(300, 20, 3) }));
+    expect(bandStarts(events)).toHaveLength(0);
+  });
+
+  test('a halo as tall as the image runs whole', async () => {
+    const { pool, events } = makePool();
+    await run(pool, task(opDef('box-blur')!, { radius: 150 }, { image: testImage(200, 300, 4) }));
+    expect(bandStarts(events)).toHaveLength(0);
+  });
+
+  test('an operation that is not tile-safe runs whole', async () => {
+    const { pool, events } = makePool();
+    await run(pool, task(opDef('flip')!, {}, { image: testImage(400, 300, 5) }));
+    expect(bandStarts(events)).toHaveLength(0);
+  });
+
+  test('a one-worker pool runs whole', async () => {
+    const { pool, events } = makePool({ size: 1 });
+    await run(pool, task(invert, {}, { image: testImage(400, 300, 6) }));
+    expect(bandStarts(events)).toHaveLength(0);
+  });
+});
+
+describe('cancelling and failing bands', () => {
+  test('cancelling a tiled 12 MP blur stops every band, and the pool is usable at once', async () => {
+    // A generous grace period: workers are kept only if their bands really stopped.
+    const { pool, events } = makePool({ graceMs: 5000 });
+    const ac = new AbortController();
+    const progress: number[] = [];
+    const blurring = errorOf(
+      run(pool, task(opDef('gaussian-blur')!, { sigma: 20 }, { image: testImage(4000, 3000, 7) }), {
+        signal: ac.signal,
+        progress: (f) => progress.push(f),
+      }),
+    );
+    await waitFor(events, (e) => e.type === 'task-start' && / · band /.test(e.label), 2);
+    await new Promise((r) => setTimeout(r, 30));
+    ac.abort(new DOMException('Stop', 'AbortError'));
+    expect(isAbort(await blurring)).toBe(true);
+    const ends = events.filter((e) => e.type === 'task-end' && / · band /.test(e.label));
+    expect(ends.map((e) => (e.type === 'task-end' ? e.outcome : ''))).toEqual(['cancelled', 'cancelled']);
+    expect(pool.activity.busy).toBe(0);
+    // Both workers stop by themselves within the grace period and take the next tasks.
+    await waitFor(events, () => pool.activity.stopping === 0);
+    const small = testImage(8, 8, 9);
+    const out = (await run(pool, task(invert, {}, { image: small }))).image as Image;
+    expect(out.data[0]).toBe(255 - small.data[0]!);
+    expect(pool.stats).toMatchObject({ terminated: 0, spawned: 2 });
+    expect(pool.activity).toMatchObject({ busy: 0, stopping: 0, queued: 0 });
+    expect(progress.every((f, i) => i === 0 || f >= progress[i - 1]!)).toBe(true);
+  });
+
+  test('a step that arrives while the other workers are busy runs whole; bands go to free workers only', async () => {
+    const { pool, events } = makePool({ createWorker: fixtureWorker, size: 3, graceMs: 5000 });
+    const blocker = new AbortController();
+    const sleeping = errorOf(run(pool, task(sleepOp, { ms: 60_000 }, {}, 5), { signal: blocker.signal }));
+    await waitFor(events, (e) => e.type === 'task-start');
+    // two of three workers are free: two bands, none queued
+    const img = testImage(100, 80, 8);
+    const two = (await run(pool, task(bandFailOp, { ms: 0 }, { image: img }))).image as Image;
+    expect(maxDiff(two.data, img.data)).toBe(0);
+    expect(bandStarts(events).map((e) => e.label)).toEqual(['Band fail · band 1/2', 'Band fail · band 2/2']);
+    // with the only other worker busy too, a step runs whole on the free one
+    const blocker2 = new AbortController();
+    const sleeping2 = errorOf(run(pool, task(sleepOp, { ms: 60_000 }, {}, 5), { signal: blocker2.signal }));
+    await waitFor(events, (e) => e.type === 'task-start', 5);
+    const whole = (await run(pool, task(bandFailOp, { ms: 0 }, { image: img }))).image as Image;
+    expect(maxDiff(whole.data, img.data)).toBe(0);
+    expect(bandStarts(events)).toHaveLength(2);
+    expect(pool.activity.queued).toBe(0);
+    blocker.abort(new DOMException('Stop', 'AbortError'));
+    blocker2.abort(new DOMException('Stop', 'AbortError'));
+    await sleeping;
+    await sleeping2;
+  });
+
+  test('a failing band fails the step with its message and cancels the other bands', async () => {
+    const { pool, events } = makePool({ createWorker: fixtureWorker, size: 3, graceMs: 5000 });
+    const img = testImage(100, 90, 10);
+    // A bad pixel in the last band only: bands 1 and 2 spin until they are cancelled.
+    new Uint32Array(img.data.buffer)[85 * 100 + 7] = BAD_PIXEL;
+    const e = await errorOf(run(pool, task(bandFailOp, { ms: 60_000 }, { image: img })));
+    expect(e.message).toBe('Found a bad pixel in this band');
+    expect(isAbort(e)).toBe(false);
+    await waitFor(events, (ev) => ev.type === 'task-end' && / · band /.test(ev.label), 3);
+    const outcomes = Object.fromEntries(events.flatMap((ev) => (ev.type === 'task-end' ? [[ev.label, ev.outcome]] : [])));
+    expect(outcomes).toEqual({ 'Band fail · band 1/3': 'cancelled', 'Band fail · band 2/3': 'cancelled', 'Band fail · band 3/3': 'failed' });
+    // The pool goes on: the same op on a clean image succeeds, tiled.
+    await waitFor(events, () => pool.activity.stopping === 0);
+    const clean = testImage(100, 90, 12);
+    const out = (await run(pool, task(bandFailOp, { ms: 0 }, { image: clean }))).image as Image;
+    expect(maxDiff(out.data, clean.data)).toBe(0);
+  });
+});
