@@ -13,7 +13,11 @@ export interface PipetteApi {
   exportGraph(): string;
   /** Fetches and decodes an image (same origin), keeps it as an asset, and returns its id for an image-source step. */
   loadImage(url: string): Promise<string>;
-  setParam(node: string, name: string, value: ParamValue): void;
+  /**
+   * `preview: true` does what dragging a slider does: the selected step is shown on proxies at once
+   * and at full resolution when the edits rest (`flush()` of the runtime, or `whenIdle`).
+   */
+  setParam(node: string, name: string, value: ParamValue, opts?: { preview?: boolean }): void;
   /** The step the viewer follows: computed first. */
   select(node: string | null): void;
   /** Run to step: compute only what `node` needs (null: every step). */
@@ -91,7 +95,7 @@ export function start(
       if (!res.ok) throw new Error(`Could not load ${url}: ${res.status} ${res.statusText}`);
       return runtime.addImage(await res.blob());
     },
-    setParam: (node, name, value) => runtime.setParam(node, name, value),
+    setParam: (node, name, value, opts) => runtime.setParam(node, name, value, { preview: opts?.preview ?? false }),
     select: (node) => runtime.live.setFocus(node),
     runTo: (node) => runtime.live.setTargets(node === null ? null : [node]),
     undo: () => runtime.undo(),

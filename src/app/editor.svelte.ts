@@ -22,6 +22,7 @@ import {
   type StepState,
 } from '../engine';
 import { registry } from '../ops/registry';
+import { isProxy } from '../ops/proxy';
 import { firstImage, type EncodeType } from '../workers/protocol';
 import { start, type Started } from './bootstrap';
 import { examples } from './examples';
@@ -37,6 +38,8 @@ export interface NodeView {
   readonly bypass: boolean;
   readonly thumbnail: ImageBitmap | null;
   readonly size: string | null;
+  /** The result shown is a proxy preview (the full-resolution one is still to come). */
+  readonly proxy: boolean;
 }
 
 const REDRAW_MS = 100;
@@ -53,6 +56,7 @@ export class EditorState {
   error = $state<string | null>(null);
   readonly #started: Started;
   #timer: ReturnType<typeof setTimeout> | null = null;
+  #lastRedraw = -Infinity;
 
   constructor() {
     this.#started = start(
@@ -85,7 +89,7 @@ export class EditorState {
   }
 
   /** Applies an edit through the runtime (recorded for undo); a refused edit shows its reason. */
-  edit(change: (g: Graph) => Graph, opts: { coalesce?: string; immediate?: boolean } = {}): boolean {
+  edit(change: (g: Graph) => Graph, opts: { coalesce?: string; immediate?: boolean; preview?: boolean } = {}): boolean {
     try {
       this.runtime.commit(change(this.runtime.graph), opts);
       return true;
@@ -189,14 +193,18 @@ export class EditorState {
     this.edit((g) => setBypass(g, id, !n.bypass), { immediate: true });
   }
 
-  /** One parameter change; changes with the same `drag` tag (one slider drag) make one undo step. */
+  /**
+   * One parameter change. Changes during one slider drag (`drag`) make one undo step and are
+   * previewed on proxies at once; full resolution follows when the slider rests or is let go.
+   */
   setParam(id: string, name: string, value: ParamValue, drag = false): void {
-    this.edit((g) => setParam(g, registry, id, name, value), drag ? { coalesce: `drag:${id}.${name}` } : {});
+    this.edit((g) => setParam(g, registry, id, name, value), drag ? { coalesce: `drag:${id}.${name}`, preview: true } : {});
   }
 
-  /** Ends a slider drag: the next change starts a new undo step. */
+  /** Ends a slider drag: the next change starts a new undo step, and full resolution starts now. */
   endDrag(): void {
     this.runtime.history.seal();
+    this.runtime.live.flush();
   }
 
   undo(): void {
@@ -310,12 +318,15 @@ export class EditorState {
     }
   }
 
+  /** Redraws at once after a quiet spell (a proxy preview must not wait), at most every REDRAW_MS in a burst. */
   #redrawSoon(): void {
     if (this.#timer !== null) return;
+    const wait = Math.max(0, this.#lastRedraw + REDRAW_MS - performance.now());
     this.#timer = setTimeout(() => {
       this.#timer = null;
+      this.#lastRedraw = performance.now();
       this.#redraw();
-    }, REDRAW_MS);
+    }, wait);
   }
 
   #redraw(): void {
@@ -337,6 +348,7 @@ export class EditorState {
         bypass: !!n.bypass,
         thumbnail: img?.thumbnail ?? null,
         size: img ? `${img.width}×${img.height}` : null,
+        proxy: !!pub?.proxy && isProxy(img),
       };
       // Keep the old object when nothing changed, so only the nodes that did change re-render.
       const before = this.views.get(n.id);

@@ -21,6 +21,8 @@ import { registry } from '../ops/registry';
 import type { Value } from '../ops/types';
 import { AssetStore } from '../workers/assets';
 import { WorkerPool, type PoolEvent } from '../workers/pool';
+import { firstImage } from '../workers/protocol';
+import { graphNeedsProxy, isProxy } from '../ops/proxy';
 
 export interface RuntimeOptions {
   readonly store: ResultStore<Value>;
@@ -48,6 +50,10 @@ export interface StepReport {
   readonly durationMs: number | null;
   readonly cached: boolean;
   readonly message: string | null;
+  /** The result shown is a proxy preview. */
+  readonly proxy: boolean;
+  /** Size of the result shown, when it is an image. */
+  readonly size: { readonly width: number; readonly height: number } | null;
 }
 
 export class Runtime {
@@ -107,10 +113,13 @@ export class Runtime {
     return this.history.present;
   }
 
-  /** Applies an edit: recorded for undo (folded into the previous one with the same `coalesce` tag). */
-  commit(next: Graph, opts: { coalesce?: string; immediate?: boolean } = {}): void {
+  /**
+   * Applies an edit: recorded for undo (folded into the previous one with the same `coalesce` tag).
+   * A `preview` edit (a slider being dragged) is shown on proxies first.
+   */
+  commit(next: Graph, opts: { coalesce?: string; immediate?: boolean; preview?: boolean } = {}): void {
     if (!this.history.push(next, opts.coalesce)) return;
-    this.#apply(opts.immediate ?? false);
+    this.#apply(opts.immediate ?? false, opts.preview ?? false);
   }
 
   undo(): boolean {
@@ -142,8 +151,8 @@ export class Runtime {
     return serializeGraph(this.graph, name);
   }
 
-  setParam(node: string, name: string, value: ParamValue, coalesce?: string): void {
-    this.commit(setParamEdit(this.graph, registry, node, name, value), coalesce !== undefined ? { coalesce } : {});
+  setParam(node: string, name: string, value: ParamValue, opts: { coalesce?: string; preview?: boolean } = {}): void {
+    this.commit(setParamEdit(this.graph, registry, node, name, value), opts);
   }
 
   /** Decodes an image file off the main thread and keeps it as an asset; returns the asset id (its pixel hash). */
@@ -156,6 +165,7 @@ export class Runtime {
     return this.graph.nodes.map((n) => {
       const v = this.live.view(n.id);
       const pub = this.live.result(n.id);
+      const img = firstImage(pub?.outputs);
       return {
         id: n.id,
         op: n.op,
@@ -164,6 +174,8 @@ export class Runtime {
         durationMs: v.durationMs ?? null,
         cached: pub?.cached ?? false,
         message: v.message ?? null,
+        proxy: !!pub?.proxy && isProxy(img),
+        size: img ? { width: img.width, height: img.height } : null,
       };
     });
   }
@@ -173,8 +185,11 @@ export class Runtime {
     this.pool.dispose();
   }
 
-  #apply(immediate: boolean): void {
-    this.live.setGraph(this.history.present, { immediate });
+  #apply(immediate: boolean, preview = false): void {
+    const graph = this.history.present;
+    // Proxies only where they are smaller than the images themselves.
+    const proxies = preview && graphNeedsProxy(graph, registry, this.live.proxyPixels, (id) => this.assets.get(id));
+    this.live.setGraph(graph, { immediate, preview: proxies });
     this.#opts.onGraph?.(this.history.present);
   }
 }

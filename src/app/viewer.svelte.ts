@@ -6,6 +6,7 @@
 // key; a bitmap is shown only while the image it was made from is still the published one.
 
 import { isImage } from '../ops/image';
+import { isProxy } from '../ops/proxy';
 import type { Image } from '../ops/types';
 import type { WorkerPool } from '../workers/pool';
 import { firstImage, type PixelRect } from '../workers/protocol';
@@ -25,6 +26,29 @@ export interface Shown {
   readonly node: string;
   readonly title: string;
   readonly image: Image;
+  /**
+   * The size the image stands for, in which the stage, zoom and pixel coordinates are measured:
+   * its own size, or for a proxy the full-resolution size it previews (so the view does not jump
+   * when the full result replaces it).
+   */
+  readonly width: number;
+  readonly height: number;
+  /** A proxy preview, shown until the full-resolution result arrives. */
+  readonly proxy: boolean;
+}
+
+/** What an image stands for: itself, or for a proxy the full-resolution size. */
+function shownOf(node: string, title: string, image: Image): Shown {
+  const proxy = isProxy(image);
+  const s = image.scale ?? 1;
+  return {
+    node,
+    title,
+    image,
+    width: proxy ? Math.max(1, Math.round(image.width / s)) : image.width,
+    height: proxy ? Math.max(1, Math.round(image.height / s)) : image.height,
+    proxy,
+  };
 }
 
 export interface Readout {
@@ -157,28 +181,24 @@ export class ViewerState {
     const base = (image: Image | undefined): BitmapWant | undefined => (image ? { image, maxSide: BASE_MAX_SIDE } : undefined);
     this.after = new BitmapSlot(pool, () => base(this.shown?.image));
     this.before = new BitmapSlot(pool, () => base(this.compared?.image));
-    this.afterDetail = new BitmapSlot(pool, () => {
-      const img = this.shown?.image;
+    // The detail region is in stage pixels; each image is asked for the same place in its own pixels.
+    const detailOf = (shown: Shown | null | undefined, image: Image | undefined): BitmapWant | undefined => {
       const d = this.#detail;
-      return img && d ? { image: img, region: d.region, maxSide: d.maxSide } : undefined;
-    });
-    this.beforeDetail = new BitmapSlot(pool, () => {
-      const img = this.shown?.image;
-      const cmp = this.comparing ? this.compared?.image : undefined;
-      const d = this.#detail;
-      if (!img || !cmp || !d) return undefined;
-      const sx = cmp.width / img.width;
-      const sy = cmp.height / img.height;
+      if (!shown || !image || !d) return undefined;
+      const sx = image.width / shown.width;
+      const sy = image.height / shown.height;
       const r = d.region;
-      return { image: cmp, region: { x: r.x * sx, y: r.y * sy, width: r.width * sx, height: r.height * sy }, maxSide: d.maxSide };
-    });
+      return { image, region: { x: r.x * sx, y: r.y * sy, width: r.width * sx, height: r.height * sy }, maxSide: d.maxSide };
+    };
+    this.afterDetail = new BitmapSlot(pool, () => detailOf(this.shown, this.shown?.image));
+    this.beforeDetail = new BitmapSlot(pool, () => detailOf(this.shown, this.comparing ? this.compared?.image : undefined));
     // Zoomed in past the whole-image bitmap's resolution: ask for the visible part once the view rests.
     $effect(() => {
-      const img = this.shown?.image;
+      const shown = this.shown;
       const vp = this.viewport;
       const zoom = vp.zoom;
-      const rect = img ? vp.visibleRect(64) : null;
-      if (!img || !rect || zoom <= Math.min(1, BASE_MAX_SIDE / Math.max(img.width, img.height))) {
+      const rect = shown ? vp.visibleRect(64) : null;
+      if (!shown || !rect || zoom <= Math.min(1, BASE_MAX_SIDE / Math.max(shown.width, shown.height))) {
         this.#detail = null;
         return;
       }
@@ -189,8 +209,8 @@ export class ViewerState {
     });
     // A different image size starts fitted; the same size keeps zoom and pan (tuning a parameter).
     $effect(() => {
-      const img = this.shown?.image;
-      if (img) this.viewport.setContent(img.width, img.height);
+      const shown = this.shown;
+      if (shown) this.viewport.setContent(shown.width, shown.height);
     });
   }
 
@@ -221,7 +241,7 @@ export class ViewerState {
   readonly shown = $derived.by((): Shown | null => {
     const node = this.node;
     const image = firstImage(this.#published?.outputs);
-    return node && image ? { node, title: this.title, image } : null;
+    return node && image ? shownOf(node, this.title, image) : null;
   });
 
   /** Number outputs of the step (statistics), to show when it has no image. */
@@ -265,7 +285,7 @@ export class ViewerState {
       if (node === this.node) return null;
       image = firstImage(live.result(node)?.outputs);
     }
-    return image ? { node, title: this.#title(node), image } : null;
+    return image ? shownOf(node, this.#title(node), image) : null;
   });
 
   /** Whether the compare divider is up: comparing, and both images are there. */
@@ -295,14 +315,11 @@ export class ViewerState {
       return;
     }
     const cmp = this.comparing ? this.compared : null;
-    let before: Readout['before'] = null;
-    if (cmp) {
-      // A compared image of another size is shown stretched over this one: read where it is shown.
-      const bx = Math.min(cmp.image.width - 1, Math.floor(((p.x + 0.5) * cmp.image.width) / shown.image.width));
-      const by = Math.min(cmp.image.height - 1, Math.floor(((p.y + 0.5) * cmp.image.height) / shown.image.height));
-      before = rgbaAt(cmp.image, bx, by);
-    }
-    this.readout = { x: p.x, y: p.y, after: rgbaAt(shown.image, p.x, p.y), before, keyboard };
+    // Coordinates are the stage's (full resolution); each image is read where that point is shown,
+    // which for a compared image of another size, or a proxy, is a scaled place.
+    const at = (img: Image) =>
+      rgbaAt(img, Math.min(img.width - 1, Math.floor(((p.x + 0.5) * img.width) / shown.width)), Math.min(img.height - 1, Math.floor(((p.y + 0.5) * img.height) / shown.height)));
+    this.readout = { x: p.x, y: p.y, after: at(shown.image), before: cmp ? at(cmp.image) : null, keyboard };
   }
 
   /** The readout at the centre of the view, for keyboard users. */
@@ -319,7 +336,7 @@ export class ViewerState {
    * has nothing of the image that is wanted there now.
    */
   placement(slot: BitmapSlot, image: Image | undefined): PixelRect | null {
-    const shown = this.shown?.image;
+    const shown = this.shown;
     const r = slot.region;
     if (!shown || !image || !slot.bitmap || slot.source !== image || !r) return null;
     const sx = shown.width / image.width;

@@ -63,11 +63,17 @@ export class Viewport {
   }
 
   /** A new image size: a different size starts fitted again (its old zoom would make no sense). */
+  /**
+   * The content's size in stage pixels. A different size starts fitted; the same size, or one
+   * within a pixel in a hundred (a proxy's size rounded back to full resolution), keeps zoom and pan.
+   */
   setContent(width: number, height: number): void {
     if (width === this.#contentWidth && height === this.#contentHeight) return;
+    const near = (a: number, b: number) => Math.abs(a - b) <= Math.max(1, b / 100);
+    const same = near(width, this.#contentWidth) && near(height, this.#contentHeight);
     this.#contentWidth = width;
     this.#contentHeight = height;
-    this.#fitted = true;
+    if (!same) this.#fitted = true;
   }
 
   fit(): void {
