@@ -122,6 +122,31 @@ function oursImpl(spec: OpSpec): Impl | { missing: string } {
   };
 }
 
+/**
+ * Ours through the worker pool with one worker per core, for tile-safe ops: the step runs as row
+ * bands on every worker at once (src/ops/tiles.ts). The input is copied into shared memory once,
+ * untimed (as the anchors get their own form); each timed run is one `pool.run`, from the task to the
+ * assembled result, without the node thumbnail (the main-thread row makes none either).
+ */
+function tiledImpl(spec: OpSpec, pool: WorkerPool): Impl | null {
+  const o = spec.ours && ops.find((x) => x.id === spec.ours!.op);
+  if (!o || !spec.ours || !o.tile || pool.size < 2) return null;
+  const params = resolveParams(o, spec.ours.params as never);
+  const input = createImage(src.width, src.height);
+  input.data.set(src.data);
+  let seq = 0;
+  return {
+    library: `Pipette (ours, tiled ×${pool.size})`,
+    how: `op '${o.id}' v${o.version} through the worker pool, ${pool.size} workers, one row band each (halo ${o.tile.halo(params)} rows), shared RGBA in → shared RGBA out`,
+    prepare: () => ({ out: null as any }),
+    run: async (st) => {
+      const task = { nodeId: 'bench', op: o, params, key: `tiled-${++seq}`, inputs: { image: input }, priority: 0 };
+      st.out = (await pool.run(task, { signal: new AbortController().signal, progress() {} }))['image'];
+    },
+    read: (st) => ({ width: st.out.width, height: st.out.height, data: st.out.data, channels: 4 }),
+  };
+}
+
 function plainImpl(spec: OpSpec): Impl {
   return {
     library: 'plain JS loop',
@@ -191,6 +216,15 @@ async function kernelOp(id: OpId) {
   const ours = oursImpl(spec);
   if ('missing' in ours) rows.push({ library: 'Pipette (ours)', how: ours.missing, error: ours.missing });
   else rows.push(await measure(ours, ref, spec.border));
+  if (id === 'gauss5' || id === 'gauss20') {
+    const pool = new WorkerPool({ size: navigator.hardwareConcurrency || 2, thumbnailSize: 0 });
+    try {
+      const tiled = tiledImpl(spec, pool);
+      if (tiled) rows.push(await measure(tiled, ref, spec.border));
+    } finally {
+      pool.dispose();
+    }
+  }
   for (const impl of anchors.impls(id, src)) rows.push(await measure(impl, ref, spec.border));
   rows.push(await measure(plainImpl(spec), ref, spec.border));
   return { id, title: spec.title, megapixels: (src.width * src.height) / 1e6, refMs, border: spec.border, rows };
@@ -394,7 +428,44 @@ async function parallel() {
   }
   const one = result['pool1']!.ms;
   const all = result[`pool${cores}`]!.ms;
-  return { cores, pool1: result['pool1'], poolAll: result[`pool${cores}`], speedup: one / all };
+  return { cores, pool1: result['pool1'], poolAll: result[`pool${cores}`], speedup: one / all, tiled: await tiledBlur(cores) };
+}
+
+/**
+ * One gaussian blur σ=5 step on a 12 MP image through the worker pool: 1 worker (whole image) against
+ * one per core (row bands on every worker, src/ops/tiles.ts). A real step: thumbnail included. The
+ * two pools take turns, so that both see the same state of the machine (on this VM, step times
+ * drift as memory is churned).
+ */
+async function tiledBlur(cores: number) {
+  const blur = opDef('gaussian-blur')!;
+  const params = resolveParams(blur, { sigma: 5 });
+  const image = createImage(src.width, src.height);
+  image.data.set(src.data);
+  const sizes = [1, cores];
+  const bands = [0, 0];
+  const pools = sizes.map((size, i) => new WorkerPool({ size, onEvent: (e) => void (e.type === 'task-start' && / · band /.test(e.label) && bands[i]!++) }));
+  const times: number[][] = sizes.map(() => []);
+  try {
+    const run = (i: number, key: string) =>
+      pools[i]!.run({ nodeId: 'blur', op: blur, params, key, inputs: { image }, priority: 0 }, { signal: new AbortController().signal, progress() {} });
+    for (let i = 0; i < sizes.length; i++) await run(i, 'warm-up'); // workers started, wasm instantiated, memory grown
+    bands.fill(0);
+    for (let r = 0; r < 6; r++) {
+      for (let i = 0; i < sizes.length; i++) {
+        gc();
+        const t0 = now();
+        await run(i, `r${r}`);
+        times[i]!.push(now() - t0);
+      }
+    }
+  } finally {
+    for (const p of pools) p.dispose();
+  }
+  const row = (i: number) => ({ ms: median(times[i]!), times: times[i]!, bands: bands[i]! / 6 });
+  const one = row(0);
+  const all = row(1);
+  return { sigma: 5, megapixels: (src.width * src.height) / 1e6, pool1: one, poolAll: all, speedup: one.ms / all.ms };
 }
 
 /**
