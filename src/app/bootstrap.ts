@@ -52,7 +52,7 @@ export interface Started {
 }
 
 export function start(
-  hooks: Pick<RuntimeOptions, 'onChange' | 'onGraph' | 'onPoolEvent' | 'onRunEvent'> = {},
+  hooks: Pick<RuntimeOptions, 'onChange' | 'onPublish' | 'onGraph' | 'onPoolEvent' | 'onRunEvent'> = {},
   /** What to open when there is no autosaved graph (a starter example). */
   initial?: () => Promise<void>,
 ): Started {

@@ -62,6 +62,11 @@ export class EditorState {
     this.#started = start(
       {
         onChange: () => this.#redrawSoon(),
+        // The step on screen gets its new picture at once (a proxy preview must not wait for the
+        // redraw interval); the rest follow at the usual pace.
+        onPublish: (node) => {
+          if (node === this.selected || node === this.runtime.live.focus) this.#redrawSoon(true);
+        },
         onGraph: (g) => {
           this.graph = g;
           this.#redrawSoon();
@@ -319,9 +324,12 @@ export class EditorState {
   }
 
   /** Redraws at once after a quiet spell (a proxy preview must not wait), at most every REDRAW_MS in a burst. */
-  #redrawSoon(): void {
-    if (this.#timer !== null) return;
-    const wait = Math.max(0, this.#lastRedraw + REDRAW_MS - performance.now());
+  #redrawSoon(now = false): void {
+    if (this.#timer !== null) {
+      if (!now) return;
+      clearTimeout(this.#timer);
+    }
+    const wait = now ? 0 : Math.max(0, this.#lastRedraw + REDRAW_MS - performance.now());
     this.#timer = setTimeout(() => {
       this.#timer = null;
       this.#lastRedraw = performance.now();

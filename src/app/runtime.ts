@@ -31,6 +31,8 @@ export interface RuntimeOptions {
   readonly timeoutMs?: number;
   /** Called whenever a step's state or result changes. */
   readonly onChange?: (node: string) => void;
+  /** Called when what a step shows changes (a new result, a proxy, a withdrawn one), before onChange. */
+  readonly onPublish?: (node: string) => void;
   /** Called when the graph itself changes (edit, undo, load). */
   readonly onGraph?: (graph: Graph) => void;
   readonly onPoolEvent?: (event: PoolEvent) => void;
@@ -90,7 +92,10 @@ export class Runtime {
       scheduler: this.scheduler,
       debounceMs: opts.debounceMs ?? 150,
       timeoutMs: opts.timeoutMs ?? 0,
-      onPublish: (node: string, _r: Published<Value> | null) => opts.onChange?.(node),
+      onPublish: (node: string, _r: Published<Value> | null) => {
+        opts.onPublish?.(node);
+        opts.onChange?.(node);
+      },
       onState: (node: string) => opts.onChange?.(node),
       onEvent: (e) => {
         opts.onRunEvent?.(e);

@@ -31,12 +31,20 @@ export class IdbTier {
   #entries: number;
   /** Newest lastAccess stored when the tier was opened, so that new stamps sort after it. */
   readonly newestStamp: number;
+  /**
+   * Keys this tab knows to be stored (read at open, added by its puts, removed by its deletes):
+   * a key not in it is a miss without a read. Keys evicted since stay in it (a read then misses),
+   * and what another tab stores meanwhile is not in it (recomputed here instead): never a wrong
+   * result, at worst a slower miss or a recomputation.
+   */
+  readonly #keys: Set<string>;
 
-  private constructor(db: PipetteDatabase, meta: MetaRecord, newestStamp: number) {
+  private constructor(db: PipetteDatabase, meta: MetaRecord, newestStamp: number, keys: Iterable<string>) {
     this.#db = db;
     this.#bytes = meta.bytes;
     this.#entries = meta.entries;
     this.newestStamp = newestStamp;
+    this.#keys = new Set(keys);
   }
 
   static async open(db: PipetteDatabase): Promise<IdbTier> {
@@ -55,8 +63,9 @@ export class IdbTier {
     }
     const newest = await tx.objectStore('access').index('lastAccess').openCursor(null, 'prev');
     const newestStamp = newest?.value.lastAccess ?? 0;
+    const keys = await tx.objectStore('access').getAllKeys();
     await tx.done;
-    return new IdbTier(db, meta, newestStamp);
+    return new IdbTier(db, meta, newestStamp, keys);
   }
 
   /** Totals as of the last transaction this tier completed. */
@@ -72,6 +81,11 @@ export class IdbTier {
     this.#db.close();
   }
 
+  /** False when the key is surely not stored (see `#keys`), so a miss costs no read. */
+  mightHave(key: string): boolean {
+    return this.#keys.has(key);
+  }
+
   read(key: string): Promise<StoredEntry | undefined> {
     return this.#db.get('results', key);
   }
@@ -82,6 +96,8 @@ export class IdbTier {
    * alone fits.
    */
   async put(entry: StoredEntry, lastAccess: number, budget: number): Promise<Removed> {
+    // Known before the write commits: a read racing it finds the entry or misses, as without the set.
+    this.#keys.add(entry.key);
     return this.#change(async (tx, meta) => {
       const old = await tx.objectStore('access').get(entry.key);
       let bytes = meta.bytes - (old?.bytes ?? 0);
@@ -120,6 +136,7 @@ export class IdbTier {
       if (!entry && !access) return { meta, result: NONE };
       if (storedAt !== undefined && entry && entry.storedAt !== storedAt) return { meta, result: NONE };
       await Promise.all([tx.objectStore('results').delete(key), tx.objectStore('access').delete(key)]);
+      this.#keys.delete(key);
       const removed = { count: access ? 1 : 0, bytes: access?.bytes ?? 0 };
       return { meta: shrink(meta, removed), result: removed };
     });
@@ -148,6 +165,7 @@ export class IdbTier {
   async clear(): Promise<void> {
     await this.#change(async (tx) => {
       await Promise.all([tx.objectStore('results').clear(), tx.objectStore('access').clear()]);
+      this.#keys.clear();
       return { meta: { id: RESULTS_META, bytes: 0, entries: 0 }, result: NONE };
     });
   }

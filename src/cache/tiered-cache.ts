@@ -212,6 +212,13 @@ export class TieredCache implements ResultStore<Value> {
       return inFlight.outputs;
     }
     this.#memMisses++;
+    // A key this tab never saw stored misses at once, with no IndexedDB read (a new edit's keys).
+    if (this.#mode === 'tiered' && this.#tier && !this.#closed && !this.#tier.mightHave(key)) {
+      this.#idbMisses++;
+      this.#misses++;
+      this.#emit();
+      return undefined;
+    }
     if (this.#mode === 'memory-only' || this.#closed) {
       this.#misses++;
       this.#emit();

@@ -451,13 +451,13 @@ describe('clear and statistics', () => {
     await cache.flush();
     expect(cache.get('c')).toBeDefined(); // memory hit
     expect(await cache.get('a')).toBeDefined(); // memory miss, IndexedDB hit, promoted (memory evicts b)
-    expect(await cache.get('zzz')).toBeUndefined(); // miss in both
+    expect(await cache.get('zzz')).toBeUndefined(); // miss in both, known without reading IndexedDB
     await cache.flush();
     const s = cache.stats;
     expect(s.mode).toBe('tiered');
     expect(s.memory).toMatchObject({ hits: 1, misses: 2, bytes: 200, entries: 2, evictions: 2, budgetBytes: 200 });
     expect(s.memory.hitRate).toBeCloseTo(1 / 3);
-    expect(s.idb).toMatchObject({ hits: 1, misses: 1, bytes: 300, entries: 3, evictions: 0, budgetBytes: 300, reads: 2 });
+    expect(s.idb).toMatchObject({ hits: 1, misses: 1, bytes: 300, entries: 3, evictions: 0, budgetBytes: 300, reads: 1 });
     expect(s.idb.hitRate).toBe(0.5);
     expect(s).toMatchObject({ lookups: 3, hits: 2, misses: 1, integrityFailures: 0, readErrors: 0, writesPending: 0, notice: null });
     expect(s.hitRate).toBeCloseTo(2 / 3);
@@ -478,6 +478,25 @@ describe('clear and statistics', () => {
     cache.put('c', imageOut(8));
     await cache.flush();
     expect(seen.length).toBe(count);
+    await cache.close();
+  });
+});
+
+describe('misses without reads', () => {
+  test('a key never stored misses synchronously; keys stored before a reopen, or by this tab, are read', async () => {
+    const factory = freshFactory();
+    const writer = makeCache(factory, { memoryBudgetBytes: 0 });
+    writer.put('old', imageOut(40, 1));
+    await writer.close();
+    const cache = makeCache(factory, { memoryBudgetBytes: 0 });
+    await cache.ready;
+    expect(cache.get('new')).toBeUndefined(); // not a promise: no IndexedDB read
+    expect(cache.stats.idb.reads).toBe(0);
+    expect(await cache.get('old')).toBeDefined();
+    cache.put('mine', imageOut(40, 2));
+    await cache.flush();
+    expect(await cache.get('mine')).toBeDefined();
+    expect(cache.stats.idb.reads).toBe(2);
     await cache.close();
   });
 });
