@@ -2,7 +2,8 @@
 // kernel, timeouts, crashes, decode/encode and thumbnails. Behaviour only: no timing is asserted.
 
 import { afterEach, describe, expect, test } from 'vitest';
-import { WorkerPool, type PoolEvent, type WorkerPoolOptions } from '../../src/workers/pool';
+import type { PoolEvent, WorkerPool } from '../../src/workers/pool';
+import { fixtureWorker, poolMaker } from './fixtures/pools';
 import type { ImageResult } from '../../src/workers/protocol';
 import { resolveParams } from '../../src/engine/params';
 import type { OpDecl, Params } from '../../src/engine/op';
@@ -14,19 +15,7 @@ import imageSource from '../../src/ops/image-source/index';
 import { opDef } from '../../src/ops/registry';
 import { crashOp, plainImageOp, sleepOp, spinOp, stubbornOp } from './fixtures/test-ops';
 
-const fixtureWorker = () => new Worker(new URL('./fixtures/test.worker.ts', import.meta.url), { type: 'module' });
-
-const pools: WorkerPool[] = [];
-afterEach(() => {
-  for (const p of pools.splice(0)) p.dispose();
-});
-
-function makePool(options: WorkerPoolOptions = {}): { pool: WorkerPool; events: PoolEvent[] } {
-  const events: PoolEvent[] = [];
-  const pool = new WorkerPool({ size: 1, createWorker: fixtureWorker, ...options, onEvent: (e) => events.push(e) });
-  pools.push(pool);
-  return { pool, events };
-}
+const makePool = poolMaker({ size: 1, createWorker: fixtureWorker });
 
 let keySeq = 0;
 function task(op: OpDecl, params: Params = {}, extra: { node?: string; priority?: number; inputs?: Record<string, Value> } = {}): StepTask<Value> {
@@ -408,8 +397,7 @@ describe('images', () => {
 
 describe('the real step worker', () => {
   test('inverts a 12 MP image correctly, sharing the pixels with the main thread instead of copying them', async () => {
-    const pool = new WorkerPool({ size: 1 });
-    pools.push(pool);
+    const { pool } = makePool({ createWorker: undefined }); // the app's own worker
     const src = testImage(4000, 3000, 3);
     const progress: number[] = [];
     const out = (await pool.run(task(invert, {}, { inputs: { image: src } }), {
@@ -431,8 +419,7 @@ describe('the real step worker', () => {
 
   const blur = opDef('gaussian-blur');
   test.runIf(blur)('cancelling a running 12 MP gaussian blur leaves the pool immediately usable', async () => {
-    const pool = new WorkerPool({ size: 1 });
-    pools.push(pool);
+    const { pool } = makePool({ createWorker: undefined }); // the app's own worker
     const ac = new AbortController();
     const first = firstProgress();
     const blurring = errorOf(

@@ -173,7 +173,14 @@ test('dragging the view pans the image', async ({ page }) => {
   await open(page);
   await select(page, 'fill');
   const img = page.getByTestId('viewer-after');
-  const before = (await img.boundingBox())!;
+  // Measure once the layout has settled (the header and footer fill in as the step's state arrives).
+  let before = (await img.boundingBox())!;
+  for (let i = 0; i < 20; i++) {
+    await page.waitForTimeout(100);
+    const now = (await img.boundingBox())!;
+    if (now.x === before.x && now.y === before.y) break;
+    before = now;
+  }
   await page.mouse.move(before.x + 5, before.y + 5);
   await page.mouse.down();
   await page.mouse.move(before.x + 65, before.y + 45, { steps: 4 });

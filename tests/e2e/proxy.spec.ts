@@ -41,16 +41,37 @@ test('a preview edit shows a marked proxy of about a megapixel at once, then the
   test.setTimeout(120_000);
   await openPipeline(page);
 
-  await page.evaluate(() => window.pipette.setParam('blur', 'sigma', 9, { preview: true }));
-  await expect.poll(async () => (await step(page, 'blur')).proxy, { timeout: 30_000 }).toBe(true);
-  const proxy = await step(page, 'blur');
+  // Watched from inside the page: the proxy is on screen only until the full result arrives.
+  const seen = await page.evaluate(async () => {
+    const deadline = performance.now() + 30_000;
+    const until = async (ok: () => boolean) => {
+      while (!ok()) {
+        if (performance.now() > deadline) throw new Error('no proxy within 30 s');
+        await new Promise((r) => setTimeout(r, 1));
+      }
+    };
+    const blur = () => window.pipette.steps().find((s) => s.id === 'blur')!;
+    window.pipette.setParam('blur', 'sigma', 9, { preview: true });
+    await until(() => blur().proxy);
+    const report = blur();
+    await until(() => document.querySelector('[data-testid="viewer-proxy"]') !== null);
+    return {
+      report,
+      stillProxy: blur().proxy,
+      badge: document.querySelector('[data-testid="viewer-proxy"]')!.textContent,
+      viewer: document.querySelector('[data-testid="viewer"]')!.textContent,
+      node: document.querySelector('.svelte-flow__node[data-id="blur"] [data-proxy="true"]') !== null,
+    };
+  });
+  const proxy = seen.report;
   expect(proxy.size!.width * proxy.size!.height).toBeLessThanOrEqual(1 << 20);
   expect(proxy.size!.width * proxy.size!.height).toBeGreaterThan(0.9 * (1 << 20));
   expect(Math.abs(proxy.size!.width / proxy.size!.height - WIDTH / HEIGHT)).toBeLessThan(0.01);
   // the UI says it is a proxy: on the node and in the viewer, which keeps the full-size geometry
-  await expect(page.locator('.svelte-flow__node[data-id="blur"] [data-proxy="true"]')).toBeVisible();
-  await expect(page.getByTestId('viewer-proxy')).toContainText(`proxy ${proxy.size!.width}×${proxy.size!.height}`);
-  await expect(page.getByTestId('viewer')).toContainText(`${WIDTH}×${HEIGHT}`);
+  expect(seen.stillProxy).toBe(true);
+  expect(seen.node).toBe(true);
+  expect(seen.badge).toContain(`proxy ${proxy.size!.width}×${proxy.size!.height}`);
+  expect(seen.viewer).toContain(`${WIDTH}×${HEIGHT}`);
 
   await page.evaluate(() => window.pipette.whenIdle());
   const full = await step(page, 'blur');
