@@ -97,9 +97,17 @@ export class BitmapSlot {
   /** Time the last bitmap took, request to arrival, in ms. */
   lastMs = $state<number | null>(null);
 
+  /** What the bitmap shown or on its way was asked for, and how to stop asking. */
+  #asked: { readonly want: BitmapWant; readonly ctl: AbortController } | null = null;
+
   constructor(pool: WorkerPool, want: () => BitmapWant | undefined) {
     $effect(() => {
       const w = want();
+      // The same request again (a redraw re-derived it): keep what is shown or on its way. Asking
+      // anew would make a worker redo a full-size bitmap on every redraw of the editor.
+      if (w && this.#asked && sameWant(this.#asked.want, w) && untrack(() => this.error) === null) return;
+      this.#asked?.ctl.abort();
+      this.#asked = null;
       if (!w || untrack(() => this.source) !== w.image) this.#set(null, null, null);
       this.error = null;
       if (!w) {
@@ -108,6 +116,7 @@ export class BitmapSlot {
       }
       const { image, region, maxSide } = w;
       const ctl = new AbortController();
+      this.#asked = { want: w, ctl };
       const t0 = performance.now();
       this.loading = true;
       pool.bitmap(pixelsOnly(image), { signal: ctl.signal, ...(region ? { region } : {}), ...(maxSide ? { maxSide } : {}) }).then(
@@ -126,8 +135,9 @@ export class BitmapSlot {
           this.error = `The preview could not be drawn: ${e instanceof Error ? e.message : String(e)}`;
         },
       );
-      return () => ctl.abort();
     });
+    // The slot's owner going away stops what it asked for.
+    $effect(() => () => this.#asked?.ctl.abort());
   }
 
   #set(bitmap: ImageBitmap | null, source: Image | null, region: PixelRect | null): void {
@@ -135,6 +145,13 @@ export class BitmapSlot {
     this.source = source;
     this.region = region;
   }
+}
+
+function sameWant(a: BitmapWant, b: BitmapWant): boolean {
+  const r = a.region;
+  const q = b.region;
+  const sameRegion = r === q || (!!r && !!q && r.x === q.x && r.y === q.y && r.width === q.width && r.height === q.height);
+  return a.image === b.image && a.maxSide === b.maxSide && sameRegion;
 }
 
 /** The same clamping as the worker's, so a region is placed where its pixels came from. */
@@ -178,7 +195,10 @@ export class ViewerState {
       return () => clearInterval(timer);
     });
     const pool = editor.runtime.pool;
-    const base = (image: Image | undefined): BitmapWant | undefined => (image ? { image, maxSide: BASE_MAX_SIDE } : undefined);
+    // A proxy (at most about a megapixel) is shown as it is: copying its pixels is quicker than
+    // sampling them down, and while a slider moves every millisecond counts.
+    const base = (image: Image | undefined): BitmapWant | undefined =>
+      image ? (isProxy(image) ? { image } : { image, maxSide: BASE_MAX_SIDE }) : undefined;
     this.after = new BitmapSlot(pool, () => base(this.shown?.image));
     this.before = new BitmapSlot(pool, () => base(this.compared?.image));
     // The detail region is in stage pixels; each image is asked for the same place in its own pixels.

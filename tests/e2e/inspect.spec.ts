@@ -231,3 +231,33 @@ test('the cache budget inputs change the budgets and Clear empties the memory ti
   await page.getByRole('button', { name: 'Clear cache' }).click();
   await expect.poll(() => page.evaluate(() => window.pipette.cacheStats().memory.entries)).toBe(0);
 });
+
+test('work elsewhere in the graph does not make the viewer ask the workers again for the images it shows', async ({ page }) => {
+  // Count the display bitmaps the page asks the workers for (Comlink calls of `bitmap`).
+  await page.addInitScript(() => {
+    const w = window as unknown as { bitmapCalls: number };
+    w.bitmapCalls = 0;
+    const post = Worker.prototype.postMessage;
+    Worker.prototype.postMessage = function (this: Worker, message: unknown, ...rest: unknown[]) {
+      const m = message as { path?: unknown[] } | null;
+      if (m && Array.isArray(m.path) && m.path[0] === 'bitmap') w.bitmapCalls++;
+      return (post as (...a: unknown[]) => void).call(this, message, ...rest);
+    } as typeof Worker.prototype.postMessage;
+  });
+  const doc = graph();
+  doc.graph.nodes.push({ id: 'other', op: 'brightness-contrast', params: {}, position: { x: 260, y: 200 } } as never);
+  doc.graph.edges.push({ from: { node: 'fill', port: 'image' }, to: { node: 'other', port: 'image' } });
+  await open(page, doc);
+  await select(page, 'inv'); // shown with its input (fill) to compare
+  await expect(page.getByTestId('viewer-before')).toBeVisible();
+  await page.waitForTimeout(300);
+  const calls = () => page.evaluate(() => (window as unknown as { bitmapCalls: number }).bitmapCalls);
+  const before = await calls();
+  expect(before).toBeGreaterThan(0);
+  for (const brightness of [10, 20, 30]) {
+    await page.evaluate((b) => window.pipette.setParam('other', 'brightness', b), brightness);
+    await page.evaluate(() => window.pipette.whenIdle());
+    await page.waitForTimeout(250); // several redraws of the editor
+  }
+  expect(await calls()).toBe(before);
+});
