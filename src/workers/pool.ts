@@ -224,6 +224,8 @@ export class WorkerPool implements Executor<Value> {
   readonly #queue: Job[] = [];
   #seq = 0;
   #disposed = false;
+  /** Steps waiting a microtask to decide whether to split (see run). */
+  #deciding = 0;
 
   constructor(options: WorkerPoolOptions = {}) {
     this.#size = checkedSize(options.size ?? defaultPoolSize());
@@ -294,8 +296,24 @@ export class WorkerPool implements Executor<Value> {
       if (image && typeof id === 'string') assets[id] = this.#outgoing(image) as Image;
     }
     const { thumbnailSize, progressIntervalMs } = this.#opts;
-    const plan = this.#tilePlan(task.op, params, inputs);
-    if (plan) return this.#runTiled(task, ctx, plan, { op: task.op.id, params, inputs, assets, progressIntervalMs, proxy, scale });
+    const dispatch = (): Promise<Outputs<Value>> => {
+      const plan = this.#tilePlan(task.op, params, inputs);
+      if (plan) return this.#runTiled(task, ctx, plan, { op: task.op.id, params, inputs, assets, progressIntervalMs, proxy, scale });
+      return this.#runWhole(task, ctx, { op: task.op.id, params, inputs, assets, thumbnailSize, progressIntervalMs, proxy, scale });
+    };
+    if (!this.#mayTile(task.op, inputs)) return dispatch();
+    // Whether to split is decided a microtask later, once every step the scheduler starts in the
+    // same turn has arrived: independent branches started together then each take a worker
+    // instead of the first one taking them all.
+    this.#deciding++;
+    return Promise.resolve().then(() => {
+      this.#deciding--;
+      if (ctx.signal.aborted) throw ctx.signal.reason;
+      return dispatch();
+    });
+  }
+
+  #runWhole(task: StepTask<Value>, ctx: ExecContext, request: Omit<RunRequest, 'taskId' | 'cancelFlag'>): Promise<Outputs<Value>> {
     return this.#submit<RunResponse>({
       kind: 'step',
       label: task.op.title,
@@ -304,8 +322,7 @@ export class WorkerPool implements Executor<Value> {
       priority: task.priority,
       signal: ctx.signal,
       onProgress: (f) => ctx.progress(f),
-      call: (api, taskId, cancelFlag) =>
-        api.run({ taskId, cancelFlag, op: task.op.id, params, inputs, assets, thumbnailSize, progressIntervalMs, proxy, scale }),
+      call: (api, taskId, cancelFlag) => api.run({ ...request, taskId, cancelFlag }),
     }).then((r) => {
       this.stats.promotedBytes += r.promotedBytes;
       return r.outputs as ResultOutputs;
@@ -401,16 +418,25 @@ export class WorkerPool implements Executor<Value> {
    * halo leaves the tallest band well short of the whole image. One band per worker: each band
    * pays its halo twice, so more bands than workers would only add halo.
    */
-  /** Workers that would start a task at once: none while tasks wait. */
+  /**
+   * Workers that would start a task at once: none while tasks wait, and one fewer for each step
+   * still deciding whether to split (it will want a worker too).
+   */
   #freeLanes(): number {
     if (this.#queue.length > 0) return 0;
-    return this.#lanes.filter((l) => l.index < this.#size && !l.job && !l.stopping).length;
+    return Math.max(0, this.#lanes.filter((l) => l.index < this.#size && !l.job && !l.stopping).length - this.#deciding);
+  }
+
+  /** The cheap part of #tilePlan: could this step be split at all? */
+  #mayTile(op: OpDecl, inputs: Readonly<Record<string, Value>>): boolean {
+    if (!tileSafe(op) || this.#size < 2 || !sharedMemoryAvailable()) return false;
+    const size = tileableSize(op, inputs);
+    return !!size && size.width * size.height >= Math.max(1, this.#opts.tileMinPixels);
   }
 
   #tilePlan(op: OpDecl, params: Params, inputs: Readonly<Record<string, Value>>): TilePlan | null {
-    if (!tileSafe(op) || this.#size < 2 || !sharedMemoryAvailable()) return null;
-    const size = tileableSize(op, inputs);
-    if (!size || size.width * size.height < Math.max(1, this.#opts.tileMinPixels)) return null;
+    if (!this.#mayTile(op, inputs)) return null;
+    const size = tileableSize(op, inputs)!;
     for (const v of Object.values(inputs)) if (isImage(v) && !(v.data.buffer instanceof SharedArrayBuffer)) return null;
     // As many bands as workers are free now: over busy workers (independent branches running at
     // once) bands would only add halo rows and queueing, so then the step runs whole.

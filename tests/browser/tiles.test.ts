@@ -261,3 +261,18 @@ describe('cancelling and failing bands', () => {
     expect(maxDiff(out.data, clean.data)).toBe(0);
   });
 });
+
+describe('independent steps started together', () => {
+  test('two large steps started in the same turn each take a worker instead of the first one splitting over both', async () => {
+    const { pool, events } = makePool({ createWorker: fixtureWorker });
+    const a = testImage(200, 160, 21);
+    const b = testImage(200, 160, 22);
+    const [ra, rb] = await Promise.all([run(pool, task(bandFailOp, { ms: 0 }, { image: a })), run(pool, task(bandFailOp, { ms: 0 }, { image: b }))]);
+    expect(maxDiff((ra.image as Image).data, a.data)).toBe(0);
+    expect(maxDiff((rb.image as Image).data, b.data)).toBe(0);
+    expect(bandStarts(events)).toHaveLength(0);
+    // alone, the same step splits over both workers
+    await run(pool, task(bandFailOp, { ms: 0 }, { image: a }));
+    expect(bandStarts(events)).toHaveLength(2);
+  });
+});
