@@ -3,6 +3,7 @@
 
 import type { Image, KernelContext } from './types';
 import { checkAbort, MAX_PIXELS, outputImage } from './image';
+import { loadKernels } from '../wasm';
 
 /** Straight-alpha RGBA bytes. */
 export type Rgba = readonly [r: number, g: number, b: number, a: number];
@@ -101,5 +102,41 @@ export function applyChannelLuts(src: Image, lr: Uint8Array, lg: Uint8Array, lb:
       d[i] = rg[p & 0xffff]! | (lb[(p >>> 16) & 255]! << 16) | (p & 0xff000000);
     }
   });
+  return out;
+}
+
+// Pixels per chunk of applyChannelLutsWasm: copied into WebAssembly memory, mapped in place and
+// copied out while still in cache (1 MB). Also the abort and progress interval.
+const LUT_CHUNK = 1 << 18;
+
+/**
+ * applyChannelLuts in WebAssembly (src/wasm/assembly/lut.ts): the same bytes — each pixel's R, G and
+ * B through their tables, alpha copied — at a few times the speed, in chunks that stay in cache.
+ */
+export async function applyChannelLutsWasm(src: Image, lr: Uint8Array, lg: Uint8Array, lb: Uint8Array, ctx: KernelContext): Promise<Image> {
+  const k = await loadKernels();
+  const out = outputImage(ctx, src.width, src.height);
+  const s = src.data;
+  const d = out.data;
+  const n = s.length >> 2;
+  const arena = k.arena();
+  const tables = arena.alloc(3 * 1024);
+  const buf = arena.alloc(Math.min(n, LUT_CHUNK) * 4);
+  const t = new Uint32Array(k.fn.memory.buffer, tables, 768);
+  for (let i = 0; i < 256; i++) {
+    t[i] = lr[i]!;
+    t[256 + i] = lg[i]! << 8;
+    t[512 + i] = lb[i]! << 16;
+  }
+  const mem = k.bytes(buf, Math.min(n, LUT_CHUNK) * 4);
+  for (let p = 0; p < n; p += LUT_CHUNK) {
+    checkAbort(ctx.signal);
+    const m = Math.min(LUT_CHUNK, n - p);
+    const view = m === LUT_CHUNK ? mem : mem.subarray(0, m * 4);
+    view.set(s.subarray(p * 4, (p + m) * 4));
+    k.fn.channelLuts(buf, buf, m, tables);
+    d.set(view, p * 4);
+    ctx.progress((p + m) / n);
+  }
   return out;
 }

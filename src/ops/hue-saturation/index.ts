@@ -1,19 +1,21 @@
 import { defineOp } from '../types';
 import { outputImage, imageInput, numberParam, checkAbort } from '../image';
+import { loadKernels } from '../../wasm';
 import { rowLocal } from '../tiles';
 
-// Pixels between abort checks and progress reports: small enough to stop within a few ms.
-const BAND = 1 << 20;
+// Pixels per chunk: copied into WebAssembly memory, adjusted in place and copied out while still
+// in cache (1 MB). Also the abort and progress interval (a few ms).
+const CHUNK = 1 << 18;
+// hueSaturationSetup's table: 256 levels as f64, then 32 bytes per (max, min) channel pair.
+const TABLE_BYTES = 256 * 8 + ((256 * 257) / 2) * 32;
 
-/** One channel of HSL → RGB: p, q as in the usual construction, t the hue offset for the channel. */
-function hueChannel(p: number, q: number, t: number): number {
-  if (t < 0) t += 1;
-  else if (t > 1) t -= 1;
-  if (t < 1 / 6) return p + (q - p) * 6 * t;
-  if (t < 1 / 2) return q;
-  if (t < 2 / 3) return p + (q - p) * (2 / 3 - t) * 6;
-  return p;
-}
+// The pixel maths is src/wasm/assembly/hsl.ts: RGB → HSL in double precision (hue as a fraction
+// of a turn, shifted with at most one wrap; saturation scaled and capped at 1; lightness moved
+// towards black or white), then back through the usual p/q construction, each channel rounded half
+// up. It is the same IEEE operations in the same order as the JS loop it replaced (what depends on
+// the largest and smallest channel only is computed once per run into a table), branches chosen
+// by masks, so every byte is that loop's: tests/unit/ops/hue-saturation.test.ts keeps the loop as
+// its reference.
 
 export default defineOp(
   {
@@ -59,7 +61,7 @@ export default defineOp(
       },
     },
   },
-  (inputs, params, ctx) => {
+  async (inputs, params, ctx) => {
     checkAbort(ctx.signal);
     const src = imageInput(inputs, 'image');
     // Hue as a fraction of a turn in 0..1, so the shifted hue needs at most one wrap.
@@ -67,49 +69,24 @@ export default defineOp(
     if (shift < 0) shift += 1;
     const satScale = 1 + numberParam(params, 'saturation') / 100;
     const light = numberParam(params, 'lightness') / 100;
+    const k = await loadKernels();
     const out = outputImage(ctx, src.width, src.height);
     const s = src.data;
     const d = out.data;
-    const n = s.length;
-    for (let start = 0; start < n; start += BAND * 4) {
+    const n = s.length >> 2;
+    const arena = k.arena();
+    const table = arena.alloc(TABLE_BYTES);
+    const buf = arena.alloc(Math.min(n, CHUNK) * 4);
+    k.fn.hueSaturationSetup(table, satScale, light);
+    const mem = k.bytes(buf, Math.min(n, CHUNK) * 4);
+    for (let p = 0; p < n; p += CHUNK) {
       checkAbort(ctx.signal);
-      const end = Math.min(n, start + BAND * 4);
-      for (let i = start; i < end; i += 4) {
-        const r = s[i]! / 255;
-        const g = s[i + 1]! / 255;
-        const b = s[i + 2]! / 255;
-        const max = r > g ? (r > b ? r : b) : g > b ? g : b;
-        const min = r < g ? (r < b ? r : b) : g < b ? g : b;
-        let l = (max + min) / 2;
-        const chroma = max - min;
-        let sat = 0;
-        let h = 0;
-        if (chroma > 0) {
-          sat = l > 0.5 ? chroma / (2 - max - min) : chroma / (max + min);
-          if (max === r) h = (g - b) / chroma + (g < b ? 6 : 0);
-          else if (max === g) h = (b - r) / chroma + 2;
-          else h = (r - g) / chroma + 4;
-          h = h / 6 + shift;
-          if (h >= 1) h -= 1;
-          sat *= satScale;
-          if (sat > 1) sat = 1;
-        }
-        l = light < 0 ? l * (1 + light) : l + (1 - l) * light;
-        if (sat === 0) {
-          const v = Math.round(l * 255);
-          d[i] = v;
-          d[i + 1] = v;
-          d[i + 2] = v;
-        } else {
-          const q = l < 0.5 ? l * (1 + sat) : l + sat - l * sat;
-          const p = 2 * l - q;
-          d[i] = Math.round(hueChannel(p, q, h + 1 / 3) * 255);
-          d[i + 1] = Math.round(hueChannel(p, q, h) * 255);
-          d[i + 2] = Math.round(hueChannel(p, q, h - 1 / 3) * 255);
-        }
-        d[i + 3] = s[i + 3]!;
-      }
-      ctx.progress(end / n);
+      const m = Math.min(CHUNK, n - p);
+      const view = m === CHUNK ? mem : mem.subarray(0, m * 4);
+      view.set(s.subarray(p * 4, (p + m) * 4));
+      k.fn.hueSaturation(buf, buf, m, table, shift);
+      d.set(view, p * 4);
+      ctx.progress((p + m) / n);
     }
     return { image: out };
   },

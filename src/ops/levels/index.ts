@@ -1,6 +1,6 @@
 import { defineOp } from '../types';
 import { imageInput, numberParam, stringParam, checkAbort } from '../image';
-import { applyChannelLuts } from '../pixels';
+import { applyChannelLutsWasm } from '../pixels';
 import { rowLocal } from '../tiles';
 
 
@@ -71,7 +71,7 @@ export default defineOp(
       outWhite: level('Output white', 'The brightest level written; below output black inverts.', 255),
     },
   },
-  (inputs, params, ctx) => {
+  async (inputs, params, ctx) => {
     checkAbort(ctx.signal);
     const src = imageInput(inputs, 'image');
     const channel = stringParam(params, 'channel');
@@ -86,6 +86,6 @@ export default defineOp(
     const lr = channel === 'rgb' || channel === 'r' ? lut : same;
     const lg = channel === 'rgb' || channel === 'g' ? lut : same;
     const lb = channel === 'rgb' || channel === 'b' ? lut : same;
-    return { image: applyChannelLuts(src, lr, lg, lb, ctx) };
+    return { image: await applyChannelLutsWasm(src, lr, lg, lb, ctx) };
   },
 );

@@ -1,6 +1,6 @@
 import { defineOp } from '../types';
 import { imageInput, numberParam, checkAbort } from '../image';
-import { applyChannelLuts } from '../pixels';
+import { applyChannelLutsWasm } from '../pixels';
 import { rowLocal } from '../tiles';
 
 
@@ -56,7 +56,7 @@ export default defineOp(
       },
     },
   },
-  (inputs, params, ctx) => {
+  async (inputs, params, ctx) => {
     checkAbort(ctx.signal);
     const src = imageInput(inputs, 'image');
     const t = numberParam(params, 'temperature') / 100;
@@ -74,6 +74,6 @@ export default defineOp(
     const lr = channelCurve(gr);
     const lg = channelCurve(gg);
     const lb = channelCurve(gb);
-    return { image: applyChannelLuts(src, lr, lg, lb, ctx) };
+    return { image: await applyChannelLutsWasm(src, lr, lg, lb, ctx) };
   },
 );

@@ -4,7 +4,7 @@ import { resolveParams } from '../../../src/engine/params';
 import type { Params } from '../../../src/engine/op';
 import type { Image } from '../../../src/ops/types';
 import { createImage } from '../../../src/ops/image';
-import { ctx, randomImage, maxDiff, sameBytes, imageKernelContract, imageRunner, edgeImage, alpha } from './helpers';
+import { ctx, randomImage, maxDiff, sameBytes, imageKernelContract, imageRunner, edgeImage, alpha, rng } from './helpers';
 
 const run = imageRunner(op);
 
@@ -112,4 +112,137 @@ describe('hue-saturation', () => {
   });
 
   imageKernelContract(run, { hue: -70, saturation: 40, lightness: 15 });
+});
+
+/** One channel of HSL → RGB, as in the former JS kernel (see `former`). */
+function formerHueChannel(p: number, q: number, t: number): number {
+  if (t < 0) t += 1;
+  else if (t > 1) t -= 1;
+  if (t < 1 / 6) return p + (q - p) * 6 * t;
+  if (t < 1 / 2) return q;
+  if (t < 2 / 3) return p + (q - p) * (2 / 3 - t) * 6;
+  return p;
+}
+
+/**
+ * The op's JS kernel before it moved to WebAssembly, verbatim apart from the band loop: the output
+ * must stay byte for byte what it was, for every colour, alpha and parameter value.
+ */
+function former(s: Uint8ClampedArray, hue: number, saturation: number, lightness: number): Uint8ClampedArray {
+  let shift = hue / 360;
+  if (shift < 0) shift += 1;
+  const satScale = 1 + saturation / 100;
+  const light = lightness / 100;
+  const d = new Uint8ClampedArray(s.length);
+  for (let i = 0; i < s.length; i += 4) {
+    const r = s[i]! / 255;
+    const g = s[i + 1]! / 255;
+    const b = s[i + 2]! / 255;
+    const max = r > g ? (r > b ? r : b) : g > b ? g : b;
+    const min = r < g ? (r < b ? r : b) : g < b ? g : b;
+    let l = (max + min) / 2;
+    const chroma = max - min;
+    let sat = 0;
+    let h = 0;
+    if (chroma > 0) {
+      sat = l > 0.5 ? chroma / (2 - max - min) : chroma / (max + min);
+      if (max === r) h = (g - b) / chroma + (g < b ? 6 : 0);
+      else if (max === g) h = (b - r) / chroma + 2;
+      else h = (r - g) / chroma + 4;
+      h = h / 6 + shift;
+      if (h >= 1) h -= 1;
+      sat *= satScale;
+      if (sat > 1) sat = 1;
+    }
+    l = light < 0 ? l * (1 + light) : l + (1 - l) * light;
+    if (sat === 0) {
+      const v = Math.round(l * 255);
+      d[i] = v;
+      d[i + 1] = v;
+      d[i + 2] = v;
+    } else {
+      const q = l < 0.5 ? l * (1 + sat) : l + sat - l * sat;
+      const p = 2 * l - q;
+      d[i] = Math.round(formerHueChannel(p, q, h + 1 / 3) * 255);
+      d[i + 1] = Math.round(formerHueChannel(p, q, h) * 255);
+      d[i + 2] = Math.round(formerHueChannel(p, q, h - 1 / 3) * 255);
+    }
+    d[i + 3] = s[i + 3]!;
+  }
+  return d;
+}
+
+/** Index of the first differing byte, or -1. */
+function firstDiff(a: Uint8ClampedArray, b: Uint8ClampedArray): number {
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return i;
+  return -1;
+}
+
+/** `n` pixels: every grey, colours with channels at and next to 0, 127/128 and 255, then random colours, all with random alpha. */
+function colourSample(n: number, seed: number): Image {
+  const img = createImage(n, 1);
+  const d = img.data;
+  const next = rng(seed);
+  const edges = [0, 1, 2, 127, 128, 129, 253, 254, 255];
+  let i = 0;
+  const put = (r: number, g: number, b: number) => {
+    if (i < n) d.set([r, g, b, Math.floor(next() * 256)], 4 * i++);
+  };
+  for (let v = 0; v < 256; v++) put(v, v, v);
+  for (const r of edges) for (const g of edges) for (const b of edges) put(r, g, b);
+  while (i < n) put(Math.floor(next() * 256), Math.floor(next() * 256), Math.floor(next() * 256));
+  return img;
+}
+
+describe('hue-saturation is byte-identical to its former JS kernel', () => {
+  const same = async (img: Image, hue: number, saturation: number, lightness: number) => {
+    const got = (await op.kernel({ image: img }, { hue, saturation, lightness }, ctx())).image as Image;
+    const want = former(img.data, hue, saturation, lightness);
+    const at = firstDiff(got.data, want);
+    if (at >= 0) {
+      const px = at & ~3;
+      expect(
+        { hue, saturation, lightness, input: [...img.data.subarray(px, px + 4)], got: [...got.data.subarray(px, px + 4)] },
+      ).toEqual({ hue, saturation, lightness, input: [...img.data.subarray(px, px + 4)], got: [...want.subarray(px, px + 4)] });
+    }
+  };
+
+  test('on extreme and edge parameter values', async () => {
+    const hues = [-180, -179.5, -120, -60, -1e-9, 0, 1e-9, 0.5, 1, 59.99, 60, 120, 179.999, 180];
+    const sats = [-100, -99.999, -50, -1e-9, 0, 0.01, 37.3, 99.99, 100];
+    const lights = [-100, -99.99, -33.3, -1e-9, 0, 1e-9, 12.5, 99.99, 100];
+    const img = colourSample(1500, 7);
+    for (const hue of hues) for (const saturation of sats) for (const lightness of lights) await same(img, hue, saturation, lightness);
+  });
+
+  test('on random parameter values, colours and alphas', async () => {
+    const next = rng(99);
+    const img = colourSample(20000, 8);
+    for (let k = 0; k < 100; k++) {
+      const hue = next() * 360 - 180;
+      const saturation = next() * 200 - 100;
+      const lightness = next() * 200 - 100;
+      await same(img, hue, saturation, lightness);
+      await same(img, Math.round(hue), Math.round(saturation), Math.round(lightness));
+    }
+  });
+
+  test('on every colour of a 2²⁴/64 lattice, for a typical setting', async () => {
+    // R, G and B on every level ≡ 0 (mod 4) plus one level further: 128·128·128·2 pixels in all
+    const img = createImage(2048, 1024);
+    const d = img.data;
+    let i = 0;
+    for (let r = 0; r < 256; r += 2) for (let g = 0; g < 256; g += 2) for (let b = 0; b < 256; b += 4) {
+      d.set([r + (b & 1), g, b, (r + g) & 255], i);
+      d.set([r + 1, g + 1, b + 1, 255], i + 4);
+      i += 8;
+    }
+    await same(img, 15, 20, 0);
+  });
+
+  test('across chunks and with a tail of fewer than four pixels', async () => {
+    for (const [w, h] of [[1, 1], [2, 1], [3, 1], [5, 1], [1023, 257], [4099, 129]] as const) {
+      await same(randomImage(w, h, w + h), 47, 35, -12);
+    }
+  });
 });

@@ -4,7 +4,8 @@ import { resolveParams } from '../../../src/engine/params';
 import type { Params } from '../../../src/engine/op';
 import type { Image } from '../../../src/ops/types';
 import { createImage } from '../../../src/ops/image';
-import { ctx, randomImage, maxDiff, sameBytes, imageKernelContract, imageRunner, edgeImage, alpha } from './helpers';
+import { ctx, randomImage, maxDiff, sameBytes, imageKernelContract, imageRunner, edgeImage, alpha, rng } from './helpers';
+import { applyChannelLuts } from '../../../src/ops/pixels';
 
 const run = imageRunner(op);
 
@@ -90,4 +91,43 @@ describe('temperature-tint', () => {
   });
 
   imageKernelContract(run, { temperature: -30, tint: 45 });
+});
+
+/** The op's former JS kernel: its curves built as before, applied by the JS table loop (applyChannelLuts). */
+function former(src: Image, temperature: number, tint: number): Image {
+  const lin = (c: number) => (c <= 0.04045 ? c / 12.92 : Math.pow((c + 0.055) / 1.055, 2.4));
+  const srgb = (l: number) => (l <= 0.0031308 ? l * 12.92 : 1.055 * Math.pow(l, 1 / 2.4) - 0.055);
+  const curve = (gain: number) => {
+    const lut = new Uint8Array(256);
+    for (let i = 0; i < 256; i++) lut[i] = gain === 1 ? i : Math.round(srgb(Math.min(1, lin(i / 255) * gain)) * 255);
+    return lut;
+  };
+  const t = temperature / 100;
+  const m = tint / 100;
+  let gr = Math.pow(2, t);
+  let gg = Math.pow(2, -m);
+  let gb = Math.pow(2, -t);
+  const norm = 0.2126 * gr + 0.7152 * gg + 0.0722 * gb;
+  if (t !== 0 || m !== 0) {
+    gr /= norm;
+    gg /= norm;
+    gb /= norm;
+  }
+  return applyChannelLuts(src, curve(gr), curve(gg), curve(gb), ctx());
+}
+
+describe('temperature-tint is byte-identical to its former JS kernel', () => {
+  test('on extreme, edge and random parameter values, across chunks and odd tails', async () => {
+    const next = rng(31);
+    const cases: [number, number][] = [];
+    for (const a of [-100, -99.5, -1e-9, 0, 1e-9, 50, 100]) for (const b of [-100, -0.5, 0, 1e-9, 100]) cases.push([a, b]);
+    for (let k = 0; k < 40; k++) cases.push([next() * 200 - 100, next() * 200 - 100]);
+    const small = randomImage(257, 3, 9);
+    for (const [temperature, tint] of cases) {
+      const got = await run(small, { temperature, tint });
+      expect(sameBytes(got.data, former(small, temperature, tint).data), `${temperature}, ${tint}`).toBe(true);
+    }
+    const big = randomImage(1023, 257, 10);
+    expect(sameBytes((await run(big, { temperature: 10, tint: -7 })).data, former(big, 10, -7).data)).toBe(true);
+  });
 });

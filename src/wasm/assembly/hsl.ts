@@ -1,0 +1,144 @@
+// Hue / saturation / lightness, two pixels per f64x2 step, branch-free. Every value is the one the
+// op's former JS loop computed, by the same double-precision operations in the same order
+// (IEEE-754 results do not depend on the engine), with branches computed both ways and selected
+// by mask, so the bytes are identical: see src/ops/hue-saturation and
+// tests/unit/ops/hue-saturation.test.ts. Pixels are 32-bit (little-endian 0xAABBGGRR).
+//
+// What depends only on the largest and smallest channel (M, m) is computed once per call by
+// hueSaturationSetup into a table of 32 896 entries (M ≥ m): lightness and saturation, both
+// adjusted, and from them the HSL → RGB ramp ends p and q. Per pixel remain the hue (two
+// divisions) and the three channels.
+
+// v128.bitselect(a, b, mask): a where the mask is set, else b
+@inline function sel(mask: v128, a: v128, b: v128): v128 {
+  return v128.bitselect(a, b, mask);
+}
+
+/**
+ * Math.round(v * 255) stored into a Uint8ClampedArray: ⌊x⌋ + (x − ⌊x⌋ ≥ ½) (x − ⌊x⌋ is exact; x + ½
+ * would round up just below ½), clamped to 0..255, in i32 lanes 0 and 1.
+ */
+@inline function round8(v: v128): v128 {
+  const x = f64x2.mul(v, f64x2.splat(255));
+  const f = f64x2.floor(x);
+  let r = f64x2.add(f, v128.and(f64x2.ge(f64x2.sub(x, f), f64x2.splat(0.5)), f64x2.splat(1)));
+  // clamp (pmin/pmax are single instructions; no lane is NaN for finite parameters), then the
+  // whole number sits in the low bits of r + 2⁵²
+  r = f64x2.pmin(f64x2.pmax(r, f64x2.splat(0)), f64x2.splat(255));
+  const bits = f64x2.add(r, f64x2.splat(4503599627370496));
+  return i32x4.shuffle(bits, bits, 0, 2, 0, 2);
+}
+
+/**
+ * hueChannel(p, q, t) of the JS: wrap t once into 0..1, then the four pieces of the HSL ramp. qp6
+ * is (q − p) · 6. The wrap adds (t < 0) and subtracts (t > 1) as 0 or 1, which gives the JS's
+ * values except that −0 may become +0, and no later step turns the sign of a zero into a byte.
+ */
+@inline function channel(p: v128, q: v128, qp: v128, qp6: v128, t: v128): v128 {
+  const zero = f64x2.splat(0), one = f64x2.splat(1);
+  t = f64x2.sub(f64x2.add(t, v128.and(f64x2.lt(t, zero), one)), v128.and(f64x2.gt(t, one), one));
+  const rise = f64x2.add(p, f64x2.mul(qp6, t));
+  const fall = f64x2.add(p, f64x2.mul(f64x2.mul(qp, f64x2.sub(f64x2.splat(2.0 / 3.0), t)), f64x2.splat(6)));
+  return sel(
+    f64x2.lt(t, f64x2.splat(1.0 / 6.0)),
+    rise,
+    sel(f64x2.lt(t, f64x2.splat(0.5)), q, sel(f64x2.lt(t, f64x2.splat(2.0 / 3.0)), fall, p)),
+  );
+}
+
+// Table layout: 256 f64 levels i / 255, then 32-byte entries [p, q, q − p, chroma] at
+// M·(M + 1)/2 + m.
+const LEVELS: usize = 256 * 8;
+
+/**
+ * Fills the table at `tab` (LEVELS + 32 896 × 32 bytes) for `satScale` = 1 + saturation / 100 and
+ * `light` = lightness / 100. A grey result (saturation 0 after scaling, or no chroma) is stored as
+ * p = q = lightness, which every piece of the ramp returns unchanged (q − p = 0), and a grey's
+ * chroma as 1 so that its hue stays finite (it is not used).
+ */
+export function hueSaturationSetup(tab: usize, satScale: f64, light: f64): void {
+  for (let i = 0; i < 256; i++) store<f64>(tab + (<usize>i << 3), <f64>i / 255);
+  let e = tab + LEVELS;
+  for (let M = 0; M < 256; M++) {
+    const max = <f64>M / 255;
+    for (let m = 0; m <= M; m++, e += 32) {
+      const min = <f64>m / 255;
+      let l = (max + min) / 2;
+      const chroma = max - min;
+      let sat: f64 = 0;
+      if (chroma > 0) {
+        sat = l > 0.5 ? chroma / (2 - max - min) : chroma / (max + min);
+        sat *= satScale;
+        if (sat > 1) sat = 1;
+      }
+      l = light < 0 ? l * (1 + light) : l + (1 - l) * light;
+      let p = l, q = l;
+      if (sat != 0) {
+        q = l < 0.5 ? l * (1 + sat) : l + sat - l * sat;
+        p = 2 * l - q;
+      }
+      store<f64>(e, p);
+      store<f64>(e, q, 8);
+      store<f64>(e, q - p, 16);
+      store<f64>(e, chroma > 0 ? chroma : 1, 24);
+    }
+  }
+}
+
+/**
+ * Two pixels: the levels x, y whose difference is the hue's numerator, k the hue's sextant offset,
+ * and the (M, m) entries at ea, eb. Returns R | G << 8 | B << 16 in i32 lanes 0 and 1.
+ */
+@inline function two(x: v128, y: v128, k: v128, ea: usize, eb: usize, shift: v128): v128 {
+  const a0 = v128.load(ea), b0 = v128.load(eb), a1 = v128.load(ea, 16), b1 = v128.load(eb, 16);
+  const p = i64x2.shuffle(a0, b0, 0, 2), q = i64x2.shuffle(a0, b0, 1, 3);
+  const qp = i64x2.shuffle(a1, b1, 0, 2), chroma = i64x2.shuffle(a1, b1, 1, 3);
+  const one = f64x2.splat(1);
+  // h = (x − y) / chroma + k; h = h / 6 + shift; if (h >= 1) h -= 1
+  let h = f64x2.add(f64x2.div(f64x2.sub(x, y), chroma), k);
+  h = f64x2.add(f64x2.div(h, f64x2.splat(6)), shift);
+  h = f64x2.sub(h, v128.and(f64x2.ge(h, one), one)); // h − 0 is h
+  const third = f64x2.splat(1.0 / 3.0);
+  const qp6 = f64x2.mul(qp, f64x2.splat(6));
+  const ro = round8(channel(p, q, qp, qp6, f64x2.add(h, third)));
+  const go = round8(channel(p, q, qp, qp6, h));
+  const bo = round8(channel(p, q, qp, qp6, f64x2.sub(h, third)));
+  return v128.or(ro, v128.or(i32x4.shl(go, 8), i32x4.shl(bo, 16)));
+}
+
+/**
+ * Hue / saturation / lightness on `pixels` pixels from s to d (which may be equal), alpha kept,
+ * with the table `tab` from hueSaturationSetup and `shift` the hue turn as a fraction in 0..1.
+ * Works four pixels at a time: the last group may read and write up to 3 pixels past the end,
+ * which the Arena's 64 bytes of slack after every allocation hold.
+ */
+export function hueSaturation(s: usize, d: usize, pixels: i32, tab: usize, shift: f64): void {
+  const sh = f64x2.splat(shift);
+  const byte = i32x4.splat(255), alpha = i32x4.splat(0xff000000);
+  const base = i32x4.splat(<i32>tab), entries = i32x4.splat(<i32>(tab + LEVELS));
+  const end = <usize>pixels << 2;
+  for (let i: usize = 0; i < end; i += 16) {
+    const v = v128.load(s + i);
+    const R = v128.and(v, byte), G = v128.and(i32x4.shr_u(v, 8), byte), B = v128.and(i32x4.shr_u(v, 16), byte);
+    const M = i32x4.max_u(R, i32x4.max_u(G, B)), m = i32x4.min_u(R, i32x4.min_u(G, B));
+    // max === r: (g − b, g < b ? 6 : 0); max === g: (b − r, 2); else (r − g, 4)
+    const isR = i32x4.eq(R, M), isG = i32x4.eq(G, M);
+    const X = i32x4.add(base, i32x4.shl(sel(isR, G, sel(isG, B, R)), 3));
+    const Y = i32x4.add(base, i32x4.shl(sel(isR, B, sel(isG, R, G)), 3));
+    const K = sel(isR, v128.and(i32x4.lt_u(G, B), i32x4.splat(6)), sel(isG, i32x4.splat(2), i32x4.splat(4)));
+    const E = i32x4.add(entries, i32x4.shl(i32x4.add(i32x4.shr_u(i32x4.mul(M, i32x4.add(M, i32x4.splat(1))), 1), m), 5));
+    const lo = two(
+      v128.load64_lane(<usize>i32x4.extract_lane(X, 1), v128.load64_zero(<usize>i32x4.extract_lane(X, 0)), 1),
+      v128.load64_lane(<usize>i32x4.extract_lane(Y, 1), v128.load64_zero(<usize>i32x4.extract_lane(Y, 0)), 1),
+      f64x2.convert_low_i32x4_s(K),
+      <usize>i32x4.extract_lane(E, 0), <usize>i32x4.extract_lane(E, 1), sh,
+    );
+    const hi = two(
+      v128.load64_lane(<usize>i32x4.extract_lane(X, 3), v128.load64_zero(<usize>i32x4.extract_lane(X, 2)), 1),
+      v128.load64_lane(<usize>i32x4.extract_lane(Y, 3), v128.load64_zero(<usize>i32x4.extract_lane(Y, 2)), 1),
+      f64x2.convert_low_i32x4_s(i32x4.shuffle(K, K, 2, 3, 2, 3)),
+      <usize>i32x4.extract_lane(E, 2), <usize>i32x4.extract_lane(E, 3), sh,
+    );
+    v128.store(d + i, v128.or(i32x4.shuffle(lo, hi, 0, 1, 4, 5), v128.and(v, alpha)));
+  }
+}
