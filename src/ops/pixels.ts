@@ -3,7 +3,7 @@
 
 import type { Image, KernelContext } from './types';
 import { checkAbort, MAX_PIXELS, outputImage } from './image';
-import { loadKernels } from '../wasm';
+import { loadKernels, type Arena, type Kernels } from '../wasm';
 
 /** Straight-alpha RGBA bytes. */
 export type Rgba = readonly [r: number, g: number, b: number, a: number];
@@ -105,38 +105,61 @@ export function applyChannelLuts(src: Image, lr: Uint8Array, lg: Uint8Array, lb:
   return out;
 }
 
-// Pixels per chunk of applyChannelLutsWasm: copied into WebAssembly memory, mapped in place and
-// copied out while still in cache (1 MB). Also the abort and progress interval.
-const LUT_CHUNK = 1 << 18;
+// Pixels per chunk of a pointwise WebAssembly pass: copied into WebAssembly memory, mapped in
+// place and copied out while still in cache (1 MB). Also the abort and progress interval.
+const WASM_CHUNK = 1 << 18;
 
 /**
- * applyChannelLuts in WebAssembly (src/wasm/assembly/lut.ts): the same bytes — each pixel's R, G and
- * B through their tables, alpha copied — at a few times the speed, in chunks that stay in cache.
+ * A pointwise pass in WebAssembly over the whole image, in chunks that stay in cache: each chunk of
+ * pixels is copied into wasm memory, `pass(ptr, pixels)` maps it in place, and it is copied into
+ * the output (the step's own, or its band of a tiled step's shared output). `setup(arena)` lays out
+ * what the pass needs (tables) before the chunk buffer and returns what `pass` gets as `ctxPtr`.
  */
-export async function applyChannelLutsWasm(src: Image, lr: Uint8Array, lg: Uint8Array, lb: Uint8Array, ctx: KernelContext): Promise<Image> {
+export async function pointwiseInWasm(
+  src: Image,
+  ctx: KernelContext,
+  setup: (k: Kernels, arena: Arena) => number,
+  pass: (k: Kernels, ptr: number, pixels: number, ctxPtr: number) => void,
+): Promise<Image> {
   const k = await loadKernels();
   const out = outputImage(ctx, src.width, src.height);
   const s = src.data;
   const d = out.data;
   const n = s.length >> 2;
   const arena = k.arena();
-  const tables = arena.alloc(3 * 1024);
-  const buf = arena.alloc(Math.min(n, LUT_CHUNK) * 4);
-  const t = new Uint32Array(k.fn.memory.buffer, tables, 768);
-  for (let i = 0; i < 256; i++) {
-    t[i] = lr[i]!;
-    t[256 + i] = lg[i]! << 8;
-    t[512 + i] = lb[i]! << 16;
-  }
-  const mem = k.bytes(buf, Math.min(n, LUT_CHUNK) * 4);
-  for (let p = 0; p < n; p += LUT_CHUNK) {
+  const ctxPtr = setup(k, arena);
+  const buf = arena.alloc(Math.min(n, WASM_CHUNK) * 4);
+  const mem = k.bytes(buf, Math.min(n, WASM_CHUNK) * 4);
+  for (let p = 0; p < n; p += WASM_CHUNK) {
     checkAbort(ctx.signal);
-    const m = Math.min(LUT_CHUNK, n - p);
-    const view = m === LUT_CHUNK ? mem : mem.subarray(0, m * 4);
+    const m = Math.min(WASM_CHUNK, n - p);
+    const view = m === WASM_CHUNK ? mem : mem.subarray(0, m * 4);
     view.set(s.subarray(p * 4, (p + m) * 4));
-    k.fn.channelLuts(buf, buf, m, tables);
+    pass(k, buf, m, ctxPtr);
     d.set(view, p * 4);
     ctx.progress((p + m) / n);
   }
   return out;
+}
+
+/**
+ * applyChannelLuts in WebAssembly (src/wasm/assembly/lut.ts): the same bytes — each pixel's R, G and
+ * B through their tables, alpha copied — at a few times the speed.
+ */
+export function applyChannelLutsWasm(src: Image, lr: Uint8Array, lg: Uint8Array, lb: Uint8Array, ctx: KernelContext): Promise<Image> {
+  return pointwiseInWasm(
+    src,
+    ctx,
+    (k, arena) => {
+      const tables = arena.alloc(3 * 1024);
+      const t = new Uint32Array(k.fn.memory.buffer, tables, 768);
+      for (let i = 0; i < 256; i++) {
+        t[i] = lr[i]!;
+        t[256 + i] = lg[i]! << 8;
+        t[512 + i] = lb[i]! << 16;
+      }
+      return tables;
+    },
+    (k, ptr, m, tables) => k.fn.channelLuts(ptr, ptr, m, tables),
+  );
 }

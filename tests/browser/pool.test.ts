@@ -3,7 +3,7 @@
 
 import { afterEach, describe, expect, test } from 'vitest';
 import type { PoolEvent, WorkerPool } from '../../src/workers/pool';
-import { fixtureWorker, poolMaker } from './fixtures/pools';
+import { errorOf, fixtureWorker, poolMaker, run } from './fixtures/pools';
 import type { ImageResult } from '../../src/workers/protocol';
 import { resolveParams } from '../../src/engine/params';
 import type { OpDecl, Params } from '../../src/engine/op';
@@ -29,10 +29,6 @@ function task(op: OpDecl, params: Params = {}, extra: { node?: string; priority?
   };
 }
 
-function run(pool: WorkerPool, t: StepTask<Value>, opts: { signal?: AbortSignal; progress?: (f: number) => void } = {}) {
-  return pool.run(t, { signal: opts.signal ?? new AbortController().signal, progress: opts.progress ?? (() => {}) });
-}
-
 /** Which worker ran a fixture op. */
 async function workerOf(p: Promise<Readonly<Record<string, Value>>>): Promise<number> {
   return (await p).worker as number;
@@ -42,15 +38,6 @@ function firstProgress(): { progress: (f: number) => void; reported: Promise<voi
   let done!: () => void;
   const reported = new Promise<void>((r) => (done = r));
   return { progress: () => done(), reported };
-}
-
-function errorOf(p: Promise<unknown>): Promise<Error> {
-  return p.then(
-    () => {
-      throw new Error('expected the promise to reject');
-    },
-    (e: unknown) => e as Error,
-  );
 }
 
 function waitFor(events: PoolEvent[], pred: (e: PoolEvent) => boolean): Promise<PoolEvent> {

@@ -1,12 +1,8 @@
 import { defineOp } from '../types';
-import { outputImage, imageInput, stringParam, checkAbort } from '../image';
-import { loadKernels } from '../../wasm';
+import { imageInput, stringParam, checkAbort } from '../image';
+import { pointwiseInWasm } from '../pixels';
 import { rowLocal } from '../tiles';
 
-// Pixels per chunk: copied into WebAssembly memory, greyed in place and copied out while still in
-// cache (1 MB), so the pass costs little more than the copy into the new image. Also the abort and
-// progress interval.
-const CHUNK = 1 << 18;
 
 /**
  * Each weighted method as (A·R + B·G + C·B + OFF) >> 23 in 32-bit integers. The weights are the
@@ -57,23 +53,15 @@ export default defineOp(
     const method = stringParam(params, 'method');
     // Any other method is Lightness, (max + min + 1) >> 1 of R, G and B.
     const weights = GRAY_WEIGHTS[method];
-    const k = await loadKernels();
-    const out = outputImage(ctx, src.width, src.height);
-    const s = src.data;
-    const d = out.data;
-    const n = s.length >> 2;
-    const buf = k.arena().alloc(Math.min(n, CHUNK) * 4);
-    const mem = k.bytes(buf, Math.min(n, CHUNK) * 4);
-    for (let p = 0; p < n; p += CHUNK) {
-      checkAbort(ctx.signal);
-      const m = Math.min(CHUNK, n - p);
-      const view = m === CHUNK ? mem : mem.subarray(0, m * 4);
-      view.set(s.subarray(p * 4, (p + m) * 4));
-      if (weights) k.fn.grayWeighted(buf, buf, m, weights[0], weights[1], weights[2], weights[3]);
-      else k.fn.grayLightness(buf, buf, m);
-      d.set(view, p * 4);
-      ctx.progress((p + m) / n);
-    }
-    return { image: out };
+    const image = await pointwiseInWasm(
+      src,
+      ctx,
+      () => 0,
+      (k, ptr, m) => {
+        if (weights) k.fn.grayWeighted(ptr, ptr, m, weights[0], weights[1], weights[2], weights[3]);
+        else k.fn.grayLightness(ptr, ptr, m);
+      },
+    );
+    return { image };
   },
 );

@@ -1,11 +1,8 @@
 import { defineOp } from '../types';
-import { outputImage, imageInput, numberParam, checkAbort } from '../image';
-import { loadKernels } from '../../wasm';
+import { imageInput, numberParam, checkAbort } from '../image';
+import { pointwiseInWasm } from '../pixels';
 import { rowLocal } from '../tiles';
 
-// Pixels per chunk: copied into WebAssembly memory, adjusted in place and copied out while still
-// in cache (1 MB). Also the abort and progress interval (a few ms).
-const CHUNK = 1 << 18;
 // hueSaturationSetup's table: 256 levels as f64, then 32 bytes per (max, min) channel pair.
 const TABLE_BYTES = 256 * 8 + ((256 * 257) / 2) * 32;
 
@@ -69,25 +66,16 @@ export default defineOp(
     if (shift < 0) shift += 1;
     const satScale = 1 + numberParam(params, 'saturation') / 100;
     const light = numberParam(params, 'lightness') / 100;
-    const k = await loadKernels();
-    const out = outputImage(ctx, src.width, src.height);
-    const s = src.data;
-    const d = out.data;
-    const n = s.length >> 2;
-    const arena = k.arena();
-    const table = arena.alloc(TABLE_BYTES);
-    const buf = arena.alloc(Math.min(n, CHUNK) * 4);
-    k.fn.hueSaturationSetup(table, satScale, light);
-    const mem = k.bytes(buf, Math.min(n, CHUNK) * 4);
-    for (let p = 0; p < n; p += CHUNK) {
-      checkAbort(ctx.signal);
-      const m = Math.min(CHUNK, n - p);
-      const view = m === CHUNK ? mem : mem.subarray(0, m * 4);
-      view.set(s.subarray(p * 4, (p + m) * 4));
-      k.fn.hueSaturation(buf, buf, m, table, shift);
-      d.set(view, p * 4);
-      ctx.progress((p + m) / n);
-    }
-    return { image: out };
+    const image = await pointwiseInWasm(
+      src,
+      ctx,
+      (k, arena) => {
+        const table = arena.alloc(TABLE_BYTES);
+        k.fn.hueSaturationSetup(table, satScale, light);
+        return table;
+      },
+      (k, ptr, m, table) => k.fn.hueSaturation(ptr, ptr, m, table, shift),
+    );
+    return { image };
   },
 );
