@@ -240,11 +240,13 @@ export class TieredCache implements ResultStore<Value> {
     });
   }
 
-  put(key: string, outputs: Outputs<Value>, info?: { readonly op: OpDecl; readonly durationMs: number }): void {
+  put(key: string, outputs: Outputs<Value>, info?: { readonly op: OpDecl; readonly durationMs: number; readonly proxy?: boolean }): void {
     if (this.#closed) return;
     // Not kept in memory if larger than the whole memory budget; IndexedDB may still take it.
     this.#memory.put(key, outputs);
-    if (this.#mode === 'memory-only') {
+    // Proxies stay in memory: a slider drag makes dozens a second, and writing them would churn the
+    // disk and evict full results that took far longer to compute.
+    if (this.#mode === 'memory-only' || info?.proxy) {
       this.#emit();
       return;
     }

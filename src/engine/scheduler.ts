@@ -310,7 +310,7 @@ export class Scheduler<V> {
         if (job.state === 'settled') return;
         const durationMs = this.now() - job.startedAt;
         this.#settle(job);
-        this.#opts.store?.put(job.task.key, outputs, { op: job.task.op, durationMs });
+        this.#opts.store?.put(job.task.key, outputs, { op: job.task.op, durationMs, ...(job.task.proxy ? { proxy: true } : {}) });
         job.resolve({ outputs, durationMs, startedAt: job.startedAt });
         this.#pumpSoon(job);
       },

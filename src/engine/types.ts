@@ -52,8 +52,11 @@ export interface Executor<V> {
 export interface ResultStore<V> {
   /** May answer synchronously (memory) or asynchronously (IndexedDB). */
   get(key: string): Outputs<V> | undefined | Promise<Outputs<V> | undefined>;
-  /** Must not block: implementations write behind. */
-  put(key: string, outputs: Outputs<V>, info: { readonly op: OpDecl; readonly durationMs: number }): void;
+  /**
+   * Must not block: implementations write behind. `proxy`: a proxy-run result, cheap to recompute
+   * and made many times a second while a slider moves — worth keeping in memory, not on disk.
+   */
+  put(key: string, outputs: Outputs<V>, info: { readonly op: OpDecl; readonly durationMs: number; readonly proxy?: boolean }): void;
 }
 
 /** Thrown into a step when its time budget runs out. */

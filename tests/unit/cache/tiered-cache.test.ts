@@ -500,3 +500,17 @@ describe('misses without reads', () => {
     await cache.close();
   });
 });
+
+describe('proxy results', () => {
+  test('are kept in memory but never written to IndexedDB', async () => {
+    const factory = freshFactory();
+    const cache = makeCache(factory);
+    const op = { id: 'x' } as never;
+    cache.put('proxy', imageOut(40, 1), { op, durationMs: 1, proxy: true });
+    cache.put('full', imageOut(40, 2), { op, durationMs: 1 });
+    await cache.flush();
+    expect(cache.get('proxy')).toBeDefined(); // from memory
+    expect((await snapshot(factory)).resultKeys).toEqual(['full']);
+    await cache.close();
+  });
+});

@@ -2,6 +2,7 @@ import { describe, expect, test } from 'vitest';
 import { addNode, connect, emptyGraph, setBypass, type Graph } from '../../../src/engine/graph';
 import { Scheduler, type SchedulerEvent, type StepEvent } from '../../../src/engine/scheduler';
 import { MemoryStore } from '../../../src/engine/memory-store';
+import { keyGraph } from '../../../src/engine/keys';
 import type { ExecContext, Executor, Outputs, StepTask } from '../../../src/engine/types';
 import { deferred, evaluate, testExecutor, testRegistry as reg } from './fixtures';
 
@@ -293,5 +294,23 @@ describe('scheduler', () => {
     const store = { get: () => Promise.reject(new Error('disk on fire')), put: () => {} };
     const summary = await new Scheduler({ registry: reg, executor: exec, store }).run(twoBranches(), { targets: ['n'] }).done;
     expect(summary.states.get('n')).toBe('done');
+  });
+});
+
+describe('proxy runs', () => {
+  test('a run keyed for proxies hands the proxy level to the executor and marks what it stores', async () => {
+    const puts: { key: string; proxy: boolean }[] = [];
+    const store = {
+      get: () => undefined,
+      put: (key: string, _o: Outputs<number>, info: { proxy?: boolean }) => void puts.push({ key, proxy: !!info.proxy }),
+    };
+    const exec = testExecutor();
+    const scheduler = new Scheduler({ registry: reg, executor: exec, store });
+    const g = twoBranches();
+    await scheduler.run(g, { keys: keyGraph(g, reg, { proxy: 4096 }), targets: ['a'] }).done;
+    await scheduler.run(g, { targets: ['a'] }).done;
+    expect(exec.log.started.map((s) => s.proxy)).toEqual([true, true, true, false, false, false]);
+    expect(puts.map((p) => p.proxy)).toEqual([true, true, true, false, false, false]);
+    expect(new Set(puts.map((p) => p.key)).size).toBe(6);
   });
 });
