@@ -316,7 +316,7 @@ export class WorkerPool implements Executor<Value> {
   #runWhole(task: StepTask<Value>, ctx: ExecContext, request: Omit<RunRequest, 'taskId' | 'cancelFlag'>): Promise<Outputs<Value>> {
     return this.#submit<RunResponse>({
       kind: 'step',
-      label: task.op.title,
+      label: task.proxy ? `${task.op.title} · proxy` : task.op.title,
       op: task.op.id,
       node: task.nodeId,
       priority: task.priority,

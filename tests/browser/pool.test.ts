@@ -308,6 +308,28 @@ describe('images', () => {
     expect(pool.stats.clonedBytes).toBe(0);
   });
 
+  test('in a proxy run the image source gives a reduced copy and later steps work at its scale, on the timeline as proxies', async () => {
+    const { pool, events } = makePool({ createWorker: undefined }); // the app's own worker
+    const { image, hash } = await pool.decode(await sample('chelsea.png'));
+    pool.assets.add(hash, image);
+    const proxy = 451 * 300 / 4;
+    const src = (await run(pool, { ...task(imageSource, { asset: hash }), proxy })).image as ImageResult;
+    expect(src.width * src.height).toBeLessThanOrEqual(proxy);
+    expect(src.scale).toBeGreaterThan(0.4);
+    expect(src.scale).toBeLessThan(0.6);
+    // a 2 px box blur on the proxy runs as a 1 px one, so it looks like the full result made small
+    const box = opDef('box-blur')!;
+    const blurred = (await run(pool, { ...task(box, { radius: 2 }, { inputs: { image: src } }), proxy })).image as ImageResult;
+    expect(blurred.scale).toBe(src.scale);
+    const direct = (await run(pool, task(box, { radius: 1 }, { inputs: { image: { width: src.width, height: src.height, data: src.data } } }))).image as ImageResult;
+    expect(sameBytes(blurred.data, direct.data)).toBe(true);
+    expect(direct.scale).toBeUndefined();
+    const labels = events.flatMap((e) => (e.type === 'task-start' ? [e.label] : []));
+    expect(labels).toContain('Image · proxy');
+    expect(labels).toContain('Box blur · proxy');
+    expect(labels).toContain('Box blur');
+  });
+
   test('the image source explains an empty or forgotten image', async () => {
     const { pool } = makePool();
     expect((await errorOf(run(pool, task(imageSource, { asset: '' })))).message).toBe('No image loaded: drop a file here or pick a sample');
