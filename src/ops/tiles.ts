@@ -136,6 +136,33 @@ export function copyBandRows(result: Value | undefined, band: Band, out: Image, 
 }
 
 /**
+ * What a band's kernel is called with: the image inputs cut to the band's input rows and, when
+ * `direct` and the op has a single output, the target it may write its own rows into (its
+ * `ctx.tile`). `outputs` are the step's full-size outputs, by port.
+ */
+export function bandCall(
+  op: OpDef,
+  inputs: KernelInputs,
+  band: Band,
+  outputs: Readonly<Record<string, Image>>,
+  direct = true,
+): { readonly inputs: KernelInputs; readonly target?: TileTarget } {
+  const first = op.outputs[0] && outputs[op.outputs[0].name];
+  if (!first) throw new Error(`A band of ${op.title} came without its output image`);
+  const sliced = bandInputs(inputs, band, first.width, first.height);
+  return direct && op.outputs.length === 1 ? { inputs: sliced, target: bandTarget(band, first) } : { inputs: sliced };
+}
+
+/** Puts the band's own rows of every output of its kernel into the step's full-size outputs. */
+export function writeBandOutputs(op: OpDef, raw: KernelOutputs, band: Band, outputs: Readonly<Record<string, Image>>, target?: TileTarget): void {
+  for (const port of op.outputs) {
+    const out = outputs[port.name];
+    if (!out) throw new Error(`A band of ${op.title} came without its "${port.name}" output image`);
+    copyBandRows(raw[port.name], band, out, op.title, target);
+  }
+}
+
+/**
  * Runs a tile-safe op band by band on this thread and assembles the result: what the pool does
  * across workers, without workers. For tests and for checking a `tile` declaration. `direct`
  * (default) offers kernels the band's target as a worker does; false makes every band copy.
@@ -156,14 +183,13 @@ export async function runBanded(
   const outputs: Record<string, Image> = {};
   for (const port of op.outputs) outputs[port.name] = createImage(size.width, size.height);
   for (const band of bands) {
-    const target = direct && op.outputs.length === 1 ? bandTarget(band, outputs[op.outputs[0]!.name]!) : undefined;
+    const call = bandCall(op, inputs, band, outputs, direct);
     const sub: KernelContext = {
       ...ctx,
       progress: (f) => ctx.progress((band.index + Math.min(1, f)) / bands.length),
-      ...(target ? { tile: target } : {}),
+      ...(call.target ? { tile: call.target } : {}),
     };
-    const raw = await op.kernel(bandInputs(inputs, band, size.width, size.height), params, sub);
-    for (const port of op.outputs) copyBandRows(raw[port.name], band, outputs[port.name]!, op.title, target);
+    writeBandOutputs(op, await op.kernel(call.inputs, params, sub), band, outputs, call.target);
   }
   return outputs;
 }

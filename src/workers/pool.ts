@@ -296,12 +296,9 @@ export class WorkerPool implements Executor<Value> {
       if (image && typeof id === 'string') assets[id] = this.#outgoing(image) as Image;
     }
     const { thumbnailSize, progressIntervalMs } = this.#opts;
-    const dispatch = (): Promise<Outputs<Value>> => {
-      const plan = this.#tilePlan(task.op, params, inputs);
-      if (plan) return this.#runTiled(task, ctx, plan, { op: task.op.id, params, inputs, assets, progressIntervalMs, proxy, scale });
-      return this.#runWhole(task, ctx, { op: task.op.id, params, inputs, assets, thumbnailSize, progressIntervalMs, proxy, scale });
-    };
-    if (!this.#mayTile(task.op, inputs)) return dispatch();
+    const whole = () => this.#runWhole(task, ctx, { op: task.op.id, params, inputs, assets, thumbnailSize, progressIntervalMs, proxy, scale });
+    const size = this.#tileSize(task.op, inputs);
+    if (!size) return whole();
     // Whether to split is decided a microtask later, once every step the scheduler starts in the
     // same turn has arrived: independent branches started together then each take a worker
     // instead of the first one taking them all.
@@ -309,7 +306,8 @@ export class WorkerPool implements Executor<Value> {
     return Promise.resolve().then(() => {
       this.#deciding--;
       if (ctx.signal.aborted) throw ctx.signal.reason;
-      return dispatch();
+      const plan = this.#tilePlan(task.op, params, inputs, size);
+      return plan ? this.#runTiled(task, ctx, plan, { op: task.op.id, params, inputs, assets, progressIntervalMs, proxy, scale }) : whole();
     });
   }
 
@@ -412,13 +410,6 @@ export class WorkerPool implements Executor<Value> {
   // ---- Tiled steps -------------------------------------------------------------------------------
 
   /**
-   * How to split a step into row bands, or null to run it whole: the op is tile-safe, there is more
-   * than one worker, pixels are shared (a band is a view of the input, and every band writes into
-   * one output), the image is large enough, every image input has the first one's size, and the
-   * halo leaves the tallest band well short of the whole image. One band per worker: each band
-   * pays its halo twice, so more bands than workers would only add halo.
-   */
-  /**
    * Workers that would start a task at once: none while tasks wait, and one fewer for each step
    * still deciding whether to split (it will want a worker too).
    */
@@ -427,16 +418,24 @@ export class WorkerPool implements Executor<Value> {
     return Math.max(0, this.#lanes.filter((l) => l.index < this.#size && !l.job && !l.stopping).length - this.#deciding);
   }
 
-  /** The cheap part of #tilePlan: could this step be split at all? */
-  #mayTile(op: OpDecl, inputs: Readonly<Record<string, Value>>): boolean {
-    if (!tileSafe(op) || this.#size < 2 || !sharedMemoryAvailable()) return false;
+  /**
+   * The cheap part of the decision: the image size when the step could be split at all (the op is
+   * tile-safe, there is more than one worker, pixels are shared, every image input has the first
+   * one's size and it is large enough), else undefined.
+   */
+  #tileSize(op: OpDecl, inputs: Readonly<Record<string, Value>>): { width: number; height: number } | undefined {
+    if (!tileSafe(op) || this.#size < 2 || !sharedMemoryAvailable()) return undefined;
     const size = tileableSize(op, inputs);
-    return !!size && size.width * size.height >= Math.max(1, this.#opts.tileMinPixels);
+    return size && size.width * size.height >= Math.max(1, this.#opts.tileMinPixels) ? size : undefined;
   }
 
-  #tilePlan(op: OpDecl, params: Params, inputs: Readonly<Record<string, Value>>): TilePlan | null {
-    if (!this.#mayTile(op, inputs)) return null;
-    const size = tileableSize(op, inputs)!;
+  /**
+   * How to split a step of that size into row bands, or null to run it whole: pixels are shared (a
+   * band is a view of the input, and every band writes into one output), and the halo leaves the
+   * tallest band well short of the whole image. One band per free worker: each band pays its halo
+   * twice, so more bands than workers would only add halo.
+   */
+  #tilePlan(op: OpDecl, params: Params, inputs: Readonly<Record<string, Value>>, size: { width: number; height: number }): TilePlan | null {
     for (const v of Object.values(inputs)) if (isImage(v) && !(v.data.buffer instanceof SharedArrayBuffer)) return null;
     // As many bands as workers are free now: over busy workers (independent branches running at
     // once) bands would only add halo rows and queueing, so then the step runs whole.

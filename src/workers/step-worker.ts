@@ -6,9 +6,9 @@ import * as Comlink from 'comlink';
 import { CancelledError, StepTimeoutError } from '../engine/types';
 import { hashBytes128, hashText128 } from '../engine/hash';
 import { createImage, imageFrom, isHistogram, isImage, sharedMemoryAvailable, MAX_PIXELS } from '../ops/image';
-import type { Image, KernelContext, KernelOutputs, OpDef, TileTarget, Value } from '../ops/types';
+import type { Image, KernelContext, KernelOutputs, OpDef, Value } from '../ops/types';
 import { bytesOf, readHeader, type HeaderInfo } from './image-header';
-import { bandInputs, bandTarget, copyBandRows } from '../ops/tiles';
+import { bandCall, writeBandOutputs } from '../ops/tiles';
 import {
   CancelCode,
   FLAG_LIMIT_MS,
@@ -21,7 +21,6 @@ import {
   type EncodeType,
   type ResultValue,
   type RunRequest,
-  type RunBand,
   type RunResponse,
   type StepWorkerApi,
   type ThumbnailRequest,
@@ -64,15 +63,17 @@ export function createStepWorkerApi(ops: readonly OpDef[], notify: Notify): Step
         };
         const t0 = performance.now();
         // A band of a tiled step reads its input rows and may write its own rows straight into the step's output.
-        const into = req.band && op.outputs.length === 1 ? req.band.outputs[op.outputs[0]!.name] : undefined;
-        const target = req.band && into ? bandTarget(req.band, into) : undefined;
-        const inputs = req.band ? bandInputsOf(req.inputs, req.band) : req.inputs;
-        const raw = await op.kernel(inputs, req.params, target ? { ...ctx, tile: target } : ctx);
+        const call = req.band ? bandCall(op, req.inputs, req.band, req.band.outputs) : { inputs: req.inputs };
+        const raw = await op.kernel(call.inputs, req.params, call.target ? { ...ctx, tile: call.target } : ctx);
         const kernelMs = performance.now() - t0;
         progress.stop();
         // A kernel that ignored its signal may still finish: its result is not wanted any more.
         signal.throwIfAborted();
-        if (req.band) return writeBand(op, raw, req.band, kernelMs, target);
+        if (req.band) {
+          // Only its own rows, into the step's shared outputs: the pool assembles nothing.
+          writeBandOutputs(op, raw, req.band, req.band.outputs, call.target);
+          return { outputs: {}, kernelMs, promotedBytes: 0 };
+        }
         return packOutputs(op, raw, req.thumbnailSize, kernelMs, req.scale ?? 1);
       } finally {
         progress.stop();
@@ -244,23 +245,6 @@ function throttled(send: (fraction: number) => void, intervalMs: number) {
 }
 
 // ---- Results -----------------------------------------------------------------------------------
-
-/** A band's kernel inputs: the image inputs cut to its input rows, as views (see ops/tiles.ts). */
-function bandInputsOf(inputs: RunRequest['inputs'], band: RunBand): RunRequest['inputs'] {
-  const first = Object.values(band.outputs)[0];
-  if (!first) throw new Error('A band of a tiled step came without its output image');
-  return bandInputs(inputs, band, first.width, first.height);
-}
-
-/** Writes a band's own rows straight into the step's shared outputs; the pool assembles nothing. */
-function writeBand(op: OpDef, raw: KernelOutputs, band: RunBand, kernelMs: number, target: TileTarget | undefined): RunResponse {
-  for (const port of op.outputs) {
-    const out = band.outputs[port.name];
-    if (!out) throw new Error(`A band of ${op.title} came without its "${port.name}" output image`);
-    copyBandRows(raw[port.name], band, out, op.title, target);
-  }
-  return { outputs: {}, kernelMs, promotedBytes: 0 };
-}
 
 /** `scale`: the proxy scale the step works at, which image outputs carry unless they set their own. */
 function packOutputs(op: OpDef, raw: KernelOutputs, thumbnailSize: number, kernelMs: number, scale = 1): RunResponse {
