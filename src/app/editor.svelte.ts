@@ -356,7 +356,7 @@ export class EditorState {
         bypass: !!n.bypass,
         thumbnail: img?.thumbnail ?? null,
         size: img ? `${img.width}×${img.height}` : null,
-        proxy: !!pub?.proxy && isProxy(img),
+        proxy: isProxy(img), // only proxy runs make reduced images
       };
       // Keep the old object when nothing changed, so only the nodes that did change re-render.
       const before = this.views.get(n.id);

@@ -179,7 +179,7 @@ export class Runtime {
         durationMs: v.durationMs ?? null,
         cached: pub?.cached ?? false,
         message: v.message ?? null,
-        proxy: !!pub?.proxy && isProxy(img),
+        proxy: isProxy(img), // only proxy runs make reduced images
         size: img ? { width: img.width, height: img.height } : null,
       };
     });
