@@ -77,15 +77,7 @@ export async function snapshot(factory: IDBFactory): Promise<Snapshot> {
   }
 }
 
-export function deferred<T = void>() {
-  let resolve!: (v: T) => void;
-  let reject!: (e: unknown) => void;
-  const promise = new Promise<T>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  return { promise, resolve, reject };
-}
+export { deferred } from '../engine/fixtures';
 
 /** Thumbnails for Node, which has no ImageBitmap: a plain object and a JSON codec. */
 export interface FakeBitmap {
