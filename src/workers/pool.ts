@@ -34,7 +34,7 @@ import {
 export type WorkerFactory = () => Worker;
 
 export interface WorkerPoolOptions {
-  /** Most workers alive at once. Default: min(4, hardwareConcurrency). */
+  /** Most workers alive at once. Default: min(4, hardwareConcurrency − 1), at least 1 (see defaultPoolSize). */
   readonly size?: number;
   /** Makes a worker that exposes the step worker API. Default: the app's step.worker.ts. */
   readonly createWorker?: WorkerFactory;
@@ -196,9 +196,15 @@ function defaultWorker(): Worker {
   return new Worker(new URL('./step.worker.ts', import.meta.url), { type: 'module' });
 }
 
+/**
+ * One core is left to the page. With a worker per core the main thread has to win a core from
+ * busy workers for every task: on 2 cores (plus any other busy program) a Svelte update of 13 ms
+ * of CPU was seen to take 220 ms of wall time, a long task made of waiting, not work. Leaving a
+ * core costs ~15% of a 12 MP run there (BENCHMARKS.md) and keeps the editor responsive.
+ */
 export function defaultPoolSize(): number {
   const n = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency;
-  return Math.max(1, Math.min(4, n || 2));
+  return Math.max(1, Math.min(4, (n || 2) - 1));
 }
 
 export class WorkerPool implements Executor<Value> {
