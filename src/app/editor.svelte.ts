@@ -26,6 +26,7 @@ import { isProxy } from '../ops/proxy';
 import { firstImage, type EncodeType } from '../workers/protocol';
 import { start, type Started } from './bootstrap';
 import { examples } from './examples';
+import { Throttle } from './throttle';
 
 export interface NodeView {
   readonly id: string;
@@ -42,8 +43,6 @@ export interface NodeView {
   readonly proxy: boolean;
 }
 
-const REDRAW_MS = 100;
-
 export class EditorState {
   graph = $state.raw<Graph>(emptyGraph);
   views = $state.raw<ReadonlyMap<string, NodeView>>(new Map());
@@ -55,21 +54,21 @@ export class EditorState {
   #flashTimer: ReturnType<typeof setTimeout> | null = null;
   error = $state<string | null>(null);
   readonly #started: Started;
-  #timer: ReturnType<typeof setTimeout> | null = null;
-  #lastRedraw = -Infinity;
+  /** Redraws at once after a quiet spell, at most every REDRAW_MS in a burst. */
+  readonly #redraws = new Throttle(() => this.#redraw());
 
   constructor() {
     this.#started = start(
       {
-        onChange: () => this.#redrawSoon(),
+        onChange: () => this.#redraws.request(),
         // The step on screen gets its new picture at once (a proxy preview must not wait for the
         // redraw interval); the rest follow at the usual pace.
         onPublish: (node) => {
-          if (node === this.selected || node === this.runtime.live.focus) this.#redrawSoon(true);
+          if (node === this.selected || node === this.runtime.live.focus) this.#redraws.request(true);
         },
         onGraph: (g) => {
           this.graph = g;
-          this.#redrawSoon();
+          this.#redraws.request();
         },
       },
       () => this.openExample(examples[0]!.id),
@@ -321,20 +320,6 @@ export class EditorState {
     } catch (e) {
       this.error = `Could not open "${ex.title}": ${e instanceof Error ? e.message : String(e)}`;
     }
-  }
-
-  /** Redraws at once after a quiet spell (a proxy preview must not wait), at most every REDRAW_MS in a burst. */
-  #redrawSoon(now = false): void {
-    if (this.#timer !== null) {
-      if (!now) return;
-      clearTimeout(this.#timer);
-    }
-    const wait = now ? 0 : Math.max(0, this.#lastRedraw + REDRAW_MS - performance.now());
-    this.#timer = setTimeout(() => {
-      this.#timer = null;
-      this.#lastRedraw = performance.now();
-      this.#redraw();
-    }, wait);
   }
 
   #redraw(): void {

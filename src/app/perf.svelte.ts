@@ -7,8 +7,8 @@ import type { TieredCache, CacheStats } from '../cache';
 import type { StepState } from '../engine';
 import type { PoolEvent, TaskKind, TaskOutcome } from '../workers/pool';
 import type { EditorState } from './editor.svelte';
+import { Throttle } from './throttle';
 
-const REDRAW_MS = 100;
 const MiB = 1024 * 1024;
 /** A step taking more than this share of its run's wall time is flagged. */
 export const SLOW_SHARE = 0.5;
@@ -86,12 +86,8 @@ export class PerfState {
     const runtime = this.#editor.runtime;
     const inFlight = new Map<number, TimelineBar>();
     let current: RunRecord | null = null;
-    let timer: ReturnType<typeof setTimeout> | null = null;
-    let last = 0;
 
     const publish = () => {
-      timer = null;
-      last = performance.now();
       this.cacheStats = this.#cache.stats;
       const r = current;
       if (!r) return;
@@ -105,10 +101,8 @@ export class PerfState {
       // Running bars grow: keep redrawing while the run goes.
       if (r.end === null) soon();
     };
-    const soon = () => {
-      if (timer !== null) return;
-      timer = setTimeout(publish, Math.max(0, REDRAW_MS - (performance.now() - last)));
-    };
+    const redraws = new Throttle(publish);
+    const soon = () => redraws.request();
 
     const onPool = (e: PoolEvent) => {
       if (e.type === 'task-start') {
@@ -141,7 +135,7 @@ export class PerfState {
     return () => {
       stopRuntime();
       stopCache();
-      if (timer !== null) clearTimeout(timer);
+      redraws.stop();
     };
   }
 

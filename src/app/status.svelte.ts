@@ -5,8 +5,8 @@
 import type { PoolActivity } from '../workers/pool';
 import type { EditorState } from './editor.svelte';
 import { formatMs, formatPercent } from './format';
+import { Throttle } from './throttle';
 
-const REDRAW_MS = 100;
 
 export interface RunningStep {
   readonly id: string;
@@ -36,12 +36,8 @@ export class StatusState {
     const runtime = editor.runtime;
     this.activity = runtime.pool.activity;
     $effect(() => {
-      let timer: ReturnType<typeof setTimeout> | null = null;
-      let last = 0;
       let runStart: number | null = null;
       const refresh = () => {
-        timer = null;
-        last = performance.now();
         const a = runtime.pool.activity;
         this.activity = a;
         this.busy = runtime.live.busy;
@@ -50,10 +46,8 @@ export class StatusState {
         if (this.busy || a.busy > 0 || a.queued > 0 || a.starting > 0 || a.stopping > 0) soon();
       };
       // Leading and trailing: the first change shows at once, a burst at most every REDRAW_MS.
-      const soon = () => {
-        if (timer !== null) return;
-        timer = setTimeout(refresh, Math.max(0, REDRAW_MS - (performance.now() - last)));
-      };
+      const redraws = new Throttle(refresh);
+      const soon = () => redraws.request();
       const stop = runtime.subscribe((e) => {
         if (e.source === 'run' && e.event.type === 'run') {
           if (e.event.phase === 'start') runStart = performance.now();
@@ -67,7 +61,7 @@ export class StatusState {
       refresh();
       return () => {
         stop();
-        if (timer !== null) clearTimeout(timer);
+        redraws.stop();
       };
     });
   }
