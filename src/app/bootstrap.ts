@@ -51,12 +51,25 @@ export interface Started {
   restoreError: string | null;
 }
 
+/** How long the editor stays idle before results are written to IndexedDB. */
+const WRITE_SETTLE_MS = 300;
+
 export function start(
   hooks: Pick<RuntimeOptions, 'onChange' | 'onPublish' | 'onGraph' | 'onPoolEvent' | 'onRunEvent'> = {},
   /** What to open when there is no autosaved graph (a starter example). */
   initial?: () => Promise<void>,
 ): Started {
-  const cache = new TieredCache();
+  // Results reach IndexedDB between runs: storing one costs other threads far more CPU than the
+  // page spends on a run, and a run's workers and the page need those cores (see TieredCache).
+  const cache = new TieredCache({
+    quiet: async () => {
+      while (runtime.live.busy) {
+        await runtime.live.whenIdle();
+        // A drag rests for a moment between its runs: let it go on before writing.
+        await new Promise((r) => setTimeout(r, WRITE_SETTLE_MS));
+      }
+    },
+  });
   const graphStore = openGraphStore();
   const autosaver = createAutosaver(graphStore, 400, { onError: (e) => console.warn('Pipette: autosave failed', e) });
   let restoring = true;

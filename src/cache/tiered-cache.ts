@@ -95,6 +95,12 @@ export interface TieredCacheOptions {
   readonly yieldToMain?: () => Promise<void>;
   /** Clock for LRU stamps (ms); Date.now by default. */
   readonly now?: () => number;
+  /**
+   * Resolves when results may be written: the app passes "no run going". Storing a 12 MP result
+   * (its Blob, the browser's IPC and disk work) takes seconds of CPU on other threads, which a run's
+   * workers and the page would otherwise fight for. `flush()` and `close()` do not wait for it.
+   */
+  readonly quiet?: () => Promise<void>;
 }
 
 export interface Budgets {
@@ -165,6 +171,11 @@ export class TieredCache implements ResultStore<Value> {
   readonly #ops: (() => Promise<void>)[] = [];
   #draining: Promise<void> | null = null;
   readonly #reads = new Map<string, Promise<Outputs<Value> | undefined>>();
+  readonly #quiet: (() => Promise<void>) | undefined;
+  /** Flushes under way: writes then go without waiting for `quiet`. */
+  #urgent = 0;
+  /** Ends a wait for `quiet` early (a flush came). */
+  #wake: (() => void) | null = null;
 
   readonly #listeners = new Set<(stats: CacheStats) => void>();
   readonly #noticeListeners = new Set<(notice: CacheNotice) => void>();
@@ -183,6 +194,7 @@ export class TieredCache implements ResultStore<Value> {
     };
     this.#maxPendingBytes = opts.maxPendingBytes ?? DEFAULT_MEMORY_BUDGET;
     this.#now = opts.now ?? Date.now;
+    this.#quiet = opts.quiet;
     this.#idbRequested = Math.max(0, opts.idbBudgetBytes ?? DEFAULT_IDB_BUDGET);
     this.#stamp = this.#now();
     if (this.#factory === null) {
@@ -335,8 +347,14 @@ export class TieredCache implements ResultStore<Value> {
       clearTimeout(this.#touchTimer);
       this.#touchTimer = null;
     }
-    this.#kick();
-    while (this.#draining) await this.#draining;
+    this.#urgent++;
+    try {
+      this.#wake?.();
+      this.#kick();
+      while (this.#draining) await this.#draining;
+    } finally {
+      this.#urgent--;
+    }
   }
 
   /** Finishes pending writes and closes the database; the cache answers from memory afterwards. */
@@ -592,6 +610,7 @@ export class TieredCache implements ResultStore<Value> {
       }
       const next = this.#pending.values().next();
       if (!next.done) {
+        if (this.#quiet && this.#urgent === 0 && (await this.#waitForQuiet())) continue; // things may have changed meanwhile
         const p = next.value;
         this.#pending.delete(p.key);
         this.#pendingBytes -= p.bytes;
@@ -617,6 +636,24 @@ export class TieredCache implements ResultStore<Value> {
       }
       return;
     }
+  }
+
+  /** Waits for `quiet` (or a flush); true when it had to wait at all. */
+  async #waitForQuiet(): Promise<boolean> {
+    let settled = false;
+    const quiet = this.#quiet!().then(
+      () => void (settled = true),
+      () => void (settled = true),
+    );
+    await Promise.resolve();
+    if (settled) return false;
+    await new Promise<void>((resolve) => {
+      if (this.#urgent > 0) resolve(); // a flush began meanwhile
+      this.#wake = resolve;
+      void quiet.then(resolve);
+    });
+    this.#wake = null;
+    return true;
   }
 
   async #write(tier: IdbTier, p: PendingWrite): Promise<void> {

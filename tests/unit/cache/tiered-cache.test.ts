@@ -413,6 +413,51 @@ describe('write-behind', () => {
   });
 });
 
+describe('writes wait for a quiet moment', () => {
+  test('no result is written while `quiet` holds, all are once it resolves', async () => {
+    const factory = freshFactory();
+    let quiet = deferred();
+    let asked = 0;
+    const cache = makeCache(factory, {
+      quiet: () => {
+        asked++;
+        return quiet.promise;
+      },
+    });
+    await cache.ready;
+    cache.put('a', imageOut(64, 1));
+    cache.put('b', imageOut(64, 2));
+    await vi.waitFor(() => expect(asked).toBeGreaterThan(0));
+    await new Promise((r) => setTimeout(r, 50));
+    expect((await snapshot(factory)).resultKeys).toEqual([]);
+    expect(cache.stats.writesPending).toBe(2);
+    expect(cache.get('a')).toBeDefined(); // memory answers meanwhile
+    quiet.resolve();
+    await vi.waitFor(async () => expect((await snapshot(factory)).resultKeys).toEqual(['a', 'b']));
+    // Busy again: a new result waits again.
+    quiet = deferred();
+    cache.put('c', imageOut(64, 3));
+    await new Promise((r) => setTimeout(r, 50));
+    expect((await snapshot(factory)).resultKeys).toEqual(['a', 'b']);
+    quiet.resolve();
+    await vi.waitFor(async () => expect((await snapshot(factory)).resultKeys).toEqual(['a', 'b', 'c']));
+    await cache.close();
+  });
+
+  test('flush and close write at once, without waiting for quiet', async () => {
+    const factory = freshFactory();
+    const never = new Promise<void>(() => {});
+    const cache = makeCache(factory, { quiet: () => never });
+    await cache.ready;
+    cache.put('a', imageOut(64, 1));
+    await cache.flush();
+    expect((await snapshot(factory)).resultKeys).toEqual(['a']);
+    cache.put('b', imageOut(64, 2));
+    await cache.close();
+    expect((await snapshot(factory)).resultKeys).toEqual(['a', 'b']);
+  });
+});
+
 describe('clear and statistics', () => {
   test('clear() empties both tiers', async () => {
     const factory = freshFactory();
