@@ -5,6 +5,7 @@ import { DocumentError, serializeGraph, type ParamValue } from '../engine';
 import { TieredCache, type CacheStats } from '../cache';
 import { createAutosaver, openGraphStore } from '../cache/graph-store';
 import { Runtime, type RuntimeOptions, type StepReport } from './runtime';
+import type { EncodeType } from '../workers/protocol';
 
 export interface PipetteApi {
   /** Replaces the graph with a graph file (text or parsed JSON). Rejects, leaving the graph untouched, if it is invalid. */
@@ -31,6 +32,13 @@ export interface PipetteApi {
   cacheStats(): CacheStats;
   /** Waits until the graph is autosaved and every result computed so far is written to IndexedDB. */
   flush(): Promise<void>;
+  /**
+   * A copy of the step's full-resolution image result (RGBA, 4 bytes a pixel, rows top to bottom),
+   * once no run is going. Rejects when the step is unknown or has no full-resolution image result.
+   */
+  pixels(step: string): Promise<{ width: number; height: number; data: Uint8ClampedArray }>;
+  /** The step's full-resolution result as an image file (PNG by default; quality 0–1 for JPEG and WebP). */
+  exportStep(step: string, type?: EncodeType, quality?: number): Promise<Blob>;
   /** Kernel executions on the worker pool since the page loaded (cache hits do not count). */
   kernelRuns(): number;
   /** Resolves once the autosaved graph (if any) has been restored. */
@@ -123,6 +131,18 @@ export function start(
     flush: async () => {
       await autosaver.flush();
       await cache.flush();
+    },
+    pixels: async (step) => {
+      await ready;
+      await runtime.live.whenIdle();
+      const image = runtime.fullImage(step);
+      // A copy: the result's own memory is shared with the workers and the cache.
+      return { width: image.width, height: image.height, data: new Uint8ClampedArray(image.data) };
+    },
+    exportStep: async (step, type, quality) => {
+      await ready;
+      await runtime.live.whenIdle();
+      return runtime.exportImage(step, type, quality);
     },
     kernelRuns: () => runtime.kernelRuns,
     ready,

@@ -245,14 +245,9 @@ export class EditorState {
 
   /** Encodes a step's image result in a worker and downloads it or copies it to the clipboard. */
   async exportStep(id: string, type: EncodeType, quality: number, to: 'download' | 'clipboard'): Promise<void> {
-    const pub = this.runtime.live.result(id);
-    const image = firstImage(pub?.outputs);
-    if (!image) {
-      this.say('This step has no image result yet');
-      return;
-    }
     try {
-      const blob = await this.runtime.pool.encode(image, to === 'clipboard' ? 'image/png' : type, quality);
+      const q = Math.min(1, Math.max(0, Number.isFinite(quality) ? quality : 0.92));
+      const blob = await this.runtime.exportImage(id, to === 'clipboard' ? 'image/png' : type, q);
       if (to === 'clipboard') {
         await navigator.clipboard.write([new ClipboardItem({ [blob.type]: blob })]);
         this.say('Copied to the clipboard');

@@ -18,10 +18,10 @@ import {
   type StepView,
 } from '../engine';
 import { registry } from '../ops/registry';
-import type { Value } from '../ops/types';
+import type { Image, Value } from '../ops/types';
 import { AssetStore } from '../workers/assets';
 import { WorkerPool, type PoolEvent } from '../workers/pool';
-import { firstImage } from '../workers/protocol';
+import { firstImage, type EncodeType } from '../workers/protocol';
 import { graphNeedsProxy, isProxy } from '../ops/proxy';
 
 export interface RuntimeOptions {
@@ -57,6 +57,8 @@ export interface StepReport {
   /** Size of the result shown, when it is an image. */
   readonly size: { readonly width: number; readonly height: number } | null;
 }
+
+const ENCODE_TYPES: readonly EncodeType[] = ['image/png', 'image/jpeg', 'image/webp'];
 
 export class Runtime {
   readonly registry = registry;
@@ -183,6 +185,25 @@ export class Runtime {
         size: img ? { width: img.width, height: img.height } : null,
       };
     });
+  }
+
+  /**
+   * The step's image result at full resolution. Throws (saying why) when the step is unknown, has
+   * no image result yet, or shows only a proxy preview while its full result is still to come.
+   */
+  fullImage(node: string): Image {
+    if (!this.graph.nodes.some((n) => n.id === node)) throw new Error(`There is no step "${node}"`);
+    const image = firstImage(this.live.result(node)?.outputs);
+    if (!image) throw new Error(`Step "${node}" has no image result yet`);
+    if (isProxy(image)) throw new Error(`Step "${node}" shows a proxy preview; its full-resolution result is not computed yet`);
+    return image;
+  }
+
+  /** The step's full-resolution result as an image file, encoded in a worker. */
+  exportImage(node: string, type: EncodeType = 'image/png', quality = 0.92): Promise<Blob> {
+    if (!ENCODE_TYPES.includes(type)) throw new Error(`Cannot export as "${String(type)}": use ${ENCODE_TYPES.join(', ')}`);
+    if (!(typeof quality === 'number' && quality >= 0 && quality <= 1)) throw new Error(`Quality must be between 0 and 1, not ${String(quality)}`);
+    return this.pool.encode(this.fullImage(node), type, quality);
   }
 
   dispose(): void {

@@ -1,0 +1,84 @@
+// The automation API's access to results: `pixels(step)` (a copy of the full-resolution RGBA) and
+// `exportStep(step, type, quality)` (an image file), against the built app.
+
+import { expect, test } from '@playwright/test';
+
+const doc = {
+  format: 'pipette-graph',
+  version: 1,
+  graph: {
+    nodes: [
+      { id: 'src', op: 'gradient', params: { width: 96, height: 64, kind: 'linear', angle: 30 } },
+      { id: 'inv', op: 'invert', params: {} },
+    ],
+    edges: [{ from: { node: 'src', port: 'image' }, to: { node: 'inv', port: 'image' } }],
+  },
+};
+
+test.beforeEach(async ({ page }) => {
+  await page.goto('/');
+  await page.evaluate(() => window.pipette.whenIdle());
+  await page.evaluate((d) => window.pipette.loadGraph(d), doc);
+});
+
+test('pixels() returns each step\'s full-resolution RGBA, a copy that cannot touch the result', async ({ page }) => {
+  const r = await page.evaluate(async () => {
+    const src = await window.pipette.pixels('src');
+    const inv = await window.pipette.pixels('inv');
+    let mismatches = 0;
+    for (let i = 0; i < src.data.length; i++) {
+      const want = i % 4 === 3 ? src.data[i] : 255 - src.data[i]!;
+      if (inv.data[i] !== want) mismatches++;
+    }
+    const distinct = new Set<number>();
+    for (let i = 0; i < src.data.length; i += 4) distinct.add(src.data[i]!);
+    inv.data.fill(7); // a copy: the stored result must not change
+    const again = await window.pipette.pixels('inv');
+    return { src: [src.width, src.height, src.data.length], inv: [inv.width, inv.height], mismatches, distinct: distinct.size, untouched: again.data[0] !== 7 || again.data[1] !== 7 };
+  });
+  expect(r.src).toEqual([96, 64, 96 * 64 * 4]);
+  expect(r.inv).toEqual([96, 64]);
+  expect(r.distinct).toBeGreaterThan(10); // a real gradient, not a flat image
+  expect(r.mismatches).toBe(0);
+  expect(r.untouched).toBe(true);
+});
+
+test('exportStep() encodes the full-resolution result as PNG, JPEG or WebP', async ({ page }) => {
+  const r = await page.evaluate(async () => {
+    const out: { type: string; size: number; w: number; h: number }[] = [];
+    for (const [type, q] of [['image/png', undefined], ['image/jpeg', 0.8], ['image/webp', 0.5]] as const) {
+      const blob = await window.pipette.exportStep('inv', type, q);
+      const bmp = await createImageBitmap(blob);
+      out.push({ type: blob.type, size: blob.size, w: bmp.width, h: bmp.height });
+    }
+    // The PNG is lossless: decoding it gives back exactly the step's pixels.
+    const png = await createImageBitmap(await window.pipette.exportStep('inv'));
+    const ctx = new OffscreenCanvas(png.width, png.height).getContext('2d')!;
+    ctx.drawImage(png, 0, 0);
+    const decoded = ctx.getImageData(0, 0, png.width, png.height).data;
+    const inv = await window.pipette.pixels('inv');
+    let mismatches = 0;
+    for (let i = 0; i < inv.data.length; i++) if (decoded[i] !== inv.data[i]) mismatches++;
+    return { out, mismatches };
+  });
+  expect(r.out.map((o) => o.type)).toEqual(['image/png', 'image/jpeg', 'image/webp']);
+  for (const o of r.out) {
+    expect(o.size).toBeGreaterThan(0);
+    expect([o.w, o.h]).toEqual([96, 64]);
+  }
+  expect(r.mismatches).toBe(0);
+});
+
+test('pixels() and exportStep() say what is wrong instead of returning something else', async ({ page }) => {
+  const errors = await page.evaluate(async () => {
+    const fail = (p: Promise<unknown>) => p.then(() => 'resolved', (e: unknown) => (e instanceof Error ? e.message : String(e)));
+    return {
+      unknown: await fail(window.pipette.pixels('nope')),
+      type: await fail(window.pipette.exportStep('inv', 'image/gif' as never)),
+      quality: await fail(window.pipette.exportStep('inv', 'image/jpeg', 3)),
+    };
+  });
+  expect(errors.unknown).toContain('There is no step "nope"');
+  expect(errors.type).toContain('Cannot export as "image/gif"');
+  expect(errors.quality).toContain('Quality must be between 0 and 1');
+});
