@@ -22,26 +22,14 @@ import {
   type StepState,
 } from '../engine';
 import { registry } from '../ops/registry';
-import { isProxy } from '../ops/proxy';
-import { firstImage, type EncodeType } from '../workers/protocol';
+import type { EncodeType } from '../workers/protocol';
 import { start, type Started } from './bootstrap';
+import type { StepSnapshot } from './runtime';
 import { examples } from './examples';
 import { Throttle } from './throttle';
 
-export interface NodeView {
-  readonly id: string;
-  readonly title: string;
-  readonly state: StepState;
-  readonly progress: number;
-  readonly durationMs: number | null;
-  readonly cached: boolean;
-  readonly message: string | null;
-  readonly bypass: boolean;
-  readonly thumbnail: ImageBitmap | null;
-  readonly size: string | null;
-  /** The result shown is a proxy preview (the full-resolution one is still to come). */
-  readonly proxy: boolean;
-}
+/** What a step's node, the panels and the viewer show: the runtime's snapshot of it. */
+export type NodeView = StepSnapshot;
 
 export class EditorState {
   graph = $state.raw<Graph>(emptyGraph);
@@ -318,35 +306,10 @@ export class EditorState {
   }
 
   #redraw(): void {
-    const live = this.runtime.live;
-    const next = new Map<string, NodeView>();
-    for (const n of this.graph.nodes) {
-      const v = live.view(n.id);
-      const pub = live.result(n.id);
-      const op = registry.get(n.op);
-      const img = firstImage(pub?.outputs);
-      const view: NodeView = {
-        id: n.id,
-        title: n.label ?? op?.title ?? n.op,
-        state: v.state,
-        progress: v.progress,
-        durationMs: v.durationMs ?? null,
-        cached: pub?.cached ?? false,
-        message: v.message ?? null,
-        bypass: !!n.bypass,
-        thumbnail: img?.thumbnail ?? null,
-        size: img ? `${img.width}×${img.height}` : null,
-        proxy: isProxy(img), // only proxy runs make reduced images
-      };
-      // Keep the old object when nothing changed, so only the nodes that did change re-render.
-      const before = this.views.get(n.id);
-      next.set(n.id, before && sameView(before, view) ? before : view);
-    }
-    if (next.size !== this.views.size || [...next].some(([id, v]) => this.views.get(id) !== v)) this.views = next;
+    // The runtime keeps unchanged steps' objects (and the map, when none changed): only the nodes
+    // whose step did change re-render.
+    const next = this.runtime.snapshot();
+    if (next !== this.views) this.views = next;
   }
 }
 
-function sameView(a: NodeView, b: NodeView): boolean {
-  for (const k of Object.keys(b) as (keyof NodeView)[]) if (a[k] !== b[k]) return false;
-  return true;
-}

@@ -24,3 +24,8 @@ export function formatMegapixels(pixels: number): string {
 export function formatZoom(zoom: number): string {
   return zoom >= 1 ? `${Math.round(zoom * 100)} %` : `${(zoom * 100).toFixed(zoom >= 0.1 ? 0 : 1)} %`;
 }
+
+/** "4000×3000", or '' for no size. */
+export function formatSize(size: { readonly width: number; readonly height: number } | null | undefined): string {
+  return size ? `${size.width}×${size.height}` : '';
+}

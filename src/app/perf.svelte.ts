@@ -2,7 +2,6 @@
 // flags, cache statistics and budgets, and the worker-lane timeline of the latest run. Events are
 // gathered as they come and published at most ten times a second.
 
-import { firstImage } from '../workers/protocol';
 import type { TieredCache, CacheStats } from '../cache';
 import type { StepState } from '../engine';
 import type { PoolEvent, TaskKind, TaskOutcome } from '../workers/pool';
@@ -142,13 +141,10 @@ export class PerfState {
   /** One row per step, in graph order. */
   readonly rows = $derived.by((): StepRow[] => {
     const views = this.#editor.views;
-    const live = this.#editor.runtime.live;
     const run = this.run;
     const base = this.#editor.graph.nodes.map((n) => {
       const v = views.get(n.id);
-      const pub = live.result(n.id);
-      const img = firstImage(pub?.outputs);
-      const pixels = img ? img.width * img.height : null;
+      const pixels = v?.size ? v.size.width * v.size.height : null;
       const cached = v?.cached ?? false;
       const ms = v && (v.state === 'done' || v.state === 'cached') ? (v.durationMs ?? null) : null;
       const mpps = pixels !== null && ms !== null && ms > 0 && !cached ? pixels / 1e6 / (ms / 1000) : null;

@@ -44,21 +44,40 @@ export type RuntimeEvent =
   | { readonly source: 'run'; readonly event: SchedulerEvent<Value> };
 
 /** A step as the scripting API reports it. */
-export interface StepReport {
+/**
+ * What one step shows now: its run state and a summary of its published result. The runtime
+ * builds it; the editor's nodes, the panels and `window.pipette.steps()` all read it.
+ */
+export interface StepSnapshot {
   readonly id: string;
   readonly op: string;
+  /** The step's label, else its operation's title. */
+  readonly title: string;
   readonly state: StepView['state'];
+  /** 0..1 while running. */
+  readonly progress: number;
   readonly key: string | null;
   readonly durationMs: number | null;
   readonly cached: boolean;
   readonly message: string | null;
-  /** The result shown is a proxy preview. */
+  readonly bypass: boolean;
+  /** The result shown is a proxy preview (the full-resolution one is still to come). */
   readonly proxy: boolean;
   /** Size of the result shown, when it is an image. */
   readonly size: { readonly width: number; readonly height: number } | null;
+  /** The worker-made node preview of the result shown. */
+  readonly thumbnail: ImageBitmap | null;
 }
 
+/** A step as `window.pipette.steps()` reports it. */
+export type StepReport = Pick<StepSnapshot, 'id' | 'op' | 'state' | 'key' | 'durationMs' | 'cached' | 'message' | 'proxy' | 'size'>;
+
 const ENCODE_TYPES: readonly EncodeType[] = ['image/png', 'image/jpeg', 'image/webp'];
+
+function sameSnapshot(a: StepSnapshot, b: StepSnapshot): boolean {
+  for (const k of Object.keys(b) as (keyof StepSnapshot)[]) if (a[k] !== b[k]) return false;
+  return true;
+}
 
 export class Runtime {
   readonly registry = registry;
@@ -71,6 +90,7 @@ export class Runtime {
   kernelRuns = 0;
   readonly #opts: RuntimeOptions;
   readonly #listeners = new Set<(e: RuntimeEvent) => void>();
+  #snapshot: ReadonlyMap<string, StepSnapshot> = new Map();
 
   constructor(opts: RuntimeOptions) {
     this.#opts = opts;
@@ -168,23 +188,56 @@ export class Runtime {
     return this.assets.add(hash, image);
   }
 
-  report(): StepReport[] {
-    return this.graph.nodes.map((n) => {
+  /**
+   * Every step's snapshot, in graph order. A step whose snapshot is unchanged keeps the same object,
+   * and when no step changed the same map comes back, so readers can compare by identity.
+   */
+  snapshot(): ReadonlyMap<string, StepSnapshot> {
+    const before = this.#snapshot;
+    const next = new Map<string, StepSnapshot>();
+    let changed = before.size !== this.graph.nodes.length;
+    for (const n of this.graph.nodes) {
       const v = this.live.view(n.id);
       const pub = this.live.result(n.id);
       const img = firstImage(pub?.outputs);
-      return {
+      const old = before.get(n.id);
+      const size = img ? (old?.size && old.size.width === img.width && old.size.height === img.height ? old.size : { width: img.width, height: img.height }) : null;
+      const snap: StepSnapshot = {
         id: n.id,
         op: n.op,
+        title: n.label ?? registry.get(n.op)?.title ?? n.op,
         state: v.state,
+        progress: v.progress,
         key: v.key,
         durationMs: v.durationMs ?? null,
         cached: pub?.cached ?? false,
         message: v.message ?? null,
+        bypass: !!n.bypass,
         proxy: isProxy(img), // only proxy runs make reduced images
-        size: img ? { width: img.width, height: img.height } : null,
+        size,
+        thumbnail: img?.thumbnail ?? null,
       };
-    });
+      const kept = old && sameSnapshot(old, snap) ? old : snap;
+      if (kept !== old) changed = true;
+      next.set(n.id, kept);
+    }
+    if (!changed && [...next.keys()].every((id, i) => [...before.keys()][i] === id)) return before;
+    this.#snapshot = next;
+    return next;
+  }
+
+  report(): StepReport[] {
+    return [...this.snapshot().values()].map(({ id, op, state, key, durationMs, cached, message, proxy, size }) => ({
+      id,
+      op,
+      state,
+      key,
+      durationMs,
+      cached,
+      message,
+      proxy,
+      size,
+    }));
   }
 
   /**
