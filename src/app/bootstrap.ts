@@ -5,6 +5,7 @@ import { DocumentError, serializeGraph, type ParamValue } from '../engine';
 import { TieredCache, type CacheStats } from '../cache';
 import { createAutosaver, openGraphStore } from '../cache/graph-store';
 import { Runtime, type RuntimeOptions, type StepReport } from './runtime';
+import { Commands } from './commands';
 import type { EncodeType } from '../workers/protocol';
 
 export interface PipetteApi {
@@ -16,10 +17,13 @@ export interface PipetteApi {
   loadImage(url: string): Promise<string>;
   /**
    * `preview: true` does what dragging a slider does: the selected step is shown on proxies at once
-   * and at full resolution when the edits rest (`flush()` of the runtime, or `whenIdle`).
+   * and at full resolution when the edits rest (`endDrag()`, or `whenIdle`); consecutive preview
+   * changes of one parameter are one undo step, as a drag is.
    */
   setParam(node: string, name: string, value: ParamValue, opts?: { preview?: boolean }): void;
-  /** The step the viewer follows: computed first. */
+  /** Ends a drag made of `setParam(..., {preview: true})` calls: the next change is a new undo step, and full resolution starts now. */
+  endDrag(): void;
+  /** The step the viewer follows and the parameter panel edits: computed first. */
   select(node: string | null): void;
   /** Run to step: compute only what `node` needs (null: every step). */
   runTo(node: string | null): void;
@@ -53,6 +57,8 @@ declare global {
 
 export interface Started {
   readonly runtime: Runtime;
+  /** The one command surface, shared by the editor and `window.pipette`. */
+  readonly commands: Commands;
   readonly cache: TieredCache;
   api: PipetteApi;
   /** An error restoring the autosaved graph, to show (the graph then starts empty). */
@@ -63,7 +69,7 @@ export interface Started {
 const WRITE_SETTLE_MS = 300;
 
 export function start(
-  hooks: Pick<RuntimeOptions, 'onChange' | 'onPublish' | 'onGraph' | 'onPoolEvent' | 'onRunEvent'> = {},
+  hooks: Pick<RuntimeOptions, 'onChange' | 'onPublish' | 'onGraph' | 'onFocus' | 'onPoolEvent' | 'onRunEvent'> = {},
   /** What to open when there is no autosaved graph (a starter example). */
   initial?: () => Promise<void>,
 ): Started {
@@ -93,7 +99,8 @@ export function start(
   addEventListener('pagehide', flush);
   addEventListener('visibilitychange', () => document.visibilityState === 'hidden' && flush());
 
-  const started: Started = { runtime, cache, api: undefined as unknown as PipetteApi, restoreError: null };
+  const commands = new Commands(runtime);
+  const started: Started = { runtime, commands, cache, api: undefined as unknown as PipetteApi, restoreError: null };
   const ready = graphStore
     .load()
     .then((saved) => {
@@ -116,12 +123,13 @@ export function start(
       if (!res.ok) throw new Error(`Could not load ${url}: ${res.status} ${res.statusText}`);
       return runtime.addImage(await res.blob());
     },
-    setParam: (node, name, value, opts) => runtime.setParam(node, name, value, { preview: opts?.preview ?? false }),
-    select: (node) => runtime.live.setFocus(node),
-    runTo: (node) => runtime.live.setTargets(node === null ? null : [node]),
-    undo: () => runtime.undo(),
-    redo: () => runtime.redo(),
-    cancel: () => runtime.live.cancel(),
+    setParam: (node, name, value, opts) => commands.setParam(node, name, value, { drag: opts?.preview ?? false }),
+    endDrag: () => commands.endDrag(),
+    select: (node) => commands.select(node),
+    runTo: (node) => commands.runTo(node),
+    undo: () => commands.undo(),
+    redo: () => commands.redo(),
+    cancel: () => commands.cancel(),
     whenIdle: async () => {
       await ready;
       await runtime.live.whenIdle();
@@ -142,7 +150,7 @@ export function start(
     exportStep: async (step, type, quality) => {
       await ready;
       await runtime.live.whenIdle();
-      return runtime.exportImage(step, type, quality);
+      return commands.exportImage(step, type, quality);
     },
     kernelRuns: () => runtime.kernelRuns,
     ready,

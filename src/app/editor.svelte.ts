@@ -1,25 +1,18 @@
 // UI state for the editor: mirrors the runtime into Svelte state, at most ~10 redraws a second.
-// Holds no engine logic: edits go to the runtime, which owns graph, history and execution.
+// Holds no engine logic: commands go to the one command surface (commands.ts), shared with
+// window.pipette; the runtime owns graph, history and execution.
 
 import {
   EditError,
   addNode,
-  bypassPort,
-  connect,
   connectionProblem,
   emptyGraph,
   freshNodeId,
-  moveNode,
-  removeNodes,
-  disconnect,
-  setBypass,
   setParam,
-  topoOrder,
   type Graph,
   type GraphEdge,
   type ParamValue,
   type Position,
-  type StepState,
 } from '../engine';
 import { registry } from '../ops/registry';
 import type { EncodeType } from '../workers/protocol';
@@ -58,6 +51,8 @@ export class EditorState {
           this.graph = g;
           this.#redraws.request();
         },
+        // Selection is the runtime's focus, whoever sets it (a click here, or window.pipette.select).
+        onFocus: (node) => (this.selected = node),
       },
       () => this.openExample(examples[0]!.id),
     );
@@ -75,15 +70,20 @@ export class EditorState {
     return this.#started.cache;
   }
 
-  select(id: string | null): void {
-    this.selected = id;
-    this.runtime.live.setFocus(id);
+  /** The one command surface, shared with `window.pipette`. */
+  get commands() {
+    return this.#started.commands;
   }
 
-  /** Applies an edit through the runtime (recorded for undo); a refused edit shows its reason. */
-  edit(change: (g: Graph) => Graph, opts: { coalesce?: string; immediate?: boolean; preview?: boolean } = {}): boolean {
+  select(id: string | null): void {
+    this.selected = id;
+    this.commands.select(id);
+  }
+
+  /** Runs a command; a refused edit shows its reason and returns false. */
+  #try(command: () => void): boolean {
     try {
-      this.runtime.commit(change(this.runtime.graph), opts);
+      command();
       return true;
     } catch (e) {
       if (e instanceof EditError) {
@@ -92,6 +92,11 @@ export class EditorState {
       }
       throw e;
     }
+  }
+
+  /** Applies an edit through the runtime (recorded for undo); a refused edit shows its reason. */
+  edit(change: (g: Graph) => Graph, opts: { coalesce?: string; immediate?: boolean; preview?: boolean } = {}): boolean {
+    return this.#try(() => this.commands.edit(change, opts));
   }
 
   say(message: string): void {
@@ -106,21 +111,19 @@ export class EditorState {
   }
 
   connect(edge: GraphEdge): boolean {
-    return this.edit((g) => connect(g, registry, edge));
+    return this.#try(() => this.commands.connect(edge));
   }
 
   disconnect(edges: readonly GraphEdge[]): void {
-    this.edit((g) => edges.reduce((acc, e) => disconnect(acc, e.to), g));
+    this.#try(() => this.commands.disconnect(edges));
   }
 
   remove(ids: readonly string[]): void {
-    if (ids.length === 0) return;
-    this.edit((g) => removeNodes(g, ids));
-    if (this.selected && ids.includes(this.selected)) this.select(null);
+    this.#try(() => this.commands.remove(ids));
   }
 
   move(positions: ReadonlyMap<string, Position>): void {
-    this.edit((g) => [...positions].reduce((acc, [id, p]) => moveNode(acc, id, { x: Math.round(p.x), y: Math.round(p.y) }), g));
+    this.#try(() => this.commands.move(positions));
   }
 
   /**
@@ -128,61 +131,17 @@ export class EditorState {
    * first output into the first input that takes that type.
    */
   add(opId: string, position?: Position): void {
-    const op = registry.get(opId);
-    if (!op) return;
-    const g0 = this.runtime.graph;
-    const from = this.selected ? g0.nodes.find((n) => n.id === this.selected) : undefined;
-    const fromOp = from ? registry.get(from.op) : undefined;
-    const id = freshNodeId(g0, op.id);
-    const pos = position ?? (from?.position ? { x: from.position.x + 240, y: from.position.y + 40 } : { x: 80 + g0.nodes.length * 30, y: 80 + g0.nodes.length * 30 });
-    const ok = this.edit((g) => {
-      let next = addNode(g, registry, { id, op: op.id, position: pos });
-      const out = fromOp?.outputs.find((o) => op.inputs.some((i) => i.type === o.type));
-      const inp = out && op.inputs.find((i) => i.type === out.type);
-      if (from && out && inp) next = connect(next, registry, { from: { node: from.id, port: out.name }, to: { node: id, port: inp.name } });
-      return next;
-    });
-    if (ok) this.select(id);
+    if (!registry.get(opId)) return;
+    this.#try(() => this.commands.add(opId, { after: this.selected, ...(position ? { position } : {}) }));
   }
 
   /** Copies steps with the connections among them, offset so the copies are visible. */
   duplicate(ids: readonly string[]): void {
-    if (ids.length === 0) return;
-    const g0 = this.runtime.graph;
-    const rename = new Map<string, string>();
-    let g = g0;
-    for (const id of ids) {
-      const n = g0.nodes.find((x) => x.id === id);
-      if (!n) continue;
-      const copy = freshNodeId(g, n.op);
-      rename.set(id, copy);
-      g = addNode(g, registry, {
-        id: copy,
-        op: n.op,
-        params: n.params,
-        ...(n.bypass ? { bypass: true } : {}),
-        ...(n.label ? { label: n.label } : {}),
-        position: { x: (n.position?.x ?? 0) + 40, y: (n.position?.y ?? 0) + 40 },
-      });
-    }
-    for (const e of g0.edges) {
-      const a = rename.get(e.from.node);
-      const b = rename.get(e.to.node);
-      if (a && b) g = connect(g, registry, { from: { node: a, port: e.from.port }, to: { node: b, port: e.to.port } });
-    }
-    const result = g;
-    this.edit(() => result);
+    this.#try(() => this.commands.duplicate(ids));
   }
 
   toggleBypass(id: string): void {
-    const n = this.runtime.graph.nodes.find((x) => x.id === id);
-    if (!n) return;
-    const op = registry.get(n.op);
-    if (!n.bypass && op && !bypassPort(op)) {
-      this.say(`${op.title} cannot be bypassed: it has no input of its output's type`);
-      return;
-    }
-    this.edit((g) => setBypass(g, id, !n.bypass), { immediate: true });
+    this.#try(() => this.commands.toggleBypass(id));
   }
 
   /**
@@ -190,52 +149,38 @@ export class EditorState {
    * previewed on proxies at once; full resolution follows when the slider rests or is let go.
    */
   setParam(id: string, name: string, value: ParamValue, drag = false): void {
-    this.edit((g) => setParam(g, registry, id, name, value), drag ? { coalesce: `drag:${id}.${name}`, preview: true } : {});
+    this.#try(() => this.commands.setParam(id, name, value, { drag }));
   }
 
   /** Ends a slider drag: the next change starts a new undo step, and full resolution starts now. */
   endDrag(): void {
-    this.runtime.history.seal();
-    this.runtime.live.flush();
+    this.commands.endDrag();
   }
 
   undo(): void {
-    if (!this.runtime.undo()) this.say('Nothing to undo');
+    if (!this.commands.undo()) this.say('Nothing to undo');
   }
 
   redo(): void {
-    if (!this.runtime.redo()) this.say('Nothing to redo');
+    if (!this.commands.redo()) this.say('Nothing to redo');
   }
 
   /** Run to step: compute only what `id` needs (null: everything). */
   runTo(id: string | null): void {
-    this.runtime.live.setTargets(id === null ? null : [id]);
+    this.commands.runTo(id);
   }
 
-  /**
-   * Step-through: computes the next step (in dependency order) whose inputs are ready and whose
-   * own result is not, one per call. Returns the step started, or null when all are done.
-   */
+  /** Step-through: computes the next step whose inputs are ready; returns it, or null when all are done. */
   stepOnce(): string | null {
-    const live = this.runtime.live;
-    const ready = (id: string) => ['done', 'cached'].includes(live.view(id).state);
-    for (const id of topoOrder(this.runtime.graph).order) {
-      if (ready(id) || live.keyOf(id) === null) continue;
-      const inputs = this.runtime.graph.edges.filter((e) => e.to.node === id).map((e) => e.from.node);
-      if (inputs.every(ready)) {
-        this.select(id);
-        this.runTo(id);
-        return id;
-      }
-    }
-    return null;
+    return this.commands.stepOnce();
   }
 
   /** Encodes a step's image result in a worker and downloads it or copies it to the clipboard. */
   async exportStep(id: string, type: EncodeType, quality: number, to: 'download' | 'clipboard'): Promise<void> {
     try {
+      // The panel's quality field is 1–100; anything typed outside it is clamped, not refused.
       const q = Math.min(1, Math.max(0, Number.isFinite(quality) ? quality : 0.92));
-      const blob = await this.runtime.exportImage(id, to === 'clipboard' ? 'image/png' : type, q);
+      const blob = await this.commands.exportImage(id, to === 'clipboard' ? 'image/png' : type, q);
       if (to === 'clipboard') {
         await navigator.clipboard.write([new ClipboardItem({ [blob.type]: blob })]);
         this.say('Copied to the clipboard');
@@ -252,11 +197,11 @@ export class EditorState {
   }
 
   retry(): void {
-    this.runtime.live.retry();
+    this.commands.retry();
   }
 
   cancel(): void {
-    this.runtime.live.cancel();
+    this.commands.cancel();
   }
 
   /** Loads an image file: into the selected image source, or as a new source step. */

@@ -35,6 +35,8 @@ export interface RuntimeOptions {
   readonly onPublish?: (node: string) => void;
   /** Called when the graph itself changes (edit, undo, load). */
   readonly onGraph?: (graph: Graph) => void;
+  /** Called when the focus (the selected step) changes, from the editor or a script. */
+  readonly onFocus?: (node: string | null) => void;
   readonly onPoolEvent?: (event: PoolEvent) => void;
   readonly onRunEvent?: (event: SchedulerEvent<Value>) => void;
 }
@@ -119,6 +121,7 @@ export class Runtime {
         opts.onChange?.(node);
       },
       onState: (node: string) => opts.onChange?.(node),
+      onFocus: (node) => opts.onFocus?.(node),
       onEvent: (e) => {
         opts.onRunEvent?.(e);
         this.#emit({ source: 'run', event: e });

@@ -181,19 +181,9 @@ export class ViewerState {
   /** The visible part of the shown image that needs full resolution, settled after zoom and pan rest. */
   #detail = $state.raw<{ readonly region: PixelRect; readonly maxSide: number } | null>(null);
   readonly #editor: EditorState;
-  /** The live controller's focus, which `window.pipette.select` sets without going through the editor. */
-  #focus = $state<string | null>(null);
 
   constructor(editor: EditorState) {
     this.#editor = editor;
-    const live = editor.runtime.live;
-    // The focus has no event of its own; a cheap check ten times a second follows it.
-    $effect(() => {
-      void editor.selected;
-      this.#focus = live.focus;
-      const timer = setInterval(() => (this.#focus = live.focus), 100);
-      return () => clearInterval(timer);
-    });
     const pool = editor.runtime.pool;
     // A proxy (at most about a megapixel) is shown as it is: copying its pixels is quicker than
     // sampling them down, and while a slider moves every millisecond counts.
@@ -237,7 +227,8 @@ export class ViewerState {
   /** The step the viewer follows: the selected one, else the last step of the graph. */
   readonly node = $derived.by((): string | null => {
     const g = this.#editor.graph;
-    const wanted = this.#focus ?? this.#editor.selected;
+    // The selection is the runtime's focus, whoever set it (the editor follows its focus events).
+    const wanted = this.#editor.selected;
     if (wanted && g.nodes.some((n) => n.id === wanted)) return wanted;
     const fed = new Set(g.edges.map((e) => e.from.node));
     const sinks = g.nodes.filter((n) => !fed.has(n.id));

@@ -213,6 +213,70 @@ export function setBypass(graph: Graph, nodeId: string, bypass: boolean): Graph 
   return replaceNode(graph, bypass ? { ...rest, bypass: true } : rest);
 }
 
+/** Turns a step's bypass on or off; refuses (EditError) to bypass a step that has nothing to pass through. */
+export function toggleBypass(graph: Graph, registry: OpRegistry, nodeId: string): Graph {
+  const node = requireNode(graph, nodeId);
+  const op = registry.get(node.op);
+  if (!node.bypass && op && !bypassPort(op)) throw new EditError(`${op.title} cannot be bypassed: it has no input of its output's type`);
+  return setBypass(graph, nodeId, !node.bypass);
+}
+
+/** How far right of (and below) the step it follows a new step is placed. */
+const AFTER_OFFSET: Position = { x: 240, y: 40 };
+/** How far a copy is placed from its original. */
+const COPY_OFFSET = 40;
+
+/**
+ * Adds a step of `opId`. After `after` (a step id), the new one is placed to its right and wired
+ * from its first output into the first input that takes that type; else at `position`, or
+ * cascaded from the top left.
+ */
+export function addStepAfter(
+  graph: Graph,
+  registry: OpRegistry,
+  opId: string,
+  opts: { readonly after?: string | null; readonly position?: Position } = {},
+): { graph: Graph; id: string } {
+  const op = requireOp(registry, opId);
+  const from = opts.after ? findNode(graph, opts.after) : undefined;
+  const fromOp = from ? registry.get(from.op) : undefined;
+  const id = freshNodeId(graph, op.id);
+  const n = graph.nodes.length;
+  const position =
+    opts.position ?? (from?.position ? { x: from.position.x + AFTER_OFFSET.x, y: from.position.y + AFTER_OFFSET.y } : { x: 80 + n * 30, y: 80 + n * 30 });
+  let next = addNode(graph, registry, { id, op: op.id, position });
+  const out = fromOp?.outputs.find((o) => op.inputs.some((i) => i.type === o.type));
+  const inp = out && op.inputs.find((i) => i.type === out.type);
+  if (from && out && inp) next = connect(next, registry, { from: { node: from.id, port: out.name }, to: { node: id, port: inp.name } });
+  return { graph: next, id };
+}
+
+/** Copies steps with the connections among them, offset so the copies are visible; returns the copies' ids. */
+export function duplicateNodes(graph: Graph, registry: OpRegistry, ids: readonly string[]): { graph: Graph; ids: string[] } {
+  const rename = new Map<string, string>();
+  let g = graph;
+  for (const id of ids) {
+    const n = findNode(graph, id);
+    if (!n || rename.has(id)) continue;
+    const copy = freshNodeId(g, n.op);
+    rename.set(id, copy);
+    g = addNode(g, registry, {
+      id: copy,
+      op: n.op,
+      params: n.params,
+      ...(n.bypass ? { bypass: true } : {}),
+      ...(n.label ? { label: n.label } : {}),
+      position: { x: (n.position?.x ?? 0) + COPY_OFFSET, y: (n.position?.y ?? 0) + COPY_OFFSET },
+    });
+  }
+  for (const e of graph.edges) {
+    const a = rename.get(e.from.node);
+    const b = rename.get(e.to.node);
+    if (a && b) g = connect(g, registry, { from: { node: a, port: e.from.port }, to: { node: b, port: e.to.port } });
+  }
+  return { graph: g, ids: [...rename.values()] };
+}
+
 export function moveNode(graph: Graph, nodeId: string, position: Position): Graph {
   const node = requireNode(graph, nodeId);
   return replaceNode(graph, { ...node, position });

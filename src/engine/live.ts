@@ -50,6 +50,8 @@ export interface LiveOptions<V> {
   readonly onPublish?: (node: string, result: Published<V> | null) => void;
   /** A step's state changed. */
   readonly onState?: (node: string, view: StepView) => void;
+  /** The focus (the step computed first and shown) changed, whoever changed it. */
+  readonly onFocus?: (node: string | null) => void;
   /** Every scheduler event of the current run, for timelines and statistics. */
   readonly onEvent?: (event: SchedulerEvent<V>) => void;
   /** Per-step time limit in ms (0: none). */
@@ -168,6 +170,7 @@ export class LiveController<V> {
   setFocus(node: string | null): void {
     if (this.#focus === node) return;
     this.#focus = node;
+    this.#opts.onFocus?.(node);
     if (this.busy) this.#schedule(0);
   }
 

@@ -14,7 +14,7 @@ afterEach(() => {
 });
 
 function runtime(): Runtime {
-  const store = new MemoryStore<Value>({ budgetBytes: 1 << 28, sizeOf: (o) => Object.values(o).reduce((s, v) => s + valueBytes(v), 0) });
+  const store = new MemoryStore<Value>({ budgetBytes: 1 << 28, sizeOf: (o) => Object.values(o).reduce<number>((s, v) => s + valueBytes(v), 0) });
   rt = new Runtime({ store, poolSize: 1, debounceMs: 0 });
   return rt;
 }

@@ -82,3 +82,27 @@ test('pixels() and exportStep() say what is wrong instead of returning something
   expect(errors.type).toContain('Cannot export as "image/gif"');
   expect(errors.quality).toContain('Quality must be between 0 and 1');
 });
+
+test('one command surface: a scripted drag is one undo step, and a scripted selection is the editor\'s', async ({ page }) => {
+  await page.evaluate(() => window.pipette.whenIdle());
+  const angles = await page.evaluate(async () => {
+    const angle = () => JSON.parse(window.pipette.exportGraph()).graph.nodes.find((n: { id: string }) => n.id === 'src').params.angle;
+    const before = angle();
+    for (const a of [40, 50, 60, 70]) window.pipette.setParam('src', 'angle', a, { preview: true });
+    window.pipette.endDrag();
+    await window.pipette.whenIdle();
+    const dragged = angle();
+    window.pipette.undo();
+    const undone = angle();
+    return { before, dragged, undone };
+  });
+  expect(angles).toEqual({ before: 30, dragged: 70, undone: 30 });
+
+  // Selecting through the API selects in the editor: the viewer follows and the panel edits it.
+  await page.evaluate(() => window.pipette.select('src'));
+  await expect(page.getByTestId('viewer')).toHaveAttribute('data-node', 'src');
+  await expect(page.locator('#p-angle')).toBeVisible();
+  await page.evaluate(() => window.pipette.select('inv'));
+  await expect(page.getByTestId('viewer')).toHaveAttribute('data-node', 'inv');
+  await expect(page.locator('#p-angle')).toHaveCount(0);
+});

@@ -9,6 +9,9 @@ import {
   removeNode,
   setBypass,
   setParam,
+  toggleBypass,
+  addStepAfter,
+  duplicateNodes,
   topoOrder,
   validateGraph,
   ancestorsOf,
@@ -173,6 +176,40 @@ describe('validation', () => {
     let g = addNode(emptyGraph, reg, { id: 'n', op: 'num' });
     g = setBypass(g, 'n', true);
     expect(validateGraph(g, reg)[0]!.message).toMatch(/cannot be bypassed/);
+  });
+});
+
+describe('editor-level edits', () => {
+  test('toggling bypass refuses a step with nothing to pass through, and turns a pass-through one on and off', () => {
+    const g = chain();
+    expect(() => toggleBypass(g, reg, 'n')).toThrow(EditError);
+    expect(() => toggleBypass(g, reg, 'n')).toThrow(/cannot be bypassed: it has no input of its output's type/);
+    const on = toggleBypass(g, reg, 's');
+    expect(on.nodes.find((n) => n.id === 's')!.bypass).toBe(true);
+    expect(toggleBypass(on, reg, 's').nodes.find((n) => n.id === 's')!.bypass).toBeUndefined();
+  });
+
+  test('a step added after another is placed to its right and wired from its first output', () => {
+    const g = addNode(emptyGraph, reg, { id: 'n', op: 'num', position: { x: 100, y: 50 } });
+    const { graph, id } = addStepAfter(g, reg, 'scale', { after: 'n' });
+    expect(id).toBe('scale-1');
+    expect(graph.nodes.find((n) => n.id === id)!.position).toEqual({ x: 340, y: 90 });
+    expect(graph.edges).toEqual([{ from: { node: 'n', port: 'out' }, to: { node: id, port: 'x' } }]);
+    // No input of the type: added, not wired; without `after`, placed where asked.
+    const lone = addStepAfter(g, reg, 'hist', { after: 'n', position: { x: 5, y: 6 } }); // takes a histogram, n gives a number
+    expect(lone.graph.edges).toEqual([]);
+    expect(lone.graph.nodes.find((n) => n.id === lone.id)!.position).toEqual({ x: 5, y: 6 });
+    expect(() => addStepAfter(g, reg, 'nope')).toThrow(/Unknown operation/);
+  });
+
+  test('duplicating copies steps, their parameters and the connections among them, not the ones out', () => {
+    const g = chain();
+    const { graph, ids } = duplicateNodes(g, reg, ['n', 's']);
+    expect(ids).toEqual(['num-1', 'scale-1']);
+    expect(graph.nodes.find((n) => n.id === 'scale-1')!.params).toEqual(g.nodes.find((n) => n.id === 's')!.params);
+    const copies = graph.edges.filter((e) => ids.includes(e.from.node) || ids.includes(e.to.node));
+    expect(copies).toEqual([{ from: { node: 'num-1', port: 'out' }, to: { node: 'scale-1', port: 'x' } }]);
+    expect(graph.edges).toHaveLength(g.edges.length + 1);
   });
 });
 

@@ -124,6 +124,20 @@ describe('live controller', () => {
   });
 });
 
+describe('focus', () => {
+  test('every change of focus is announced once, whoever makes it', () => {
+    const store = new MemoryStore<number>({ budgetBytes: 1e6, sizeOf: () => 8 });
+    const scheduler = new Scheduler({ registry: reg, executor: testExecutor(() => 1), store });
+    const seen: (string | null)[] = [];
+    const live = new LiveController<number>({ scheduler, onFocus: (n) => seen.push(n) });
+    live.setFocus('s');
+    live.setFocus('s');
+    live.setFocus(null);
+    expect(seen).toEqual(['s', null]);
+    expect(live.focus).toBeNull();
+  });
+});
+
 describe('proxy previews', () => {
   beforeEach(() => vi.useFakeTimers());
   afterEach(() => vi.useRealTimers());

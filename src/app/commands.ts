@@ -1,0 +1,153 @@
+// The one command surface: every change a person (the editor) or a script (`window.pipette`) can
+// make goes through here, so both behave the same (a drag is one undo step either way, selecting a
+// step is one focus the viewer and the panels follow). No Svelte, no DOM: refusals throw EditError
+// with the reason, and the caller decides how to show it.
+
+import {
+  addStepAfter,
+  connect,
+  disconnect,
+  duplicateNodes,
+  moveNode,
+  removeNodes,
+  setParam,
+  toggleBypass,
+  topoOrder,
+  type Graph,
+  type GraphEdge,
+  type ParamValue,
+  type Position,
+} from '../engine';
+import { registry } from '../ops/registry';
+import type { EncodeType } from '../workers/protocol';
+import type { Runtime } from './runtime';
+
+export class Commands {
+  readonly #runtime: Runtime;
+
+  constructor(runtime: Runtime) {
+    this.#runtime = runtime;
+  }
+
+  get graph(): Graph {
+    return this.#runtime.graph;
+  }
+
+  /** The step the viewer follows and the parameter panel edits; computed first. */
+  get selected(): string | null {
+    return this.#runtime.live.focus;
+  }
+
+  select(node: string | null): void {
+    this.#runtime.live.setFocus(node);
+  }
+
+  /** Applies an edit to the current graph as one undo step (or part of one, with `coalesce`). */
+  edit(change: (g: Graph) => Graph, opts: { coalesce?: string; immediate?: boolean; preview?: boolean } = {}): void {
+    this.#runtime.commit(change(this.#runtime.graph), opts);
+  }
+
+  /**
+   * One parameter change. Changes during one drag (`drag`) make one undo step and are previewed on
+   * proxies at once; full resolution follows when the edits rest or `endDrag()` is called.
+   */
+  setParam(node: string, name: string, value: ParamValue, opts: { drag?: boolean } = {}): void {
+    this.edit((g) => setParam(g, registry, node, name, value), opts.drag ? { coalesce: `drag:${node}.${name}`, preview: true } : {});
+  }
+
+  /** Ends a drag: the next change starts a new undo step, and full resolution starts now. */
+  endDrag(): void {
+    this.#runtime.history.seal();
+    this.#runtime.live.flush();
+  }
+
+  connect(edge: GraphEdge): void {
+    this.edit((g) => connect(g, registry, edge));
+  }
+
+  disconnect(edges: readonly GraphEdge[]): void {
+    this.edit((g) => edges.reduce((acc, e) => disconnect(acc, e.to), g));
+  }
+
+  remove(ids: readonly string[]): void {
+    if (ids.length === 0) return;
+    this.edit((g) => removeNodes(g, ids));
+    if (this.selected && ids.includes(this.selected)) this.select(null);
+  }
+
+  move(positions: ReadonlyMap<string, Position>): void {
+    this.edit((g) => [...positions].reduce((acc, [id, p]) => moveNode(acc, id, { x: Math.round(p.x), y: Math.round(p.y) }), g));
+  }
+
+  /**
+   * Adds a step of `opId` after `after` (default: the selected step), wired from it where the types
+   * allow, and selects it. Returns its id.
+   */
+  add(opId: string, opts: { position?: Position; after?: string | null } = {}): string {
+    const { graph, id } = addStepAfter(this.#runtime.graph, registry, opId, {
+      after: opts.after === undefined ? this.selected : opts.after,
+      ...(opts.position ? { position: opts.position } : {}),
+    });
+    this.edit(() => graph);
+    this.select(id);
+    return id;
+  }
+
+  /** Copies steps with the connections among them; returns the copies' ids. */
+  duplicate(ids: readonly string[]): string[] {
+    if (ids.length === 0) return [];
+    const { graph, ids: copies } = duplicateNodes(this.#runtime.graph, registry, ids);
+    this.edit(() => graph);
+    return copies;
+  }
+
+  toggleBypass(id: string): void {
+    this.edit((g) => toggleBypass(g, registry, id), { immediate: true });
+  }
+
+  undo(): boolean {
+    return this.#runtime.undo();
+  }
+
+  redo(): boolean {
+    return this.#runtime.redo();
+  }
+
+  /** Run to step: compute only what `node` needs (null: everything). */
+  runTo(node: string | null): void {
+    this.#runtime.live.setTargets(node === null ? null : [node]);
+  }
+
+  cancel(): void {
+    this.#runtime.live.cancel();
+  }
+
+  retry(): void {
+    this.#runtime.live.retry();
+  }
+
+  /**
+   * Step-through: computes the next step (in dependency order) whose inputs are ready and whose
+   * own result is not, one per call. Returns the step started, or null when all are done.
+   */
+  stepOnce(): string | null {
+    const live = this.#runtime.live;
+    const graph = this.#runtime.graph;
+    const ready = (id: string) => ['done', 'cached'].includes(live.view(id).state);
+    for (const id of topoOrder(graph).order) {
+      if (ready(id) || live.keyOf(id) === null) continue;
+      const inputs = graph.edges.filter((e) => e.to.node === id).map((e) => e.from.node);
+      if (inputs.every(ready)) {
+        this.select(id);
+        this.runTo(id);
+        return id;
+      }
+    }
+    return null;
+  }
+
+  /** The step's full-resolution result as an image file; rejects a proxy, an unknown type or a quality outside 0–1. */
+  exportImage(node: string, type?: EncodeType, quality?: number): Promise<Blob> {
+    return this.#runtime.exportImage(node, type, quality);
+  }
+}
