@@ -3,14 +3,14 @@
 // anchors' single-thread figures); the engine rows use the real scheduler, worker pool and runtime.
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
-import { ops, registry } from '../../src/ops/registry';
+import { registry } from '../../src/ops/registry';
+import { ops, opDef } from '../../src/ops/kernels';
 import { resolveParams } from '../../src/engine/params';
 import { keyGraph, parseGraphDocument, Scheduler, MemoryStore, type Graph, type Executor } from '../../src/engine';
 import { valueBytes } from '../../src/ops/image';
 import type { Image, Value, KernelContext } from '../../src/ops/types';
 import { Runtime } from '../../src/app/runtime';
 import { WorkerPool } from '../../src/workers/pool';
-import { opDef } from '../../src/ops/registry';
 import { createImage } from '../../src/ops/image';
 import { makeTestImage, diff, type Rgba } from './image';
 import { loadAnchors, BRIGHTNESS, CONTRAST, type Anchors, type Impl, type OpId, type Output } from './anchors';

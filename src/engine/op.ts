@@ -79,6 +79,23 @@ export type ParamSpec = NumberParam | SelectParam | BooleanParam | ColorParam | 
 export type ParamValue = number | string | boolean | readonly number[];
 export type Params = Readonly<Record<string, ParamValue>>;
 
+/** The value a parameter resolves to: a select's declared option values, a colour's `#rrggbb…` text. */
+export type ParamValueOf<S extends ParamSpec> = S extends NumberParam
+  ? number
+  : S extends SelectParam
+    ? S['options'][number]['value']
+    : S extends BooleanParam
+      ? boolean
+      : S extends MatrixParam
+        ? readonly number[]
+        : string;
+
+/**
+ * The resolved parameters of a declaration (what a kernel receives), derived from its `params`:
+ * `ParamsOf<typeof meta>` for an operation declared with `declareOp` (see ops/types.ts).
+ */
+export type ParamsOf<D extends Pick<OpDecl, 'params'>> = { readonly [K in keyof D['params']]: ParamValueOf<D['params'][K]> };
+
 export type OpCategory = 'source' | 'adjust' | 'filter' | 'geometry' | 'composite' | 'analyze' | 'output' | 'utility';
 
 export interface OpDecl {

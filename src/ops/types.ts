@@ -1,8 +1,9 @@
-// How an operation is written: its declaration (see engine/op.ts) beside its kernel. A kernel is a
-// pure function of its inputs and resolved parameters, so the same code runs in a worker and in a
-// unit test. `defineOp` is the only way operations are made; registry.ts collects them.
+// How an operation is written: its declaration (meta.ts, `declareOp`, see engine/op.ts) and its
+// kernel (kernel.ts, `defineOp`). A kernel is a pure function of its inputs and resolved
+// parameters, so the same code runs in a worker and in a unit test. registry.ts collects the
+// declarations (all the main thread loads); kernels.ts pairs them with their kernels (workers).
 
-import type { OpDecl, Params } from '../engine/op';
+import type { OpDecl, Params, ParamsOf } from '../engine/op';
 
 /** Pixels: RGBA, 8 bits per channel, straight (not premultiplied) alpha, row-major, no padding. */
 export interface Image {
@@ -49,7 +50,7 @@ export interface KernelContext {
    * Set when the kernel computes one band of a tiled step (see tiles.ts). A kernel may ignore it;
    * one that can should write rows [from, to) of its image output straight into `into` and return
    * `into` itself as that output (saving a band-sized image and a copy). Use `outputImage` or
-   * `Arena.copyOut` with it.
+   * `copyOut` (passes.ts) with it.
    */
   readonly tile?: TileTarget;
 }
@@ -75,6 +76,28 @@ export interface OpDef extends OpDecl {
   readonly kernel: Kernel;
 }
 
-export function defineOp<const D extends OpDecl>(decl: D, kernel: Kernel): OpDef & D {
-  return Object.freeze({ ...decl, kernel });
+/**
+ * An operation's declaration (the default export of its meta.ts). The literal types are kept, so
+ * `ParamsOf<typeof meta>` gives its parameters' types. Declarations hold no kernel code: the main
+ * thread loads every one of them.
+ */
+export function declareOp<const D extends OpDecl>(decl: D): D {
+  return Object.freeze(decl);
+}
+
+/** A kernel for the parameters of declaration `D`. */
+export type KernelOf<D extends OpDecl> = (
+  inputs: KernelInputs,
+  params: ParamsOf<D>,
+  ctx: KernelContext,
+) => KernelOutputs | Promise<KernelOutputs>;
+
+/**
+ * An operation: its declaration (imported from its meta.ts) with its kernel, typed by that
+ * declaration's parameters. The default export of the operation's kernel.ts.
+ */
+export function defineOp<const D extends OpDecl>(decl: D, kernel: KernelOf<D>): OpDef & D {
+  // Executors resolve parameters against the same declaration (engine/params.ts), so what a kernel
+  // receives has the declared names and types.
+  return Object.freeze({ ...decl, kernel: kernel as unknown as Kernel });
 }

@@ -11,9 +11,12 @@
 // every arena starts at the same base, which is what makes reuse free and is safe only because
 // one thread runs one kernel body at a time.
 
+//
+// This module knows nothing of images or operations (it imports nothing but its own build): it
+// hands out memory and typed views of it. The operations' side — copying a result out as an image,
+// driving passes with abort checks and progress — is src/ops/passes.ts.
+
 import { KERNELS_WASM_BASE64 } from './build/kernels';
-import { checkAbort, createImage, fitsTile } from '../ops/image';
-import type { Image, KernelContext, TileTarget } from '../ops/types';
 
 type Ptr = number;
 
@@ -101,20 +104,9 @@ export class Arena {
     return p;
   }
 
-  /**
-   * A new image holding the w×h RGBA pixels at `ptr`. With a band's target (a kernel's
-   * `ctx.tile`, see ops/tiles.ts), only the band's own rows are copied, straight into the step's
-   * shared output, and the target is returned.
-   */
-  copyOut(ptr: Ptr, width: number, height: number, tile?: TileTarget): Image {
-    if (fitsTile(tile, width, height)) {
-      const row = width * 4;
-      tile.into.data.set(this.#k.bytes(ptr + tile.from * row, (tile.to - tile.from) * row));
-      return tile.into;
-    }
-    const out = createImage(width, height);
-    out.data.set(this.#k.bytes(ptr, width * height * 4));
-    return out;
+  /** A view of `length` bytes at `ptr` (over the current memory buffer; see Kernels.ensure). */
+  bytes(ptr: Ptr, length: number): Uint8Array {
+    return this.#k.bytes(ptr, length);
   }
 }
 
@@ -200,49 +192,6 @@ function decodeBase64(b64: string): Uint8Array<ArrayBuffer> {
   const out = new Uint8Array(bin.length);
   for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
   return out;
-}
-
-/**
- * Drives a kernel's passes: checks for cancellation before each band and reports overall
- * progress. `total` is the sum of all units the passes will report.
- */
-export class Passes {
-  #done = 0;
-  readonly #ctx: KernelContext;
-  readonly #total: number;
-
-  constructor(ctx: KernelContext, total: number) {
-    this.#ctx = ctx;
-    this.#total = Math.max(1, total);
-    checkAbort(ctx.signal);
-  }
-
-  /**
-   * Calls `fn(a, b)` for consecutive bands [a, b) of [0, n), in order (or bottom first if
-   * `reverse`); each band counts (b - a) × `weight` units of progress.
-   */
-  bands(n: number, size: number, fn: (a: number, b: number) => void, reverse = false, weight = 1): void {
-    const step = Math.max(1, Math.floor(size));
-    if (reverse) {
-      for (let b = n; b > 0; b -= step) this.#run(Math.max(0, b - step), b, fn, weight);
-    } else {
-      for (let a = 0; a < n; a += step) this.#run(a, Math.min(n, a + step), fn, weight);
-    }
-  }
-
-  /** Runs one indivisible step worth `units`. */
-  step(units: number, fn: () => void): void {
-    this.#run(0, units, fn, 1);
-  }
-
-  #run(a: number, b: number, fn: (a: number, b: number) => void, weight: number): void {
-    checkAbort(this.#ctx.signal);
-    fn(a, b);
-    this.#done += (b - a) * weight;
-    const f = this.#done / this.#total;
-    // fractional weights may sum to a hair under the total: the last band reports exactly 1
-    this.#ctx.progress(f > 1 - 1e-9 ? 1 : f);
-  }
 }
 
 /** Rows per band so that one band is about half a megapixel (a few milliseconds of work). */

@@ -10,9 +10,9 @@ import type { OpDecl, Params } from '../../src/engine/op';
 import { isAbort, isTimeout, type StepTask } from '../../src/engine/types';
 import { createImage } from '../../src/ops/image';
 import type { Image, Value } from '../../src/ops/types';
-import invert from '../../src/ops/invert/index';
-import imageSource from '../../src/ops/image-source/index';
-import { opDef } from '../../src/ops/registry';
+import invert from '../../src/ops/invert/kernel';
+import imageSource from '../../src/ops/image-source/kernel';
+import { opDef } from '../../src/ops/kernels';
 import { crashOp, plainImageOp, sleepOp, spinOp, stubbornOp } from './fixtures/test-ops';
 
 const makePool = poolMaker({ size: 1, createWorker: fixtureWorker });

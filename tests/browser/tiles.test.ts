@@ -12,8 +12,8 @@ import type { OpDecl, Params } from '../../src/engine/op';
 import { isAbort, type StepTask } from '../../src/engine/types';
 import { createImage } from '../../src/ops/image';
 import type { Image, Value } from '../../src/ops/types';
-import { opDef } from '../../src/ops/registry';
-import invert from '../../src/ops/invert/index';
+import { opDef } from '../../src/ops/kernels';
+import invert from '../../src/ops/invert/kernel';
 import { BAD_PIXEL, bandFailOp, sleepOp } from './fixtures/test-ops';
 
 const makePool = poolMaker({ size: 2, tileMinPixels: 0 });

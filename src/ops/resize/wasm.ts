@@ -4,7 +4,8 @@
 
 import type { Image, KernelContext } from '../types';
 import { createImage } from '../image';
-import { loadKernels, Passes } from '../../wasm';
+import { loadKernels } from '../../wasm';
+import { Passes } from '../passes';
 import { axisWeights, type AxisWeights, type Filter } from './resample';
 
 /** Above this the ring of horizontally resampled rows is too large (extreme vertical-only shrink): use the JS path. */

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import applyMask from '../../../src/ops/apply-mask';
+import applyMask from '../../../src/ops/apply-mask/kernel';
 import { createImage } from '../../../src/ops/image';
 import { resolveParams } from '../../../src/engine/params';
 import type { Params } from '../../../src/engine/op';

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import box from '../../../src/ops/box-blur';
+import box from '../../../src/ops/box-blur/kernel';
 import { createImage } from '../../../src/ops/image';
 import { resolveParams } from '../../../src/engine/params';
 import type { Image } from '../../../src/ops/types';

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import op from '../../../src/ops/channel-mix';
+import op from '../../../src/ops/channel-mix/kernel';
 import { resolveParams } from '../../../src/engine/params';
 import type { Params } from '../../../src/engine/op';
 import type { Image } from '../../../src/ops/types';

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import convolve from '../../../src/ops/convolve';
+import convolve from '../../../src/ops/convolve/kernel';
 import { createImage } from '../../../src/ops/image';
 import { resolveParams } from '../../../src/engine/params';
 import type { Image } from '../../../src/ops/types';

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import emboss, { embossKernel } from '../../../src/ops/emboss';
+import emboss, { embossKernel } from '../../../src/ops/emboss/kernel';
 import { createImage } from '../../../src/ops/image';
 import { resolveParams } from '../../../src/engine/params';
 import type { Image } from '../../../src/ops/types';

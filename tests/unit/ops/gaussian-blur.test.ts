@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import gaussian from '../../../src/ops/gaussian-blur';
+import gaussian from '../../../src/ops/gaussian-blur/kernel';
 import { FIR_LIMIT } from '../../../src/ops/gaussian-blur/recursive';
 import { createImage } from '../../../src/ops/image';
 import { resolveParams } from '../../../src/engine/params';

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import gradient from '../../../src/ops/gradient';
+import gradient from '../../../src/ops/gradient/kernel';
 import { resolveParams } from '../../../src/engine/params';
 import type { Params } from '../../../src/engine/op';
 import type { Image } from '../../../src/ops/types';

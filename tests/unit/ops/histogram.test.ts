@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import histogram from '../../../src/ops/histogram';
+import histogram from '../../../src/ops/histogram/kernel';
 import { createImage } from '../../../src/ops/image';
 import type { Histogram, Image } from '../../../src/ops/types';
 import { ctx, randomImage, maxDiff } from './helpers';

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import source from '../../../src/ops/image-source';
+import source from '../../../src/ops/image-source/kernel';
 import { ctx, maxDiff, randomImage, sameBytes } from './helpers';
 import type { Image } from '../../../src/ops/types';
 

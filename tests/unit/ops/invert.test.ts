@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import invert from '../../../src/ops/invert';
+import invert from '../../../src/ops/invert/kernel';
 import { imageFrom } from '../../../src/ops/image';
 import { ctx, randomImage, maxDiff } from './helpers';
 

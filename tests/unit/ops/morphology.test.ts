@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import morphology, { discWidths } from '../../../src/ops/morphology';
+import morphology, { discWidths } from '../../../src/ops/morphology/kernel';
 import { createImage } from '../../../src/ops/image';
 import { resolveParams } from '../../../src/engine/params';
 import type { Image } from '../../../src/ops/types';

@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { existsSync } from 'node:fs';
 import { ops, registry } from '../../../src/ops/registry';
+import { ops as kernelOps, pairKernels } from '../../../src/ops/kernels';
 import { defaultParams } from '../../../src/engine/params';
 
 describe('the operation registry', () => {
@@ -38,4 +39,24 @@ describe('the operation registry', () => {
       expect(defaultParams(op)).toEqual(Object.fromEntries(Object.entries(op.params).map(([k, s]) => [k, s.default])));
     });
   }
+});
+
+describe('the kernels of the operations (workers)', () => {
+  test('pair every declaration with its kernel, in the registry order', () => {
+    expect(kernelOps.map((o) => o.id)).toEqual(ops.map((o) => o.id));
+    for (const o of kernelOps) {
+      expect(typeof o.kernel).toBe('function');
+      expect(o.params).toBe(registry.get(o.id)!.params);
+    }
+  });
+
+  test('refuse a declaration without a kernel, a kernel without a declaration, and a kernel made from another declaration', () => {
+    const [a, b] = [ops[0]!, ops[1]!];
+    const ka = { default: kernelOps.find((o) => o.id === a.id)! };
+    const kb = { default: kernelOps.find((o) => o.id === b.id)! };
+    expect(pairKernels([a, b], { './a/kernel.ts': ka, './b/kernel.ts': kb }).map((o) => o.id)).toEqual([a.id, b.id]);
+    expect(() => pairKernels([a, b], { './a/kernel.ts': ka })).toThrow(/declared but has no kernel/);
+    expect(() => pairKernels([a], { './a/kernel.ts': ka, './b/kernel.ts': kb })).toThrow(/without a declaration/);
+    expect(() => pairKernels([{ ...a, params: { ...a.params } }], { './a/kernel.ts': ka })).toThrow(/not defined with its meta/);
+  });
 });

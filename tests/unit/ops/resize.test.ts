@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import resize from '../../../src/ops/resize';
+import resize from '../../../src/ops/resize/kernel';
 import { createImage } from '../../../src/ops/image';
 import { resolveParams } from '../../../src/engine/params';
 import type { Params } from '../../../src/engine/op';

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import statistics from '../../../src/ops/statistics';
+import statistics from '../../../src/ops/statistics/kernel';
 import { createImage } from '../../../src/ops/image';
 import { resolveParams } from '../../../src/engine/params';
 import type { Params } from '../../../src/engine/op';

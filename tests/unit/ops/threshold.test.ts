@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
-import op from '../../../src/ops/threshold';
-import grayscale from '../../../src/ops/grayscale';
+import op from '../../../src/ops/threshold/kernel';
+import grayscale from '../../../src/ops/grayscale/kernel';
 import { resolveParams } from '../../../src/engine/params';
 import type { Params } from '../../../src/engine/op';
 import type { Image } from '../../../src/ops/types';

@@ -4,7 +4,7 @@
 // Also the band plan itself, and the list of operations that must not be tiled.
 
 import { describe, expect, test } from 'vitest';
-import { ops } from '../../../src/ops/registry';
+import { ops } from '../../../src/ops/kernels';
 import { resolveParams } from '../../../src/engine/params';
 import type { Params } from '../../../src/engine/op';
 import { createImage } from '../../../src/ops/image';

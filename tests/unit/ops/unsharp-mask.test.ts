@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import unsharp from '../../../src/ops/unsharp-mask';
+import unsharp from '../../../src/ops/unsharp-mask/kernel';
 import { createImage } from '../../../src/ops/image';
 import { resolveParams } from '../../../src/engine/params';
 import type { Image } from '../../../src/ops/types';

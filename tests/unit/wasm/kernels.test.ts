@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { existsSync, readFileSync } from 'node:fs';
-import { bandRows, kernelInstantiations, loadKernels, Passes } from '../../../src/wasm';
+import { bandRows, kernelInstantiations, loadKernels } from '../../../src/wasm';
+import { copyOut, Passes } from '../../../src/ops/passes';
 import { KERNELS_WASM_BASE64 } from '../../../src/wasm/build/kernels';
 import { ctx, randomImage, sameBytes } from '../ops/helpers';
 
@@ -39,7 +40,7 @@ describe('wasm kernels loader', () => {
     expect(q % 64).toBe(0);
     expect(k.fn.memory.buffer.byteLength).toBeGreaterThanOrEqual(before);
     expect(k.fn.memory.buffer.byteLength).toBeGreaterThanOrEqual(q + img.data.length);
-    expect(sameBytes(arena.copyOut(p, 700, 500).data, img.data)).toBe(true);
+    expect(sameBytes(copyOut(arena, p, 700, 500).data, img.data)).toBe(true);
   });
 
   test('tells opaque images from translucent ones', async () => {
