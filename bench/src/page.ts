@@ -317,7 +317,7 @@ async function engine() {
   runTimes.shift();
 
   // planning with everything cached: key, plan and serve 1000 steps from the memory store
-  const store = new MemoryStore<Value>({ budgetBytes: 1 << 30, sizeOf: (o) => Object.values(o).reduce((s, v) => s + valueBytes(v), 0) });
+  const store = new MemoryStore<Value>({ budgetBytes: 1 << 30, sizeOf: (o) => Object.values(o).reduce<number>((s, v) => s + valueBytes(v), 0) });
   const filled = new Scheduler<Value>({ registry, executor: noop, store, concurrency: 2 });
   await filled.run(graph).done;
   const cachedTimes: number[] = [];
@@ -342,7 +342,7 @@ async function engine() {
 }
 
 function memoryRuntime(poolSize: number): Runtime {
-  const store = new MemoryStore<Value>({ budgetBytes: 1 << 30, sizeOf: (o) => Object.values(o).reduce((s, v) => s + valueBytes(v), 0) });
+  const store = new MemoryStore<Value>({ budgetBytes: 1 << 30, sizeOf: (o) => Object.values(o).reduce<number>((s, v) => s + valueBytes(v), 0) });
   return new Runtime({ store, poolSize, debounceMs: 0 });
 }
 
