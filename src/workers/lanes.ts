@@ -1,0 +1,560 @@
+// The worker lanes under the pool: up to `size` step workers (Comlink), each running one task at a
+// time on its lane; tasks beyond the idle workers wait in a priority queue (higher first, FIFO
+// within). Lanes start their worker lazily, shut it down when idle, and replace one that dies. They
+// run opaque jobs (a call on the worker's API) and know nothing of steps, tiles or proxies.
+//
+// Cancellation really stops a kernel: the lanes write the task's shared flag, which the kernel's
+// signal reads between bands; a worker still busy after a grace period is terminated and its lane
+// starts a fresh one. A worker that dies (error event, or its life lock released) is replaced and
+// its task rejected with a message that names the step.
+
+import * as Comlink from 'comlink';
+import { CancelledError, StepTimeoutError, formatMs, isTimeout } from '../engine/types';
+import { CancelCode, FLAG_LENGTH, FLAG_LIMIT_MS, FLAG_STATE, isWorkerNotice, type StepWorkerApi } from './protocol';
+
+export type WorkerFactory = () => Worker;
+
+/**
+ * 'band': a further row band of a tiled step. A tiled step's first band is its 'step' task, so
+ * every step run has exactly one 'step' task (what counts kernel runs); its preview is a 'bitmap'.
+ */
+export type TaskKind = 'step' | 'band' | 'decode' | 'encode' | 'bitmap';
+export type TaskOutcome = 'done' | 'failed' | 'cancelled' | 'timedout' | 'crashed';
+export type WorkerExitReason = 'idle' | 'crashed' | 'unresponsive' | 'resized' | 'disposed' | 'failed-to-start';
+
+export interface TaskInfo {
+  readonly taskId: number;
+  readonly kind: TaskKind;
+  /** What a person reads: the operation's title, "Decode image", "Encode PNG". */
+  readonly label: string;
+  readonly op?: string;
+  readonly node?: string;
+}
+
+/** What happened on the worker lanes, for the performance timeline. Times are from `now()`. */
+export type PoolEvent =
+  | (TaskInfo & { readonly type: 'task-start'; readonly lane: number; readonly t: number })
+  | (TaskInfo & {
+      readonly type: 'task-end';
+      readonly lane: number;
+      readonly startedAt: number;
+      readonly t: number;
+      readonly outcome: TaskOutcome;
+    })
+  | { readonly type: 'worker-start'; readonly lane: number; readonly t: number }
+  | { readonly type: 'worker-exit'; readonly lane: number; readonly t: number; readonly reason: WorkerExitReason };
+
+export type LaneState = 'empty' | 'starting' | 'idle' | 'busy' | 'stopping';
+
+export interface LaneActivity {
+  readonly lane: number;
+  readonly state: LaneState;
+  readonly task?: TaskInfo & { readonly startedAt: number };
+}
+
+export interface PoolActivity {
+  readonly size: number;
+  /** Workers alive (starting, idle, busy or stopping). */
+  readonly workers: number;
+  readonly busy: number;
+  readonly idle: number;
+  readonly starting: number;
+  /** Workers whose task was cancelled and that have not stopped yet. */
+  readonly stopping: number;
+  readonly queued: number;
+  readonly lanes: readonly LaneActivity[];
+}
+
+export interface PoolStats {
+  spawned: number;
+  terminated: number;
+  crashed: number;
+  completed: number;
+  failed: number;
+  cancelled: number;
+  timedOut: number;
+  /** Bytes of plain-ArrayBuffer images sent to workers by structured clone (only without shared memory). */
+  clonedBytes: number;
+  /** Bytes of plain-ArrayBuffer results a worker moved into shared memory (see protocol.ts). */
+  promotedBytes: number;
+}
+
+/** A worker died or could not start; the task it held is rejected with this. */
+export class WorkerCrashError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'WorkerCrashError';
+  }
+}
+
+interface Handle {
+  readonly worker: Worker;
+  readonly api: Comlink.Remote<StepWorkerApi>;
+  ready: boolean;
+  dead: boolean;
+  lockStop: AbortController | null;
+  startTimer: ReturnType<typeof setTimeout> | undefined;
+}
+
+interface Lane {
+  readonly index: number;
+  handle: Handle | null;
+  job: Job | null;
+  /** The lane's task was cancelled; waiting for its worker to return or the grace period to end. */
+  stopping: boolean;
+  graceTimer: ReturnType<typeof setTimeout> | undefined;
+  idleTimer: ReturnType<typeof setTimeout> | undefined;
+}
+
+export interface JobSpec extends Omit<TaskInfo, 'taskId'> {
+  readonly priority: number;
+  readonly signal?: AbortSignal;
+  readonly onProgress?: (fraction: number) => void;
+  readonly call: (api: Comlink.Remote<StepWorkerApi>, taskId: number, cancelFlag: Int32Array | undefined) => Promise<unknown>;
+}
+
+interface Job extends JobSpec, TaskInfo {
+  state: 'queued' | 'assigned' | 'running' | 'settled';
+  lane: Lane | null;
+  startedAt: number;
+  flag: Int32Array | undefined;
+  timer: ReturnType<typeof setTimeout> | undefined;
+  detach: (() => void) | undefined;
+  resolve(value: unknown): void;
+  reject(error: unknown): void;
+}
+
+export interface LanesOptions {
+  /** Most workers alive at once. */
+  readonly size: number;
+  /** Makes a worker that exposes the step worker API. */
+  readonly createWorker: WorkerFactory;
+  /** How long a cancelled kernel may take to stop before its worker is terminated. */
+  readonly graceMs: number;
+  /** An idle worker is terminated after this long (recreated on demand); 0 or Infinity keeps it. */
+  readonly idleTimeoutMs: number;
+  /** Safety net per task, from the moment its kernel starts; 0 for none. */
+  readonly taskTimeoutMs: number;
+  /** A worker that has not said it is ready after this long is given up on. */
+  readonly startTimeoutMs: number;
+  /** Use a shared flag to stop synchronous kernels (only when SharedArrayBuffer is usable). */
+  readonly sharedCancellation: boolean;
+  readonly onEvent?: (event: PoolEvent) => void;
+  readonly now: () => number;
+}
+
+export class Lanes {
+  readonly stats: PoolStats = {
+    spawned: 0,
+    terminated: 0,
+    crashed: 0,
+    completed: 0,
+    failed: 0,
+    cancelled: 0,
+    timedOut: 0,
+    clonedBytes: 0,
+    promotedBytes: 0,
+  };
+  readonly #opts: Pick<LanesOptions, 'graceMs' | 'idleTimeoutMs' | 'taskTimeoutMs' | 'startTimeoutMs'>;
+  readonly #createWorker: WorkerFactory;
+  readonly #now: () => number;
+  readonly #shared: boolean;
+  readonly #listeners = new Set<(e: PoolEvent) => void>();
+  #lanes: Lane[] = [];
+  #size: number;
+  readonly #queue: Job[] = [];
+  #seq = 0;
+  #disposed = false;
+
+  constructor(options: LanesOptions) {
+    this.#size = checkedSize(options.size);
+    this.#createWorker = options.createWorker;
+    this.#now = options.now;
+    this.#shared = options.sharedCancellation;
+    const { graceMs, idleTimeoutMs, taskTimeoutMs, startTimeoutMs } = options;
+    this.#opts = { graceMs, idleTimeoutMs, taskTimeoutMs, startTimeoutMs };
+    if (options.onEvent) this.#listeners.add(options.onEvent);
+    this.#lanes = Array.from({ length: this.#size }, (_, i) => newLane(i));
+  }
+
+  get size(): number {
+    return this.#size;
+  }
+
+  /** Listen to lane events (for a timeline); returns the function that stops listening. */
+  subscribe(listener: (event: PoolEvent) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  get activity(): PoolActivity {
+    const lanes = this.#lanes.map((lane): LaneActivity => {
+      const state = laneState(lane);
+      const job = lane.job;
+      if (!job || job.state === 'settled') return { lane: lane.index, state };
+      const { taskId, kind, label, op, node } = job;
+      return { lane: lane.index, state, task: { taskId, kind, label, op, node, startedAt: job.startedAt } };
+    });
+    const count = (s: LaneState) => lanes.filter((l) => l.state === s).length;
+    return {
+      size: this.#size,
+      workers: lanes.length - count('empty'),
+      busy: count('busy'),
+      idle: count('idle'),
+      starting: count('starting'),
+      stopping: count('stopping'),
+      queued: this.#queue.length,
+      lanes,
+    };
+  }
+
+  /** Lanes that would start a task at once: none while tasks wait. */
+  free(): number {
+    if (this.#queue.length > 0) return 0;
+    return this.#lanes.filter((l) => l.index < this.#size && !l.job && !l.stopping).length;
+  }
+
+  /** Changes the number of workers. Extra busy workers finish their task first. */
+  resize(size: number): void {
+    const n = checkedSize(size);
+    this.#size = n;
+    for (let i = this.#lanes.length; i < n; i++) this.#lanes.push(newLane(i));
+    for (const lane of this.#lanes) {
+      if (lane.index >= n && lane.handle && !lane.job) this.#kill(lane, 'resized');
+    }
+    this.#trim();
+    this.#pump();
+  }
+
+  /** Stops everything: queued and running tasks are rejected, every worker terminated. */
+  dispose(): void {
+    if (this.#disposed) return;
+    this.#disposed = true;
+    const reason = new CancelledError('The worker pool was shut down');
+    for (const job of this.#queue.splice(0)) this.#settle(job, 'cancelled', reason);
+    for (const lane of this.#lanes) {
+      if (lane.job) this.#settle(lane.job, 'cancelled', reason);
+      if (lane.handle) this.#kill(lane, 'disposed');
+    }
+    this.#lanes = [];
+    this.#listeners.clear();
+  }
+
+  // ---- Jobs ------------------------------------------------------------------------------------
+
+  /** Queues a job; it settles with what its call returns, or is rejected when cancelled, timed out or its worker dies. */
+  submit<R>(spec: JobSpec): Promise<R> {
+    if (this.#disposed) return Promise.reject(new Error('The worker pool was shut down'));
+    if (spec.signal?.aborted) return Promise.reject(spec.signal.reason);
+    return new Promise<R>((resolve, reject) => {
+      const id = ++this.#seq;
+      const job: Job = {
+        ...spec,
+        taskId: id,
+        state: 'queued',
+        lane: null,
+        startedAt: 0,
+        flag: undefined,
+        timer: undefined,
+        detach: undefined,
+        resolve: resolve as (v: unknown) => void,
+        reject,
+      };
+      const signal = spec.signal;
+      if (signal) {
+        const onAbort = () => this.#abort(job, signal.reason);
+        signal.addEventListener('abort', onAbort, { once: true });
+        job.detach = () => signal.removeEventListener('abort', onAbort);
+      }
+      this.#queue.push(job);
+      this.#pump();
+    });
+  }
+
+  #pump(): void {
+    if (this.#disposed) return;
+    this.#trim();
+    while (this.#queue.length > 0) {
+      const lane = this.#freeLane();
+      if (!lane) return;
+      let best = 0;
+      for (let i = 1; i < this.#queue.length; i++) {
+        const a = this.#queue[i]!;
+        const b = this.#queue[best]!;
+        if (a.priority > b.priority || (a.priority === b.priority && a.taskId < b.taskId)) best = i;
+      }
+      this.#assign(lane, this.#queue.splice(best, 1)[0]!);
+    }
+  }
+
+  /** A warm idle worker first, then one that is starting, then a lane to start one on. */
+  #freeLane(): Lane | undefined {
+    const usable = this.#lanes.filter((l) => l.index < this.#size && !l.job && !l.stopping);
+    return (
+      usable.find((l) => l.handle?.ready) ?? usable.find((l) => l.handle && !l.handle.ready) ?? usable.find((l) => !l.handle)
+    );
+  }
+
+  #assign(lane: Lane, job: Job): void {
+    clearTimeout(lane.idleTimer);
+    lane.job = job;
+    job.lane = lane;
+    job.state = 'assigned';
+    if (!lane.handle) this.#spawn(lane);
+    else if (lane.handle.ready) this.#begin(lane, job);
+    // else it begins when the worker says it is ready
+  }
+
+  #begin(lane: Lane, job: Job): void {
+    const handle = lane.handle!;
+    job.state = 'running';
+    job.startedAt = this.#now();
+    job.flag = this.#shared ? new Int32Array(new SharedArrayBuffer(FLAG_LENGTH * 4)) : undefined;
+    const limit = this.#opts.taskTimeoutMs;
+    if (limit > 0 && Number.isFinite(limit)) {
+      job.timer = setTimeout(() => this.#abort(job, new StepTimeoutError(limit)), limit);
+    }
+    this.#emit({ type: 'task-start', lane: lane.index, t: job.startedAt, ...info(job) });
+    let p: Promise<unknown>;
+    try {
+      p = job.call(handle.api, job.taskId, job.flag);
+    } catch (e) {
+      p = Promise.reject(e);
+    }
+    p.then(
+      (value) => this.#returned(lane, handle, job, true, value),
+      (error) => this.#returned(lane, handle, job, false, error),
+    );
+  }
+
+  /** The worker answered (result or error), possibly after its task was cancelled. */
+  #returned(lane: Lane, handle: Handle, job: Job, ok: boolean, value: unknown): void {
+    if (lane.handle !== handle || lane.job !== job) return; // the worker was replaced meanwhile
+    lane.job = null;
+    if (lane.stopping) {
+      // Stopped within the grace period: the worker is kept.
+      lane.stopping = false;
+      clearTimeout(lane.graceTimer);
+    } else {
+      this.#settle(job, ok ? 'done' : 'failed', value);
+    }
+    this.#release(lane);
+    this.#pump();
+  }
+
+  /** Cancels a job wherever it is. A running kernel is told to stop; its worker gets a grace period. */
+  #abort(job: Job, reason: unknown): void {
+    const timedOut = isTimeout(reason);
+    const outcome: TaskOutcome = timedOut ? 'timedout' : 'cancelled';
+    const lane = job.lane;
+    switch (job.state) {
+      case 'settled':
+        return;
+      case 'queued': {
+        const i = this.#queue.indexOf(job);
+        if (i >= 0) this.#queue.splice(i, 1);
+        this.#settle(job, outcome, reason);
+        return;
+      }
+      case 'assigned':
+        // Its worker is still starting: the task goes, the worker stays for the next one.
+        this.#settle(job, outcome, reason);
+        lane!.job = null;
+        this.#pump();
+        return;
+      case 'running': {
+        const code = timedOut ? CancelCode.timedOut : CancelCode.cancelled;
+        const limitMs = reason instanceof StepTimeoutError ? Math.min(2 ** 31 - 1, Math.round(reason.ms)) : 0;
+        if (job.flag) {
+          Atomics.store(job.flag, FLAG_LIMIT_MS, limitMs);
+          Atomics.store(job.flag, FLAG_STATE, code);
+          Atomics.notify(job.flag, FLAG_STATE); // wakes a kernel waiting on the flag
+        }
+        // Also by message, for workers without the flag and kernels that are awaiting something.
+        lane!.handle!.api.cancel(job.taskId, code, limitMs).catch(() => {});
+        this.#settle(job, outcome, reason);
+        lane!.stopping = true;
+        lane!.graceTimer = setTimeout(() => {
+          if (lane!.job === job && lane!.stopping) {
+            this.#kill(lane!, 'unresponsive');
+            this.#pump();
+          }
+        }, this.#opts.graceMs);
+        return;
+      }
+    }
+  }
+
+  #settle(job: Job, outcome: TaskOutcome, value: unknown): void {
+    if (job.state === 'settled') return;
+    const wasRunning = job.state === 'running';
+    job.state = 'settled';
+    clearTimeout(job.timer);
+    job.detach?.();
+    const s = this.stats;
+    if (outcome === 'done') s.completed++;
+    else if (outcome === 'cancelled') s.cancelled++;
+    else if (outcome === 'timedout') s.timedOut++;
+    else s.failed++;
+    if (wasRunning && job.lane) {
+      this.#emit({ type: 'task-end', lane: job.lane.index, startedAt: job.startedAt, t: this.#now(), outcome, ...info(job) });
+    }
+    if (outcome === 'done') job.resolve(value);
+    else job.reject(value);
+  }
+
+  // ---- Workers ---------------------------------------------------------------------------------
+
+  #spawn(lane: Lane): void {
+    let worker: Worker;
+    try {
+      worker = this.#createWorker();
+    } catch (e) {
+      const job = lane.job;
+      lane.job = null;
+      if (job) this.#settle(job, 'crashed', new WorkerCrashError(`The step worker could not start: ${message(e)}`));
+      return;
+    }
+    const handle: Handle = { worker, api: Comlink.wrap<StepWorkerApi>(worker), ready: false, dead: false, lockStop: null, startTimer: undefined };
+    lane.handle = handle;
+    this.stats.spawned++;
+    this.#emit({ type: 'worker-start', lane: lane.index, t: this.#now() });
+    const startLimit = this.#opts.startTimeoutMs;
+    if (startLimit > 0 && Number.isFinite(startLimit)) {
+      const timer = setTimeout(() => {
+        if (!handle.ready) this.#died(lane, handle, `it did not start within ${formatMs(startLimit)}`);
+      }, startLimit);
+      handle.startTimer = timer;
+    }
+    worker.addEventListener('message', (ev: MessageEvent) => {
+      const d: unknown = ev.data;
+      if (!isWorkerNotice(d) || lane.handle !== handle) return;
+      if (d.type === 'pipette:ready') this.#ready(lane, handle, d.lock);
+      else {
+        const job = lane.job;
+        if (job && job.state === 'running' && job.taskId === d.taskId) job.onProgress?.(d.fraction);
+      }
+    });
+    worker.addEventListener('error', (ev: Event) => {
+      ev.preventDefault(); // reported through the task's error instead of the console
+      const text = ev instanceof ErrorEvent && ev.message ? ev.message : handle.ready ? 'an uncaught error' : 'its script failed to load';
+      this.#died(lane, handle, text);
+    });
+    worker.addEventListener('messageerror', () => this.#died(lane, handle, 'it sent a message that could not be read'));
+  }
+
+  #ready(lane: Lane, handle: Handle, lock: string | null): void {
+    if (handle.ready || handle.dead) return;
+    handle.ready = true;
+    clearTimeout(handle.startTimer);
+    const locks = (globalThis as { navigator?: { locks?: LockManager } }).navigator?.locks;
+    if (lock && locks) {
+      // Granted only once the worker has let go of it, i.e. when it is gone.
+      const stop = new AbortController();
+      handle.lockStop = stop;
+      locks
+        .request(lock, { signal: stop.signal }, () => {
+          this.#died(lane, handle, 'it stopped unexpectedly');
+        })
+        .catch(() => {});
+    }
+    const job = lane.job;
+    if (job && job.state === 'assigned') this.#begin(lane, job);
+    else {
+      this.#release(lane);
+      this.#pump();
+    }
+  }
+
+  /** A worker we did not terminate is gone or broken: replace it and fail its task clearly. */
+  #died(lane: Lane, handle: Handle, why: string): void {
+    if (handle.dead || lane.handle !== handle) return;
+    const job = lane.job;
+    const started = handle.ready;
+    this.stats.crashed++;
+    this.#kill(lane, started ? 'crashed' : 'failed-to-start');
+    if (job && job.state !== 'settled') {
+      const text = started
+        ? `The worker running ${job.label} crashed (${why}). A fresh worker replaces it; retry the step, and if it crashes again, try a smaller image`
+        : `The step worker could not start (${why}); reload the page, and if it happens again, report it`;
+      this.#settle(job, 'crashed', new WorkerCrashError(text));
+    }
+    this.#pump();
+  }
+
+  #kill(lane: Lane, reason: WorkerExitReason): void {
+    const handle = lane.handle;
+    if (!handle) return;
+    handle.dead = true;
+    clearTimeout(handle.startTimer);
+    handle.lockStop?.abort();
+    handle.worker.terminate();
+    lane.handle = null;
+    lane.job = null;
+    lane.stopping = false;
+    clearTimeout(lane.graceTimer);
+    clearTimeout(lane.idleTimer);
+    this.stats.terminated++;
+    this.#emit({ type: 'worker-exit', lane: lane.index, t: this.#now(), reason });
+  }
+
+  /** A lane whose worker has no task any more: idle (with its idle timer) or removed by a resize. */
+  #release(lane: Lane): void {
+    if (lane.index >= this.#size) {
+      this.#kill(lane, 'resized');
+      this.#trim();
+      return;
+    }
+    const idleMs = this.#opts.idleTimeoutMs;
+    clearTimeout(lane.idleTimer);
+    if (idleMs > 0 && Number.isFinite(idleMs)) {
+      lane.idleTimer = setTimeout(() => {
+        if (lane.handle && !lane.job && !lane.stopping) this.#kill(lane, 'idle');
+      }, idleMs);
+    }
+  }
+
+  /** Drops lanes past the size once their worker is gone. */
+  #trim(): void {
+    while (this.#lanes.length > this.#size) {
+      const last = this.#lanes[this.#lanes.length - 1]!;
+      if (last.handle || last.job) break;
+      this.#lanes.pop();
+    }
+  }
+
+  #emit(e: PoolEvent): void {
+    for (const l of this.#listeners) {
+      try {
+        l(e);
+      } catch (err) {
+        console.error('Pipette: a worker pool listener failed', err);
+      }
+    }
+  }
+}
+
+function newLane(index: number): Lane {
+  return { index, handle: null, job: null, stopping: false, graceTimer: undefined, idleTimer: undefined };
+}
+
+function laneState(lane: Lane): LaneState {
+  if (!lane.handle) return 'empty';
+  if (lane.stopping) return 'stopping';
+  if (!lane.handle.ready) return 'starting';
+  return lane.job ? 'busy' : 'idle';
+}
+
+function info(job: Job): TaskInfo {
+  const { taskId, kind, label, op, node } = job;
+  return { taskId, kind, label, op, node };
+}
+
+function checkedSize(n: number): number {
+  if (!Number.isFinite(n) || n < 1) throw new RangeError(`A worker pool needs at least one worker (got ${n})`);
+  return Math.floor(n);
+}
+
+function message(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
