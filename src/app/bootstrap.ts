@@ -115,6 +115,10 @@ export function start(
     })
     .then(() => (runtime.graph.nodes.length === 0 && !started.restoreError && initial ? initial() : undefined));
 
+  const idle = async () => {
+    await ready;
+    await runtime.live.whenIdle();
+  };
   const api: PipetteApi = {
     loadGraph: (doc) => void runtime.loadGraphText(typeof doc === 'string' ? doc : JSON.stringify(doc)),
     exportGraph: () => runtime.exportGraphText(),
@@ -130,10 +134,7 @@ export function start(
     undo: () => commands.undo(),
     redo: () => commands.redo(),
     cancel: () => commands.cancel(),
-    whenIdle: async () => {
-      await ready;
-      await runtime.live.whenIdle();
-    },
+    whenIdle: idle,
     steps: () => runtime.report(),
     cacheStats: () => cache.stats,
     flush: async () => {
@@ -141,15 +142,13 @@ export function start(
       await cache.flush();
     },
     pixels: async (step) => {
-      await ready;
-      await runtime.live.whenIdle();
+      await idle();
       const image = runtime.fullImage(step);
       // A copy: the result's own memory is shared with the workers and the cache.
       return { width: image.width, height: image.height, data: new Uint8ClampedArray(image.data) };
     },
     exportStep: async (step, type, quality) => {
-      await ready;
-      await runtime.live.whenIdle();
+      await idle();
       return commands.exportImage(step, type, quality);
     },
     kernelRuns: () => runtime.kernelRuns,

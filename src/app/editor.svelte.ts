@@ -45,7 +45,7 @@ export class EditorState {
         // The step on screen gets its new picture at once (a proxy preview must not wait for the
         // redraw interval); the rest follow at the usual pace.
         onPublish: (node) => {
-          if (node === this.selected || node === this.runtime.live.focus) this.#redraws.request(true);
+          if (node === this.selected) this.#redraws.request(true);
         },
         onGraph: (g) => {
           this.graph = g;
@@ -75,8 +75,8 @@ export class EditorState {
     return this.#started.commands;
   }
 
+  /** Selects through the runtime's focus; `selected` follows its focus event. */
   select(id: string | null): void {
-    this.selected = id;
     this.commands.select(id);
   }
 

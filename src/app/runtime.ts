@@ -197,9 +197,11 @@ export class Runtime {
    */
   snapshot(): ReadonlyMap<string, StepSnapshot> {
     const before = this.#snapshot;
+    const order = [...before.keys()];
     const next = new Map<string, StepSnapshot>();
     let changed = before.size !== this.graph.nodes.length;
-    for (const n of this.graph.nodes) {
+    for (const [i, n] of this.graph.nodes.entries()) {
+      if (order[i] !== n.id) changed = true; // a step added, removed or moved in the order
       const v = this.live.view(n.id);
       const pub = this.live.result(n.id);
       const img = firstImage(pub?.outputs);
@@ -224,7 +226,7 @@ export class Runtime {
       if (kept !== old) changed = true;
       next.set(n.id, kept);
     }
-    if (!changed && [...next.keys()].every((id, i) => [...before.keys()][i] === id)) return before;
+    if (!changed) return before;
     this.#snapshot = next;
     return next;
   }

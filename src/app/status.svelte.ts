@@ -7,7 +7,6 @@ import type { EditorState } from './editor.svelte';
 import { formatMs, formatPercent } from './format';
 import { Throttle } from './throttle';
 
-
 export interface RunningStep {
   readonly id: string;
   readonly title: string;
