@@ -6,7 +6,7 @@
 import { registry } from '../../src/ops/registry';
 import { ops, opDef } from '../../src/ops/kernels';
 import { resolveParams } from '../../src/engine/params';
-import { keyGraph, parseGraphDocument, Scheduler, MemoryStore, type Graph, type Executor } from '../../src/engine';
+import { keyGraph, parseGraphDocument, Scheduler, MemoryStore, QueuedExecutor, type Graph } from '../../src/engine';
 import { valueBytes } from '../../src/ops/image';
 import type { Image, Value, KernelContext } from '../../src/ops/types';
 import { Runtime } from '../../src/app/runtime';
@@ -104,7 +104,7 @@ const SPECS: Record<OpId, () => OpSpec> = {
   }),
 };
 
-const kctx: KernelContext = { signal: new AbortController().signal, progress() {} };
+const kctx: KernelContext = { signal: new AbortController().signal, started() {}, progress() {} };
 
 function oursImpl(spec: OpSpec): Impl | { missing: string } {
   const o = spec.ours && ops.find((x) => x.id === spec.ours!.op);
@@ -141,7 +141,7 @@ function tiledImpl(spec: OpSpec, pool: WorkerPool): Impl | null {
     prepare: () => ({ out: null as any }),
     run: async (st) => {
       const task = { nodeId: 'bench', op: o, params, key: `tiled-${++seq}`, inputs: { image: input }, priority: 0 };
-      st.out = (await pool.run(task, { signal: new AbortController().signal, progress() {} }))['image'];
+      st.out = (await pool.run(task, { signal: new AbortController().signal, started() {}, progress() {} }))['image'];
     },
     read: (st) => ({ width: st.out.width, height: st.out.height, data: st.out.data, channels: 4 }),
   };
@@ -304,12 +304,13 @@ async function engine() {
     keyTimes.push(now() - t0);
   }
 
-  // dispatch with no-op kernels in-process: every step is a job through the scheduler's queue
+  // dispatch with no-op kernels in-process: every step is a job through the scheduler and the one
+  // queue (a QueuedExecutor of two, as the lanes of a 2-worker pool would be)
   const dummy: Image = { width: 1, height: 1, data: new Uint8ClampedArray(4) };
-  const noop: Executor<Value> = { run: () => Promise.resolve({ image: dummy }) };
+  const noop = new QueuedExecutor<Value>({ run: () => Promise.resolve({ image: dummy }) }, { concurrency: 2 });
   const runTimes: number[] = [];
   for (let r = 0; r < 6; r++) {
-    const sched = new Scheduler<Value>({ registry, executor: noop, concurrency: 2 });
+    const sched = new Scheduler<Value>({ registry, executor: noop });
     const t0 = now();
     await sched.run(graph).done;
     runTimes.push(now() - t0);
@@ -318,7 +319,7 @@ async function engine() {
 
   // planning with everything cached: key, plan and serve 1000 steps from the memory store
   const store = new MemoryStore<Value>({ budgetBytes: 1 << 30, sizeOf: (o) => Object.values(o).reduce<number>((s, v) => s + valueBytes(v), 0) });
-  const filled = new Scheduler<Value>({ registry, executor: noop, store, concurrency: 2 });
+  const filled = new Scheduler<Value>({ registry, executor: noop, store });
   await filled.run(graph).done;
   const cachedTimes: number[] = [];
   for (let r = 0; r < 6; r++) {
@@ -448,7 +449,7 @@ async function tiledBlur(cores: number) {
   const times: number[][] = sizes.map(() => []);
   try {
     const run = (i: number, key: string) =>
-      pools[i]!.run({ nodeId: 'blur', op: blur, params, key, inputs: { image }, priority: 0 }, { signal: new AbortController().signal, progress() {} });
+      pools[i]!.run({ nodeId: 'blur', op: blur, params, key, inputs: { image }, priority: 0 }, { signal: new AbortController().signal, started() {}, progress() {} });
     for (let i = 0; i < sizes.length; i++) await run(i, 'warm-up'); // workers started, wasm instantiated, memory grown
     bands.fill(0);
     for (let r = 0; r < 6; r++) {
@@ -491,19 +492,19 @@ async function cancelLatency() {
   const rejectMs: number[] = [];
   const usableMs: number[] = [];
   try {
-    await pool.run(task(invert, tiny, 'warm'), { signal: new AbortController().signal, progress() {} });
+    await pool.run(task(invert, tiny, 'warm'), { signal: new AbortController().signal, started() {}, progress() {} });
     for (let r = 0; r < 6; r++) {
       const ac = new AbortController();
       let started!: () => void;
       const running = new Promise<void>((res) => (started = res));
-      const p = pool.run(task(blur, img, `blur${r}`), { signal: ac.signal, progress: () => started() });
+      const p = pool.run(task(blur, img, `blur${r}`), { signal: ac.signal, started() {}, progress: () => started() });
       await running;
       await new Promise((res) => setTimeout(res, 20));
       const t0 = now();
       ac.abort(new DOMException('Cancelled', 'AbortError'));
       await p.catch(() => {});
       rejectMs.push(now() - t0);
-      await pool.run(task(invert, tiny, `next${r}`), { signal: new AbortController().signal, progress() {} });
+      await pool.run(task(invert, tiny, `next${r}`), { signal: new AbortController().signal, started() {}, progress() {} });
       usableMs.push(now() - t0);
     }
   } finally {

@@ -109,7 +109,6 @@ export class Runtime {
       registry,
       executor: this.pool,
       store: opts.store,
-      concurrency: this.pool.size,
       timeoutMs: opts.timeoutMs ?? 0,
     });
     this.live = new LiveController<Value>({

@@ -6,6 +6,7 @@ export * from './keys';
 export * from './hash';
 export * from './types';
 export * from './scheduler';
+export * from './queue';
 export * from './live';
 export * from './memory-store';
 export * from './document';

@@ -5,9 +5,10 @@
 //
 // Proxy previews: an edit marked `preview` (a slider being dragged) first runs the focused step and
 // its ancestors on proxies — sources reduced to about a megapixel, keyed apart from full results —
-// at once and ahead of everything else; the full-resolution run follows when the edits rest. A
-// step shows its full result when it has one for its current key, else its proxy result for its
-// current proxy key, marked as such; never anything else.
+// at once, ahead of all full-resolution work but the focused step's own (see PRIORITY); the
+// full-resolution run follows when the edits rest. A step shows its full result when it has one
+// for its current key, else its proxy result for its current proxy key, marked as such; never
+// anything else.
 
 import type { Graph } from './graph';
 import { keyGraph, type GraphKeys } from './keys';
@@ -38,9 +39,6 @@ export interface Published<V> {
 
 /** Default proxy size: sources are reduced to at most this many pixels while a parameter is dragged. */
 export const DEFAULT_PROXY_PIXELS = 1 << 20;
-
-/** Proxy runs go ahead of full-resolution work. */
-const PROXY_PRIORITY = 10;
 
 export interface LiveOptions<V> {
   readonly scheduler: Scheduler<V>;
@@ -244,7 +242,7 @@ export class LiveController<V> {
     });
   }
 
-  /** Computes the focused step (or the targets) on proxies, ahead of everything else. */
+  /** Computes the focused step (or the targets) on proxies, in the proxy priority class. */
   #startProxy(): void {
     const keys = this.#proxyKeys!;
     const targets = this.#focus && keys.steps.has(this.#focus) ? [this.#focus] : (this.#targets ?? undefined);
@@ -252,7 +250,7 @@ export class LiveController<V> {
       keys,
       targets,
       focus: this.#focus,
-      priority: PROXY_PRIORITY,
+      priority: 'proxy',
       replaces: this.#proxyRun,
       timeoutMs: this.timeoutMs,
       onEvent: (e) => this.#onProxyEvent(e),

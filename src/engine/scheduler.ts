@@ -1,8 +1,11 @@
 // The scheduler turns "show me these steps" into work: it keys the graph, serves what the store
-// already has, and runs the rest through an Executor in dependency order, independent branches at
-// once, up to a concurrency limit. Work is shared by content key: two steps (or two runs) that need
-// the same key share one job, and a job is aborted only when nobody needs it any more. That is what
-// lets a newer edit take over the still-valid work of the run it replaces.
+// already has, and hands the rest to an Executor in dependency order, each step as soon as its
+// inputs are ready, with a priority class (see PRIORITY). It keeps no queue: how much runs at once,
+// and what waits, is the executor's (one PriorityQueue, see queue.ts). It keeps the policy: work is
+// shared by content key (two steps or two runs that need the same key share one job, at the highest
+// priority any of them gives it), a job is aborted only when nobody needs it any more, which lets a
+// newer edit take over the still-valid work of the run it replaces, and a step that cannot run says
+// which step blocks it. Time limits count from when the executor starts a step.
 
 import type { Graph } from './graph';
 import type { OpRegistry } from './op';
@@ -13,7 +16,9 @@ import {
   StepTimeoutError,
   isAbort,
   isTimeout,
+  PRIORITY,
   type Executor,
+  type RunClass,
   type Outputs,
   type ResultStore,
   type StepState,
@@ -59,11 +64,10 @@ export type SchedulerEvent<V> = StepEvent<V> | ProgressEvent | RunEvent;
 
 export interface SchedulerOptions<V> {
   readonly registry: OpRegistry;
+  /** Runs the steps, and is where they wait: the scheduler hands each over as soon as it can run. */
   readonly executor: Executor<V>;
   readonly store?: ResultStore<V>;
-  /** How many steps may run at once (across all runs). */
-  readonly concurrency?: number;
-  /** Default per-step time limit in ms; 0 or Infinity for none. */
+  /** Default per-step time limit in ms, counted from when the executor starts the step; 0 or Infinity for none. */
   readonly timeoutMs?: number;
   readonly now?: () => number;
 }
@@ -71,10 +75,10 @@ export interface SchedulerOptions<V> {
 export interface RunOptions<V> {
   /** Steps to compute (with whatever they need). Default: every step. */
   readonly targets?: Iterable<string>;
-  /** The step the user is looking at: it and its ancestors run first. */
+  /** The step the user is looking at: in an interactive run, it and its ancestors go first. */
   readonly focus?: string | null;
-  /** Base priority; interactive runs use 0, background batch work less. */
-  readonly priority?: number;
+  /** What the run is for, which sets its steps' priority (see PRIORITY). Default 'interactive'. */
+  readonly priority?: RunClass;
   readonly signal?: AbortSignal;
   /** Per-step time limit for this run, overriding the scheduler's. */
   readonly timeoutMs?: number;
@@ -94,7 +98,7 @@ export interface Run {
   readonly id: number;
   readonly done: Promise<RunSummary>;
   readonly keys: GraphKeys;
-  /** Cancels the whole run: queued steps are dropped, running ones stopped unless another run needs them. */
+  /** Cancels the whole run: waiting steps are dropped, running ones stopped unless another run needs them. */
   cancel(): void;
   /** Cancels one step (even if another run shares it); what depends on it is not computed. */
   cancelStep(node: string): void;
@@ -107,8 +111,6 @@ export interface Run {
   stateOf(node: string): StepState;
 }
 
-const FOCUS_BOOST = 1;
-
 interface JobWatcher {
   onStart(startedAt: number): void;
   onProgress(p: number): void;
@@ -120,19 +122,21 @@ interface JobResult<V> {
   readonly startedAt: number;
 }
 
+/** One computation of one key, shared by every run that needs it. */
 class Job<V> {
   readonly controller = new AbortController();
-  readonly owners = new Set<RunImpl<V>>();
+  /** The runs that need this job, with the priority each would give it; the job has the highest. */
+  readonly claims = new Map<RunImpl<V>, number>();
   readonly watchers = new Set<JobWatcher>();
-  state: 'queued' | 'running' | 'settled' = 'queued';
+  /** 'waiting': handed to the executor, not started yet. */
+  state: 'waiting' | 'running' | 'settled' = 'waiting';
   startedAt = 0;
-  timer: unknown = null;
+  timer: ReturnType<typeof setTimeout> | undefined;
   readonly promise: Promise<JobResult<V>>;
   resolve!: (r: JobResult<V>) => void;
   reject!: (e: unknown) => void;
 
   constructor(
-    readonly seq: number,
     readonly task: StepTask<V>,
     public priority: number,
     readonly timeoutMs: number,
@@ -160,16 +164,12 @@ class UpstreamStop extends Error {
 export class Scheduler<V> {
   readonly #opts: SchedulerOptions<V>;
   readonly #jobs = new Map<string, Job<V>>();
-  readonly #queue: Job<V>[] = [];
+  #waiting = 0;
   #running = 0;
-  #pumpQueued = false;
-  #seq = 0;
   #runSeq = 0;
-  readonly concurrency: number;
 
   constructor(opts: SchedulerOptions<V>) {
     this.#opts = opts;
-    this.concurrency = Math.max(1, Math.floor(opts.concurrency ?? 4));
   }
 
   get registry(): OpRegistry {
@@ -180,9 +180,9 @@ export class Scheduler<V> {
     return (this.#opts.now ?? (() => performance.now()))();
   }
 
-  /** Jobs queued or running now, across all runs. */
+  /** Jobs handed to the executor and not started yet, and jobs running, across all runs. */
   get activity(): { readonly queued: number; readonly running: number } {
-    return { queued: this.#queue.length, running: this.#running };
+    return { queued: this.#waiting, running: this.#running };
   }
 
   run(graph: Graph, opts: RunOptions<V> = {}): Run {
@@ -198,11 +198,11 @@ export class Scheduler<V> {
     return run;
   }
 
-  /** @internal Finds or creates the job computing a key. */
-  obtain(step: KeyedStep, inputs: Record<string, V>, priority: number, timeoutMs: number, proxy: number): Job<V> {
+  /** @internal Finds the job computing a key, or hands a new one to the executor; `run` claims it at `priority`. */
+  obtain(run: RunImpl<V>, step: KeyedStep, inputs: Record<string, V>, priority: number, timeoutMs: number, proxy: number): Job<V> {
     const existing = this.#jobs.get(step.key);
     if (existing) {
-      if (priority > existing.priority) existing.priority = priority;
+      this.claim(existing, run, priority);
       return existing;
     }
     const task: StepTask<V> = {
@@ -214,88 +214,70 @@ export class Scheduler<V> {
       priority,
       ...(proxy > 0 ? { proxy } : {}),
     };
-    const job = new Job<V>(++this.#seq, task, priority, timeoutMs);
+    const job = new Job<V>(task, priority, timeoutMs);
+    job.claims.set(run, priority);
     this.#jobs.set(step.key, job);
-    this.#queue.push(job);
-    this.#pumpSoon();
+    this.#waiting++;
+    this.#launch(job);
     return job;
   }
 
-  /** @internal */
-  release(job: Job<V>, run: RunImpl<V>): void {
-    job.owners.delete(run);
-    if (job.owners.size === 0 && job.state !== 'settled') {
-      this.abortJob(job, new CancelledError('No longer needed'));
-    }
+  /** @internal `run` needs the job at this priority (replacing its earlier claim). */
+  claim(job: Job<V>, run: RunImpl<V>, priority: number): void {
+    job.claims.set(run, priority);
+    this.#reprioritise(job);
   }
 
-  /** @internal Stops a job now: a queued one is dropped, a running one's executor is told to stop. */
+  /** @internal `run` no longer needs the job: it is stopped when nobody does, else it may go down in priority. */
+  release(job: Job<V>, run: RunImpl<V>): void {
+    if (!job.claims.delete(run) || job.state === 'settled') return;
+    if (job.claims.size === 0) this.abortJob(job, new CancelledError('No longer needed'));
+    else this.#reprioritise(job);
+  }
+
+  /** @internal Stops a job now: the executor drops it if it is waiting, or is told to stop it. */
   abortJob(job: Job<V>, reason: Error): void {
     if (job.state === 'settled') return;
-    const wasRunning = job.state === 'running';
     this.#settle(job);
-    if (!wasRunning) {
-      const i = this.#queue.indexOf(job);
-      if (i >= 0) this.#queue.splice(i, 1);
-    }
     job.controller.abort(reason);
     job.reject(reason);
-    // The slot is given back at once: the executor is responsible for really stopping the kernel
-    // (a worker pool terminates the worker if it does not stop promptly).
-    this.#pumpSoon();
   }
 
-  /**
-   * Starts queued work on a microtask, so a batch of releases (a whole run cancelled) settles
-   * before anything new starts. After a focused job finishes, its dependents need a few promise
-   * hops to enqueue themselves; if less urgent work is waiting, wait a macrotask so they get the
-   * slot first.
-   */
-  #pumpSoon(after?: Job<V>): void {
-    if (this.#pumpQueued) return;
-    this.#pumpQueued = true;
-    const go = () => {
-      this.#pumpQueued = false;
-      this.#pump();
-    };
-    const urgentDone = after !== undefined && this.#queue.some((j) => j.priority < after.priority);
-    if (urgentDone) setTimeout(go, 0);
-    else queueMicrotask(go);
+  #reprioritise(job: Job<V>): void {
+    if (job.state !== 'waiting' || job.claims.size === 0) return;
+    const priority = Math.max(...job.claims.values());
+    if (priority === job.priority) return;
+    job.priority = priority;
+    this.#opts.executor.setPriority?.(job.task.key, priority);
   }
 
   #settle(job: Job<V>): void {
     if (job.state === 'running') this.#running--;
+    else if (job.state === 'waiting') this.#waiting--;
     job.state = 'settled';
-    if (job.timer !== null) clearTimeout(job.timer);
+    clearTimeout(job.timer);
     if (this.#jobs.get(job.task.key) === job) this.#jobs.delete(job.task.key);
   }
 
-  #pump(): void {
-    while (this.#running < this.concurrency && this.#queue.length > 0) {
-      let best = 0;
-      for (let i = 1; i < this.#queue.length; i++) {
-        const a = this.#queue[i]!;
-        const b = this.#queue[best]!;
-        if (a.priority > b.priority || (a.priority === b.priority && a.seq < b.seq)) best = i;
-      }
-      const job = this.#queue.splice(best, 1)[0]!;
-      this.#start(job);
-    }
-  }
-
-  #start(job: Job<V>): void {
+  /** The executor began the work: it runs from now, and its time limit counts from now. */
+  #started(job: Job<V>): void {
+    if (job.state !== 'waiting') return;
     job.state = 'running';
+    this.#waiting--;
     this.#running++;
     job.startedAt = this.now();
     for (const w of job.watchers) w.onStart(job.startedAt);
     if (job.timeoutMs > 0 && Number.isFinite(job.timeoutMs)) {
       job.timer = setTimeout(() => this.abortJob(job, new StepTimeoutError(job.timeoutMs)), job.timeoutMs);
     }
-    const task = { ...job.task, priority: job.priority };
+  }
+
+  #launch(job: Job<V>): void {
     let promise: Promise<Outputs<V>>;
     try {
-      promise = this.#opts.executor.run(task, {
+      promise = this.#opts.executor.run(job.task, {
         signal: job.controller.signal,
+        started: () => this.#started(job),
         progress: (p) => {
           if (job.state !== 'running') return;
           const f = Math.min(1, Math.max(0, p));
@@ -308,17 +290,16 @@ export class Scheduler<V> {
     promise.then(
       (outputs) => {
         if (job.state === 'settled') return;
+        this.#started(job); // an executor that never said so started it when it was handed over
         const durationMs = this.now() - job.startedAt;
         this.#settle(job);
         this.#opts.store?.put(job.task.key, outputs, { op: job.task.op, durationMs, ...(job.task.proxy ? { proxy: true } : {}) });
         job.resolve({ outputs, durationMs, startedAt: job.startedAt });
-        this.#pumpSoon(job);
       },
       (err) => {
         if (job.state === 'settled') return;
         this.#settle(job);
         job.reject(err);
-        this.#pumpSoon(job);
       },
     );
   }
@@ -364,7 +345,9 @@ class RunImpl<V> implements Run {
     this.#sched = sched;
     this.#opts = opts;
     this.#targets = targets.filter((t) => keys.steps.has(t));
-    this.#boosted = opts.focus ? ancestorsOf(keys.index, [opts.focus]) : new Set();
+    // Only an interactive run's focus goes first; a proxy or batch run's steps keep their class.
+    const interactive = (opts.priority ?? 'interactive') === 'interactive';
+    this.#boosted = interactive && opts.focus ? ancestorsOf(keys.index, [opts.focus]) : new Set();
     if (opts.signal) {
       if (opts.signal.aborted) this.#controller.abort(opts.signal.reason);
       else opts.signal.addEventListener('abort', () => this.cancel(), { once: true });
@@ -380,7 +363,8 @@ class RunImpl<V> implements Run {
     }
     for (const job of old.jobs) {
       if (needed.has(job.task.key) && job.state !== 'settled') {
-        job.owners.add(this);
+        // Claimed at the old run's priority until this run gets to the step and says its own.
+        this.#sched.claim(job, this, job.claims.get(old) ?? job.priority);
         this.jobs.add(job);
         this.#adopted.set(job.task.key, job);
       }
@@ -519,10 +503,11 @@ class RunImpl<V> implements Run {
       return outputs;
     }
 
-    const priority = (this.#opts.priority ?? 0) + (this.#boosted.has(node) ? FOCUS_BOOST : 0);
+    const priority = this.#boosted.has(node) ? PRIORITY.focus : PRIORITY[this.#opts.priority ?? 'interactive'];
     const timeout = this.#opts.timeoutMs ?? this.#sched.defaultTimeout();
-    const job = this.#adopted.get(key) ?? this.#sched.obtain(step, inputs, priority, timeout, this.keys.proxy);
-    job.owners.add(this);
+    const adopted = this.#adopted.get(key);
+    if (adopted) this.#sched.claim(adopted, this, priority);
+    const job = adopted ?? this.#sched.obtain(this, step, inputs, priority, timeout, this.keys.proxy);
     this.jobs.add(job);
     const watcher: JobWatcher = {
       onStart: () => this.#set(node, key, 'running'),

@@ -28,7 +28,7 @@ export interface StepTask<V> {
   readonly key: string;
   /** One value per wired input port. */
   readonly inputs: Readonly<Record<string, V>>;
-  /** Higher runs first. The step the user looks at (and its ancestors) gets a boost. */
+  /** Higher runs first: one of PRIORITY's classes when it comes from the scheduler. */
   readonly priority: number;
   /**
    * Set for a proxy run: sources reduce their images to at most this many pixels, and every step
@@ -40,13 +40,35 @@ export interface StepTask<V> {
 export interface ExecContext {
   /** Aborted when the step is cancelled or times out; the executor must stop and reject. */
   readonly signal: AbortSignal;
+  /**
+   * Call when the work really begins (a worker takes it), after any waiting in a queue: the step
+   * shows as running from then, its time limit and its duration count from then. Later calls are
+   * ignored. A step whose executor never calls it shows as queued until it settles, without limit.
+   */
+  started(): void;
   /** Report progress as a fraction 0..1. May be called often; consumers throttle. */
   progress(fraction: number): void;
 }
 
+/**
+ * Runs steps. The scheduler hands a step over as soon as its inputs are ready: the executor is
+ * where work waits (in one PriorityQueue, see queue.ts) and how much runs at once.
+ */
 export interface Executor<V> {
   run(task: StepTask<V>, ctx: ExecContext): Promise<Outputs<V>>;
+  /** The step with this key (waiting or about to) now has this priority: the focus moved, or a more urgent run needs it. */
+  setPriority?(key: string, priority: number): void;
 }
+
+/**
+ * Priority classes, highest first: the step the user looks at (and what it needs) in an
+ * interactive run; proxy previews while a slider moves; the rest of an interactive run; batch work.
+ * Anything a person waits for outside a run (decoding a dropped file) goes above them all.
+ */
+export const PRIORITY = { focus: 3, proxy: 2, interactive: 1, batch: 0 } as const;
+
+/** What a run is for; decides its steps' priority class. */
+export type RunClass = 'interactive' | 'proxy' | 'batch';
 
 /** Where results are remembered between runs, keyed by content key. */
 export interface ResultStore<V> {

@@ -1,7 +1,10 @@
 // The worker lanes under the pool: up to `size` step workers (Comlink), each running one task at a
-// time on its lane; tasks beyond the idle workers wait in a priority queue (higher first, FIFO
-// within). Lanes start their worker lazily, shut it down when idle, and replace one that dies. They
-// run opaque jobs (a call on the worker's API) and know nothing of steps, tiles or proxies.
+// time on its lane; tasks beyond the idle workers wait in the app's one queue (a PriorityQueue:
+// higher first, FIFO within, re-prioritised by id). Lanes start their worker lazily, shut it down
+// when idle, and replace one that dies. They run opaque jobs (a call on the worker's API) and know
+// nothing of steps, tiles or proxies; a job that can be split into parts is split when it reaches
+// the workers, over those that no other waiting job will need. Time limits are the engine's: a
+// task ends as timed out when its signal aborts with a StepTimeoutError.
 //
 // Cancellation really stops a kernel: the lanes write the task's shared flag, which the kernel's
 // signal reads between bands; a worker still busy after a grace period is terminated and its lane
@@ -9,6 +12,7 @@
 // its task rejected with a message that names the step.
 
 import * as Comlink from 'comlink';
+import { PriorityQueue } from '../engine/queue';
 import { CancelledError, StepTimeoutError, formatMs, isTimeout } from '../engine/types';
 import { CancelCode, FLAG_LENGTH, FLAG_LIMIT_MS, FLAG_STATE, isWorkerNotice, type StepWorkerApi } from './protocol';
 
@@ -107,18 +111,34 @@ interface Lane {
 }
 
 export interface JobSpec extends Omit<TaskInfo, 'taskId'> {
+  /** Groups jobs for `setPriority`: a step's content key (its task, or all its parts). */
+  readonly id?: string;
   readonly priority: number;
   readonly signal?: AbortSignal;
+  /** Called once, when a worker starts the job (a split job: its first part). */
+  readonly onStart?: () => void;
   readonly onProgress?: (fraction: number) => void;
   readonly call: (api: Comlink.Remote<StepWorkerApi>, taskId: number, cancelFlag: Int32Array | undefined) => Promise<unknown>;
+  /**
+   * For work that can also run as parts on several workers at once. Called when the job reaches a
+   * free worker and at least two free workers are left after every other waiting job takes one,
+   * with how many: returns one spec per part (at most that many), or null to run whole. A split
+   * job settles with its parts' results in order; the first part to fail fails it and cancels the
+   * rest. The parts start at once, on the free workers.
+   */
+  readonly split?: (workers: number) => readonly JobSpec[] | null;
 }
 
 interface Job extends JobSpec, TaskInfo {
-  state: 'queued' | 'assigned' | 'running' | 'settled';
+  /** 'split': its parts run in its place. */
+  state: 'queued' | 'assigned' | 'running' | 'split' | 'settled';
+  /** Mutable: `setPriority` changes it while the job waits. */
+  priority: number;
   lane: Lane | null;
   startedAt: number;
   flag: Int32Array | undefined;
-  timer: ReturnType<typeof setTimeout> | undefined;
+  /** The controller that stops a split job's parts. */
+  parts: AbortController | undefined;
   detach: (() => void) | undefined;
   resolve(value: unknown): void;
   reject(error: unknown): void;
@@ -133,8 +153,6 @@ export interface LanesOptions {
   readonly graceMs: number;
   /** An idle worker is terminated after this long (recreated on demand); 0 or Infinity keeps it. */
   readonly idleTimeoutMs: number;
-  /** Safety net per task, from the moment its kernel starts; 0 for none. */
-  readonly taskTimeoutMs: number;
   /** A worker that has not said it is ready after this long is given up on. */
   readonly startTimeoutMs: number;
   /** Use a shared flag to stop synchronous kernels (only when SharedArrayBuffer is usable). */
@@ -155,14 +173,14 @@ export class Lanes {
     clonedBytes: 0,
     promotedBytes: 0,
   };
-  readonly #opts: Pick<LanesOptions, 'graceMs' | 'idleTimeoutMs' | 'taskTimeoutMs' | 'startTimeoutMs'>;
+  readonly #opts: Pick<LanesOptions, 'graceMs' | 'idleTimeoutMs' | 'startTimeoutMs'>;
   readonly #createWorker: WorkerFactory;
   readonly #now: () => number;
   readonly #shared: boolean;
   readonly #listeners = new Set<(e: PoolEvent) => void>();
   #lanes: Lane[] = [];
   #size: number;
-  readonly #queue: Job[] = [];
+  readonly #queue = new PriorityQueue<Job>(() => this.#pump());
   #seq = 0;
   #disposed = false;
 
@@ -171,8 +189,8 @@ export class Lanes {
     this.#createWorker = options.createWorker;
     this.#now = options.now;
     this.#shared = options.sharedCancellation;
-    const { graceMs, idleTimeoutMs, taskTimeoutMs, startTimeoutMs } = options;
-    this.#opts = { graceMs, idleTimeoutMs, taskTimeoutMs, startTimeoutMs };
+    const { graceMs, idleTimeoutMs, startTimeoutMs } = options;
+    this.#opts = { graceMs, idleTimeoutMs, startTimeoutMs };
     if (options.onEvent) this.#listeners.add(options.onEvent);
     this.#lanes = Array.from({ length: this.#size }, (_, i) => newLane(i));
   }
@@ -203,15 +221,9 @@ export class Lanes {
       idle: count('idle'),
       starting: count('starting'),
       stopping: count('stopping'),
-      queued: this.#queue.length,
+      queued: this.#queue.size,
       lanes,
     };
-  }
-
-  /** Lanes that would start a task at once: none while tasks wait. */
-  free(): number {
-    if (this.#queue.length > 0) return 0;
-    return this.#lanes.filter((l) => l.index < this.#size && !l.job && !l.stopping).length;
   }
 
   /** Changes the number of workers. Extra busy workers finish their task first. */
@@ -231,7 +243,7 @@ export class Lanes {
     if (this.#disposed) return;
     this.#disposed = true;
     const reason = new CancelledError('The worker pool was shut down');
-    for (const job of this.#queue.splice(0)) this.#settle(job, 'cancelled', reason);
+    for (const job of this.#queue.drain()) this.#settle(job, 'cancelled', reason);
     for (const lane of this.#lanes) {
       if (lane.job) this.#settle(lane.job, 'cancelled', reason);
       if (lane.handle) this.#kill(lane, 'disposed');
@@ -242,57 +254,114 @@ export class Lanes {
 
   // ---- Jobs ------------------------------------------------------------------------------------
 
-  /** Queues a job; it settles with what its call returns, or is rejected when cancelled, timed out or its worker dies. */
+  /**
+   * Queues a job; it settles with what its call returns, or is rejected when cancelled, timed out
+   * or its worker dies. A job that could be split waits a microtask, so that everything handed
+   * over in the same turn is queued before it decides how many workers to take.
+   */
   submit<R>(spec: JobSpec): Promise<R> {
     if (this.#disposed) return Promise.reject(new Error('The worker pool was shut down'));
     if (spec.signal?.aborted) return Promise.reject(spec.signal.reason);
     return new Promise<R>((resolve, reject) => {
-      const id = ++this.#seq;
-      const job: Job = {
-        ...spec,
-        taskId: id,
-        state: 'queued',
-        lane: null,
-        startedAt: 0,
-        flag: undefined,
-        timer: undefined,
-        detach: undefined,
-        resolve: resolve as (v: unknown) => void,
-        reject,
-      };
-      const signal = spec.signal;
-      if (signal) {
-        const onAbort = () => this.#abort(job, signal.reason);
-        signal.addEventListener('abort', onAbort, { once: true });
-        job.detach = () => signal.removeEventListener('abort', onAbort);
-      }
-      this.#queue.push(job);
-      this.#pump();
+      this.#queue.push(this.#job(spec, resolve as (v: unknown) => void, reject));
+      if (spec.split) this.#queue.kick();
+      else this.#pump();
     });
+  }
+
+  /** Waiting jobs with this id (a step's key) get a new priority. */
+  setPriority(id: string, priority: number): void {
+    this.#queue.setPriority(id, priority);
+  }
+
+  #job(spec: JobSpec, resolve: (v: unknown) => void, reject: (e: unknown) => void): Job {
+    const job: Job = {
+      ...spec,
+      taskId: ++this.#seq,
+      state: 'queued',
+      lane: null,
+      startedAt: 0,
+      flag: undefined,
+      parts: undefined,
+      detach: undefined,
+      resolve,
+      reject,
+    };
+    const signal = spec.signal;
+    if (signal) {
+      const onAbort = () => this.#abort(job, signal.reason);
+      signal.addEventListener('abort', onAbort, { once: true });
+      job.detach = () => signal.removeEventListener('abort', onAbort);
+    }
+    return job;
   }
 
   #pump(): void {
     if (this.#disposed) return;
     this.#trim();
-    while (this.#queue.length > 0) {
-      const lane = this.#freeLane();
-      if (!lane) return;
-      let best = 0;
-      for (let i = 1; i < this.#queue.length; i++) {
-        const a = this.#queue[i]!;
-        const b = this.#queue[best]!;
-        if (a.priority > b.priority || (a.priority === b.priority && a.taskId < b.taskId)) best = i;
-      }
-      this.#assign(lane, this.#queue.splice(best, 1)[0]!);
+    while (this.#queue.size > 0) {
+      const free = this.#freeLanes();
+      if (free.length === 0) return;
+      const job = this.#queue.take()!;
+      const share = free.length - this.#queue.size;
+      const parts = job.split && share >= 2 ? job.split(share) : null;
+      if (parts && parts.length >= 2 && parts.length <= share) this.#runParts(job, parts, free);
+      else this.#assign(free[0]!, job);
     }
   }
 
-  /** A warm idle worker first, then one that is starting, then a lane to start one on. */
-  #freeLane(): Lane | undefined {
-    const usable = this.#lanes.filter((l) => l.index < this.#size && !l.job && !l.stopping);
-    return (
-      usable.find((l) => l.handle?.ready) ?? usable.find((l) => l.handle && !l.handle.ready) ?? usable.find((l) => !l.handle)
+  /**
+   * Runs a split job's parts at once, one on each free lane, in the job's place: it settles with
+   * their results, or with the first failure (the other parts are then cancelled).
+   */
+  #runParts(job: Job, specs: readonly JobSpec[], lanes: readonly Lane[]): void {
+    job.state = 'split';
+    const group = new AbortController();
+    job.parts = group;
+    let started = false;
+    const onStart = () => {
+      if (started) return;
+      started = true;
+      job.onStart?.();
+    };
+    let failure: { error: unknown } | undefined;
+    const results = specs.map((spec, i) =>
+      new Promise<unknown>((resolve, reject) => {
+        const start = () => {
+          onStart();
+          spec.onStart?.();
+        };
+        const part = this.#job({ ...spec, id: job.id, priority: job.priority, signal: group.signal, onStart: start }, resolve, reject);
+        this.#assign(lanes[i]!, part);
+      }).catch((error: unknown) => {
+        if (!failure && !group.signal.aborted) {
+          // The first part to fail decides the job's error; the others are not wanted any more.
+          failure = { error };
+          group.abort(new CancelledError(`Cancelled: another part of ${job.label} failed`));
+        }
+        throw error;
+      }),
     );
+    Promise.all(results).then(
+      (values) => this.#settleSplit(job, true, values),
+      (error: unknown) => this.#settleSplit(job, false, failure ? failure.error : error),
+    );
+  }
+
+  /** A split job is settled by its parts (or by its own abort); it never ran, so it counts nowhere. */
+  #settleSplit(job: Job, ok: boolean, value: unknown): void {
+    if (job.state !== 'split') return;
+    job.state = 'settled';
+    job.detach?.();
+    if (ok) job.resolve(value);
+    else job.reject(value);
+  }
+
+  /** Lanes that can take a task now, best first: warm idle workers, then starting ones, then empty lanes. */
+  #freeLanes(): Lane[] {
+    const usable = this.#lanes.filter((l) => l.index < this.#size && !l.job && !l.stopping);
+    const rank = (l: Lane) => (l.handle?.ready ? 0 : l.handle ? 1 : 2);
+    return usable.sort((a, b) => rank(a) - rank(b) || a.index - b.index);
   }
 
   #assign(lane: Lane, job: Job): void {
@@ -310,11 +379,8 @@ export class Lanes {
     job.state = 'running';
     job.startedAt = this.#now();
     job.flag = this.#shared ? new Int32Array(new SharedArrayBuffer(FLAG_LENGTH * 4)) : undefined;
-    const limit = this.#opts.taskTimeoutMs;
-    if (limit > 0 && Number.isFinite(limit)) {
-      job.timer = setTimeout(() => this.#abort(job, new StepTimeoutError(limit)), limit);
-    }
     this.#emit({ type: 'task-start', lane: lane.index, t: job.startedAt, ...info(job) });
+    job.onStart?.();
     let p: Promise<unknown>;
     try {
       p = job.call(handle.api, job.taskId, job.flag);
@@ -339,7 +405,8 @@ export class Lanes {
       this.#settle(job, ok ? 'done' : 'failed', value);
     }
     this.#release(lane);
-    this.#pump();
+    // Its dependents may be a few promise hops from arriving: the queue lets them go first.
+    this.#queue.kick(job.priority);
   }
 
   /** Cancels a job wherever it is. A running kernel is told to stop; its worker gets a grace period. */
@@ -350,12 +417,14 @@ export class Lanes {
     switch (job.state) {
       case 'settled':
         return;
-      case 'queued': {
-        const i = this.#queue.indexOf(job);
-        if (i >= 0) this.#queue.splice(i, 1);
+      case 'queued':
+        this.#queue.remove(job);
         this.#settle(job, outcome, reason);
         return;
-      }
+      case 'split':
+        this.#settleSplit(job, false, reason);
+        job.parts!.abort(reason);
+        return;
       case 'assigned':
         // Its worker is still starting: the task goes, the worker stays for the next one.
         this.#settle(job, outcome, reason);
@@ -389,7 +458,6 @@ export class Lanes {
     if (job.state === 'settled') return;
     const wasRunning = job.state === 'running';
     job.state = 'settled';
-    clearTimeout(job.timer);
     job.detach?.();
     const s = this.stats;
     if (outcome === 'done') s.completed++;

@@ -1,5 +1,5 @@
-// The engine's Executor over a pool of step workers (Comlink): the public facade. The workers, their
-// priority queue, timeouts and cancellation are the lanes (lanes.ts); running a step, whole or as
+// The engine's Executor over a pool of step workers (Comlink): the public facade. The workers, the
+// one queue work waits in, and cancellation are the lanes (lanes.ts); running a step, whole or as
 // row bands, is the step executor (step-executor.ts); decode, encode and bitmap are thin calls on
 // the lanes here. Pixels cross threads as shared memory or by transfer, never by silent copy.
 
@@ -33,8 +33,6 @@ export interface WorkerPoolOptions {
   readonly graceMs?: number;
   /** An idle worker is terminated after this long (recreated on demand); 0 or Infinity keeps it. Default 30 s. */
   readonly idleTimeoutMs?: number;
-  /** Safety net per task, from the moment its kernel starts; 0 for none. Default 10 min (the engine has its own limit). */
-  readonly taskTimeoutMs?: number;
   /** A worker that has not said it is ready after this long is given up on. Default 30 s. */
   readonly startTimeoutMs?: number;
   /** Long side of result thumbnails in px; 0 for none. Default 256. */
@@ -60,7 +58,6 @@ export interface WorkerPoolOptions {
 const DEFAULTS = {
   graceMs: 200,
   idleTimeoutMs: 30_000,
-  taskTimeoutMs: 10 * 60_000,
   startTimeoutMs: 30_000,
   thumbnailSize: 256,
   progressIntervalMs: 100,
@@ -98,7 +95,6 @@ export class WorkerPool implements Executor<Value> {
       sharedCancellation: (options.sharedCancellation ?? true) && sharedMemoryAvailable(),
       graceMs: options.graceMs ?? DEFAULTS.graceMs,
       idleTimeoutMs: options.idleTimeoutMs ?? DEFAULTS.idleTimeoutMs,
-      taskTimeoutMs: options.taskTimeoutMs ?? DEFAULTS.taskTimeoutMs,
       startTimeoutMs: options.startTimeoutMs ?? DEFAULTS.startTimeoutMs,
       onEvent: options.onEvent,
     });
@@ -129,6 +125,11 @@ export class WorkerPool implements Executor<Value> {
 
   run(task: StepTask<Value>, ctx: ExecContext): Promise<Outputs<Value>> {
     return this.#steps.run(task, ctx);
+  }
+
+  /** The step with this key, while it waits, moves to a new priority (its bands too). */
+  setPriority(key: string, priority: number): void {
+    this.#lanes.setPriority(key, priority);
   }
 
   /**

@@ -1,15 +1,16 @@
 // Running one step (a StepTask) on the worker lanes: its assets, its parameters on a proxy, and
 // whether it runs whole (one task) or, for a tile-safe op on a large image, as row bands over the
-// lanes that are free (see src/ops/tiles.ts), with the bands' progress combined into the step's.
+// workers free when it reaches them (see src/ops/tiles.ts), with the bands' progress combined
+// into the step's.
 
-import { CancelledError, type ExecContext, type Outputs, type StepTask } from '../engine/types';
+import { type ExecContext, type Outputs, type StepTask } from '../engine/types';
 import type { OpDecl, Params } from '../engine/op';
 import { createImage, isImage, sharedMemoryAvailable } from '../ops/image';
 import { bandCost, planBands, tileHalo, tileSafe, tileableSize, type Band } from '../ops/tiles';
 import { proxyParams, workingScale } from '../ops/proxy';
 import type { Image, Value } from '../ops/types';
 import type { AssetStore } from './assets';
-import type { Lanes, PoolStats } from './lanes';
+import type { JobSpec, Lanes, PoolStats } from './lanes';
 import type { ImageResult, ResultOutputs, RunRequest, RunResponse } from './protocol';
 
 /** Fewest rows per band: thinner bands would spend more on their halo and overheads than they save. */
@@ -30,8 +31,6 @@ export class StepExecutor {
   readonly #lanes: Lanes;
   readonly #assets: AssetStore;
   readonly #opts: StepExecutorOptions;
-  /** Steps waiting a microtask to decide whether to split (see run). */
-  #deciding = 0;
 
   constructor(lanes: Lanes, assets: AssetStore, options: StepExecutorOptions) {
     this.#lanes = lanes;
@@ -39,6 +38,11 @@ export class StepExecutor {
     this.#opts = options;
   }
 
+  /**
+   * Queues the step on the lanes as one task. A tile-safe step on a large image may be split into
+   * row bands when it reaches the workers (see Lanes' `split`): then over the workers that no
+   * other waiting task needs, and not at all when there is only one.
+   */
   run(task: StepTask<Value>, ctx: ExecContext): Promise<Outputs<Value>> {
     const inputs: Record<string, Value> = {};
     for (const [port, v] of Object.entries(task.inputs)) inputs[port] = outgoing(v, this.#lanes.stats);
@@ -55,46 +59,40 @@ export class StepExecutor {
       if (image && typeof id === 'string') assets[id] = outgoing(image, this.#lanes.stats) as Image;
     }
     const { thumbnailSize, progressIntervalMs } = this.#opts;
-    const whole = () => this.#runWhole(task, ctx, { op: task.op.id, params, inputs, assets, thumbnailSize, progressIntervalMs, proxy, scale });
+    const request = { op: task.op.id, params, inputs, assets, progressIntervalMs, proxy, scale };
     const size = this.#tileSize(task.op, inputs);
-    if (!size) return whole();
-    // Whether to split is decided a microtask later, once every step the scheduler starts in the
-    // same turn has arrived: independent branches started together then each take a worker
-    // instead of the first one taking them all.
-    this.#deciding++;
-    return Promise.resolve().then(() => {
-      this.#deciding--;
-      if (ctx.signal.aborted) throw ctx.signal.reason;
-      const plan = this.#tilePlan(task.op, params, inputs, size);
-      return plan ? this.#runTiled(task, ctx, plan, { op: task.op.id, params, inputs, assets, progressIntervalMs, proxy, scale }) : whole();
-    });
-  }
-
-  #runWhole(task: StepTask<Value>, ctx: ExecContext, request: Omit<RunRequest, 'taskId' | 'cancelFlag'>): Promise<Outputs<Value>> {
-    return this.#lanes.submit<RunResponse>({
-      kind: 'step',
-      label: task.proxy ? `${task.op.title} · proxy` : task.op.title,
-      op: task.op.id,
-      node: task.nodeId,
-      priority: task.priority,
-      signal: ctx.signal,
-      onProgress: (f) => ctx.progress(f),
-      call: (api, taskId, cancelFlag) => api.run({ ...request, taskId, cancelFlag }),
-    }).then((r) => {
-      this.#lanes.stats.promotedBytes += r.promotedBytes;
-      return r.outputs as ResultOutputs;
-    });
+    const tiled: { plan?: TilePlan; outputs?: Record<string, Image> } = {};
+    const split = (workers: number): JobSpec[] | null => {
+      const plan = this.#tilePlan(task.op, params, inputs, size!, workers);
+      if (!plan) return null;
+      tiled.plan = plan;
+      tiled.outputs = {};
+      for (const port of task.op.outputs) tiled.outputs[port.name] = createImage(plan.width, plan.height);
+      return this.#bandSpecs(task, ctx, plan, tiled.outputs, request);
+    };
+    return this.#lanes
+      .submit<RunResponse | RunResponse[]>({
+        kind: 'step',
+        label: task.proxy ? `${task.op.title} · proxy` : task.op.title,
+        op: task.op.id,
+        node: task.nodeId,
+        id: task.key,
+        priority: task.priority,
+        signal: ctx.signal,
+        onStart: () => ctx.started(),
+        onProgress: (f) => ctx.progress(f),
+        call: (api, taskId, cancelFlag) => api.run({ ...request, thumbnailSize, taskId, cancelFlag }),
+        ...(size ? { split } : {}),
+      })
+      .then((r) => {
+        if (tiled.plan && tiled.outputs) return this.#previewBands(task, ctx, tiled.outputs, scale);
+        const whole = r as RunResponse;
+        this.#lanes.stats.promotedBytes += whole.promotedBytes;
+        return whole.outputs as ResultOutputs;
+      });
   }
 
   // ---- Tiled steps -------------------------------------------------------------------------------
-
-  /**
-   * Workers that would start a task at once: none while tasks wait, and one fewer for each step
-   * still deciding whether to split (it will want a worker too).
-   */
-  #freeLanes(): number {
-    return Math.max(0, this.#lanes.free() - this.#deciding);
-  }
 
   /**
    * The cheap part of the decision: the image size when the step could be split at all (the op is
@@ -110,14 +108,18 @@ export class StepExecutor {
   /**
    * How to split a step of that size into row bands, or null to run it whole: pixels are shared (a
    * band is a view of the input, and every band writes into one output), and the halo leaves the
-   * tallest band well short of the whole image. One band per free worker: each band pays its halo
-   * twice, so more bands than workers would only add halo.
+   * tallest band well short of the whole image. One band per worker it may have: each band pays its
+   * halo twice, so more bands than workers would only add halo.
    */
-  #tilePlan(op: OpDecl, params: Params, inputs: Readonly<Record<string, Value>>, size: { width: number; height: number }): TilePlan | null {
+  #tilePlan(
+    op: OpDecl,
+    params: Params,
+    inputs: Readonly<Record<string, Value>>,
+    size: { width: number; height: number },
+    workers: number,
+  ): TilePlan | null {
     for (const v of Object.values(inputs)) if (isImage(v) && !(v.data.buffer instanceof SharedArrayBuffer)) return null;
-    // As many bands as workers are free now: over busy workers (independent branches running at
-    // once) bands would only add halo rows and queueing, so then the step runs whole.
-    const count = Math.min(this.#freeLanes(), Math.floor(size.height / MIN_BAND_ROWS));
+    const count = Math.min(workers, Math.floor(size.height / MIN_BAND_ROWS));
     if (count < 2) return null;
     let halo: number | undefined;
     try {
@@ -132,26 +134,19 @@ export class StepExecutor {
   }
 
   /**
-   * Runs a step as bands, one task per band at the step's priority, on whatever workers are free.
-   * Each band writes its own rows into outputs allocated here once, in shared memory, so nothing is
-   * assembled on this thread; the previews are made in a worker afterwards, as for an untiled step.
-   * Progress is the bands' progress weighted by the rows they read. Aborting the step's signal
-   * cancels every band; a band that fails fails the step with its own error and cancels the rest.
+   * The band tasks of a split step, one per band, each writing its own rows into outputs allocated
+   * once in shared memory, so nothing is assembled on this thread. Progress is the bands' progress
+   * weighted by the rows they read. (The lanes run them at once, at the step's priority, and cancel
+   * the rest when one fails.)
    */
-  #runTiled(
+  #bandSpecs(
     task: StepTask<Value>,
     ctx: ExecContext,
     plan: TilePlan,
+    outputs: Record<string, Image>,
     request: Omit<RunRequest, 'taskId' | 'cancelFlag' | 'thumbnailSize' | 'band'>,
-  ): Promise<Outputs<Value>> {
-    if (ctx.signal.aborted) return Promise.reject(ctx.signal.reason);
+  ): JobSpec[] {
     const { op } = task;
-    const outputs: Record<string, Image> = {};
-    for (const port of op.outputs) outputs[port.name] = createImage(plan.width, plan.height);
-    const group = new AbortController();
-    const onAbort = () => group.abort(ctx.signal.reason);
-    ctx.signal.addEventListener('abort', onAbort, { once: true });
-
     const weights = plan.bands.map((b) => b.in1 - b.in0);
     const total = weights.reduce((a, b) => a + b, 0);
     const fractions = new Float64Array(plan.bands.length);
@@ -167,32 +162,23 @@ export class StepExecutor {
         ctx.progress(overall);
       }
     };
+    return plan.bands.map((band, i) => ({
+      kind: i === 0 ? 'step' : 'band',
+      label: `${op.title} · band ${band.index + 1}/${band.count}`,
+      op: op.id,
+      node: task.nodeId,
+      priority: task.priority,
+      onProgress: (f: number) => advance(i, f),
+      call: (api, taskId, cancelFlag) =>
+        api.run({ ...request, taskId, cancelFlag, thumbnailSize: 0, band: { ...band, outputs } }).then((r) => {
+          advance(i, 1);
+          return r;
+        }),
+    }));
+  }
 
-    let failure: { error: unknown } | undefined;
-    const bands = plan.bands.map((band, i) =>
-      this.#lanes.submit<RunResponse>({
-        kind: i === 0 ? 'step' : 'band',
-        label: `${op.title} · band ${band.index + 1}/${band.count}`,
-        op: op.id,
-        node: task.nodeId,
-        priority: task.priority,
-        signal: group.signal,
-        onProgress: (f) => advance(i, f),
-        call: (api, taskId, cancelFlag) => api.run({ ...request, taskId, cancelFlag, thumbnailSize: 0, band: { ...band, outputs } }),
-      }).then(
-        () => advance(i, 1),
-        (error: unknown) => {
-          if (!failure && !group.signal.aborted) {
-            // The first band to fail decides the step's error; the others are not wanted any more.
-            failure = { error };
-            group.abort(new CancelledError(`Cancelled: another band of ${op.title} failed`));
-          }
-          throw error;
-        },
-      ),
-    );
-
-    const scale = request.scale ?? 1;
+  /** A split step's previews, made in a worker once its bands are done, as for a whole step. */
+  #previewBands(task: StepTask<Value>, ctx: ExecContext, outputs: Record<string, Image>, scale: number): Promise<ResultOutputs> {
     const result = (thumbnails: Readonly<Record<string, ImageBitmap>>): ResultOutputs => {
       const out: Record<string, ImageResult> = {};
       for (const [port, img] of Object.entries(outputs)) {
@@ -202,26 +188,19 @@ export class StepExecutor {
       return out;
     };
     const { thumbnailSize } = this.#opts;
-    return Promise.all(bands)
-      .then(
-        () => {
-          if (thumbnailSize <= 0) return result({});
-          return this.#lanes.submit<Record<string, ImageBitmap>>({
-            kind: 'bitmap',
-            label: `${op.title} · preview`,
-            op: op.id,
-            node: task.nodeId,
-            // Ahead of steps of the same priority: it is short, and the step is done once it is.
-            priority: task.priority + 0.5,
-            signal: ctx.signal,
-            call: (api, taskId, cancelFlag) => api.thumbnails({ taskId, cancelFlag, images: outputs, maxSide: thumbnailSize }),
-          }).then(result);
-        },
-        (error: unknown) => {
-          throw failure ? failure.error : ctx.signal.aborted ? ctx.signal.reason : error;
-        },
-      )
-      .finally(() => ctx.signal.removeEventListener('abort', onAbort));
+    if (thumbnailSize <= 0) return Promise.resolve(result({}));
+    return this.#lanes
+      .submit<Record<string, ImageBitmap>>({
+        kind: 'bitmap',
+        label: `${task.op.title} · preview`,
+        op: task.op.id,
+        node: task.nodeId,
+        // Ahead of steps of the same priority: it is short, and the step is done once it is.
+        priority: task.priority + 0.5,
+        signal: ctx.signal,
+        call: (api, taskId, cancelFlag) => api.thumbnails({ taskId, cancelFlag, images: outputs, maxSide: thumbnailSize }),
+      })
+      .then(result);
   }
 }
 

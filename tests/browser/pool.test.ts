@@ -7,7 +7,7 @@ import { errorOf, fixtureWorker, poolMaker, run } from './fixtures/pools';
 import type { ImageResult } from '../../src/workers/protocol';
 import { resolveParams } from '../../src/engine/params';
 import type { OpDecl, Params } from '../../src/engine/op';
-import { isAbort, isTimeout, type StepTask } from '../../src/engine/types';
+import { StepTimeoutError, isAbort, isTimeout, type StepTask } from '../../src/engine/types';
 import { createImage } from '../../src/ops/image';
 import type { Image, Value } from '../../src/ops/types';
 import invert from '../../src/ops/invert/kernel';
@@ -231,10 +231,14 @@ describe('cancellation', () => {
     expect(pool.stats.terminated).toBe(1);
   });
 
-  test('a task that runs past the pool time limit is stopped and rejected as timed out', async () => {
-    const { pool } = makePool({ taskTimeoutMs: 200, graceMs: 5000 });
+  test('a task that runs past its time limit is stopped and rejected as timed out', async () => {
+    // The limit is the engine's (one timeout layer): it counts from the task's start and aborts
+    // the task's signal with a StepTimeoutError, as the scheduler does.
+    const { pool } = makePool({ graceMs: 5000 });
     await run(pool, task(sleepOp, { ms: 0 }));
-    const e = await errorOf(run(pool, task(spinOp, { ms: 60_000 })));
+    const ac = new AbortController();
+    const limit = () => setTimeout(() => ac.abort(new StepTimeoutError(200)), 200);
+    const e = await errorOf(run(pool, task(spinOp, { ms: 60_000 }), { signal: ac.signal, started: limit }));
     expect(isTimeout(e)).toBe(true);
     expect(e.message).toMatch(/time limit/);
     await run(pool, task(sleepOp, { ms: 0 }));
@@ -411,6 +415,7 @@ describe('the real step worker', () => {
     const progress: number[] = [];
     const out = (await pool.run(task(invert, {}, { inputs: { image: src } }), {
       signal: new AbortController().signal,
+      started: () => {},
       progress: (f) => progress.push(f),
     })).image as ImageResult;
     expect([out.width, out.height]).toEqual([4000, 3000]);
@@ -432,13 +437,13 @@ describe('the real step worker', () => {
     const ac = new AbortController();
     const first = firstProgress();
     const blurring = errorOf(
-      pool.run(task(blur!, { sigma: 20 }, { inputs: { image: testImage(4000, 3000, 5) } }), { signal: ac.signal, progress: first.progress }),
+      pool.run(task(blur!, { sigma: 20 }, { inputs: { image: testImage(4000, 3000, 5) } }), { signal: ac.signal, started: () => {}, progress: first.progress }),
     );
     await first.reported;
     ac.abort(new DOMException('Stop', 'AbortError'));
     expect(isAbort(await blurring)).toBe(true);
     const small = testImage(8, 8, 9);
-    const out = (await pool.run(task(invert, {}, { inputs: { image: small } }), { signal: new AbortController().signal, progress: () => {} })).image as Image;
+    const out = (await pool.run(task(invert, {}, { inputs: { image: small } }), { signal: new AbortController().signal, started: () => {}, progress: () => {} })).image as Image;
     expect(out.data[0]).toBe(255 - small.data[0]!);
     expect(pool.activity).toMatchObject({ size: 1, workers: 1, idle: 1, stopping: 0, queued: 0 });
   });

@@ -127,6 +127,7 @@ export function testExecutor(delay: (task: StepTask<number>) => number = () => 0
   return {
     log,
     run(task: StepTask<number>, ctx: ExecContext): Promise<Outputs<number>> {
+      ctx.started();
       running++;
       log.maxConcurrent = Math.max(log.maxConcurrent, running);
       log.started.push({ node: task.nodeId, key: task.key, at: Date.now(), proxy: !!task.proxy });

@@ -11,6 +11,7 @@ import { addNode, connect, disconnect, EditError, emptyGraph, removeNode, setByp
 import { LiveController } from '../../../src/engine/live';
 import { MemoryStore } from '../../../src/engine/memory-store';
 import { Scheduler } from '../../../src/engine/scheduler';
+import { QueuedExecutor } from '../../../src/engine/queue';
 import { evaluateFromScratch } from './reference';
 import { evaluate, testRegistry as reg } from './fixtures';
 import { rng } from '../ops/helpers';
@@ -96,7 +97,7 @@ describe('live re-execution under random edits', () => {
           });
         },
       };
-      const scheduler = new Scheduler<number>({ registry: reg, executor, store, concurrency: 1 + Math.floor(r() * 3) });
+      const scheduler = new Scheduler<number>({ registry: reg, executor: new QueuedExecutor(executor, { concurrency: 1 + Math.floor(r() * 3) }), store });
       let current: Graph = emptyGraph;
       const published = new Map<string, { value: number; proxy: boolean }>();
       const live = new LiveController<number>({

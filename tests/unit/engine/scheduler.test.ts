@@ -2,6 +2,7 @@ import { describe, expect, test } from 'vitest';
 import { addNode, connect, emptyGraph, setBypass, type Graph } from '../../../src/engine/graph';
 import { Scheduler, type SchedulerEvent, type StepEvent } from '../../../src/engine/scheduler';
 import { MemoryStore } from '../../../src/engine/memory-store';
+import { QueuedExecutor } from '../../../src/engine/queue';
 import { keyGraph } from '../../../src/engine/keys';
 import type { ExecContext, Executor, Outputs, StepTask } from '../../../src/engine/types';
 import { deferred, evaluate, testExecutor, testRegistry as reg } from './fixtures';
@@ -36,6 +37,7 @@ function manualExecutor() {
       const d = deferred<Outputs<number>>();
       pending.set(task.nodeId, { task, ctx, d });
       started.push(task.nodeId);
+      ctx.started();
       ctx.signal.addEventListener('abort', () => d.reject(ctx.signal.reason), { once: true });
       return d.promise;
     },
@@ -73,7 +75,7 @@ describe('scheduler', () => {
 
   test('independent branches run at the same time up to the concurrency limit', async () => {
     const exec = testExecutor(() => 20);
-    const sched = new Scheduler({ registry: reg, executor: exec, concurrency: 2 });
+    const sched = new Scheduler({ registry: reg, executor: new QueuedExecutor(exec, { concurrency: 2 }) });
     await sched.run(twoBranches()).done;
     expect(exec.log.maxConcurrent).toBe(2);
   });
@@ -82,7 +84,7 @@ describe('scheduler', () => {
     let g = emptyGraph;
     for (let i = 0; i < 12; i++) g = addNode(g, reg, { id: `n${i}`, op: 'num', params: { value: i } });
     const exec = testExecutor(() => 5);
-    await new Scheduler({ registry: reg, executor: exec, concurrency: 3 }).run(g).done;
+    await new Scheduler({ registry: reg, executor: new QueuedExecutor(exec, { concurrency: 3 }) }).run(g).done;
     expect(exec.log.maxConcurrent).toBe(3);
     expect(exec.log.finished).toHaveLength(12);
   });
@@ -181,7 +183,7 @@ describe('scheduler', () => {
 
   test('cancelling a run stops its running steps and drops its queued ones', async () => {
     const m = manualExecutor();
-    const sched = new Scheduler({ registry: reg, executor: m.exec, concurrency: 1 });
+    const sched = new Scheduler({ registry: reg, executor: new QueuedExecutor(m.exec, { concurrency: 1 }) });
     const c = collect();
     const run = sched.run(twoBranches(), { onEvent: c.onEvent });
     await until(() => m.started.length === 1);
@@ -196,7 +198,7 @@ describe('scheduler', () => {
 
   test('cancelling one queued step leaves the rest of the run going', async () => {
     const m = manualExecutor();
-    const sched = new Scheduler({ registry: reg, executor: m.exec, concurrency: 1 });
+    const sched = new Scheduler({ registry: reg, executor: new QueuedExecutor(m.exec, { concurrency: 1 }) });
     const run = sched.run(twoBranches());
     await until(() => m.started.length === 1);
     const first = m.started[0]!;
@@ -217,7 +219,7 @@ describe('scheduler', () => {
 
   test('cancelling one running step aborts its executor call and cancels what depends on it', async () => {
     const m = manualExecutor();
-    const sched = new Scheduler({ registry: reg, executor: m.exec, concurrency: 4 });
+    const sched = new Scheduler({ registry: reg, executor: new QueuedExecutor(m.exec, { concurrency: 4 }) });
     const run = sched.run(twoBranches(), { targets: ['a', 't'] });
     await until(() => m.pending.has('n') && m.pending.has('m'));
     const nSignal = m.pending.get('n')!.ctx.signal;
@@ -251,13 +253,64 @@ describe('scheduler', () => {
     g = addNode(g, reg, { id: 'fs', op: 'scale' });
     g = connect(g, reg, { from: { node: 'f', port: 'out' }, to: { node: 'fs', port: 'x' } });
     const exec = testExecutor(() => 2);
-    await new Scheduler({ registry: reg, executor: exec, concurrency: 1 }).run(g, { focus: 'fs' }).done;
+    await new Scheduler({ registry: reg, executor: new QueuedExecutor(exec, { concurrency: 1 }) }).run(g, { focus: 'fs' }).done;
     expect(exec.log.started.slice(0, 2).map((s) => s.node)).toEqual(['f', 'fs']);
+  });
+
+  test('a time limit counts from when the executor starts the step, not while it waits', async () => {
+    // Six 100 ms steps one at a time: the last waits 500 ms, more than the limit, and still runs.
+    let g = emptyGraph;
+    for (let i = 0; i < 6; i++) g = addNode(g, reg, { id: `n${i}`, op: 'num', params: { value: i } });
+    const exec = testExecutor(() => 100);
+    const summary = await new Scheduler({ registry: reg, executor: new QueuedExecutor(exec, { concurrency: 1 }) }).run(g, { timeoutMs: 400 }).done;
+    expect([...summary.states.values()]).toEqual(Array(6).fill('done'));
+    expect(exec.log.aborted).toEqual([]);
+  });
+
+  test('steps wait in priority classes: interactive focus, then proxy, then interactive, then batch', async () => {
+    let g = emptyGraph;
+    for (const [id, value] of [['blk', 0], ['b', 1], ['i', 2], ['f', 3], ['p', 4]] as const) g = addNode(g, reg, { id, op: 'num', params: { value } });
+    const m = manualExecutor();
+    const queue = new QueuedExecutor(m.exec, { concurrency: 1 });
+    const sched = new Scheduler({ registry: reg, executor: queue });
+    const runs = [sched.run(g, { targets: ['blk'] })];
+    await until(() => m.started.length === 1);
+    runs.push(sched.run(g, { targets: ['b'], priority: 'batch' }));
+    runs.push(sched.run(g, { targets: ['i', 'f'], focus: 'f' }));
+    runs.push(sched.run(g, { targets: ['p'], priority: 'proxy', keys: keyGraph(g, reg, { proxy: 4096 }) }));
+    await until(() => queue.activity.queued === 4);
+    while (m.pending.size > 0) {
+      m.finish([...m.pending.keys()][0]!);
+      await until(() => m.pending.size > 0 || queue.activity.queued === 0);
+    }
+    await Promise.all(runs.map((r) => r.done));
+    expect(m.started).toEqual(['blk', 'f', 'p', 'i', 'b']);
+  });
+
+  test('when the focus moves, a replacing run re-prioritises the waiting work it takes over', async () => {
+    let g = emptyGraph;
+    for (const [id, value] of [['x', 1], ['y', 2], ['z', 3]] as const) g = addNode(g, reg, { id, op: 'num', params: { value } });
+    const m = manualExecutor();
+    const queue = new QueuedExecutor(m.exec, { concurrency: 1 });
+    const sched = new Scheduler({ registry: reg, executor: queue });
+    const r1 = sched.run(g, { focus: 'x' });
+    await until(() => m.started.length === 1 && queue.activity.queued === 2);
+    expect(m.started).toEqual(['x']); // y and z wait, y first
+    const r2 = sched.run(g, { focus: 'z', replaces: r1 });
+    await tick();
+    m.finish('x');
+    await until(() => m.pending.size === 1);
+    expect(m.started).toEqual(['x', 'z']);
+    m.finish('z');
+    await until(() => m.pending.has('y'));
+    m.finish('y');
+    const summary = await r2.done;
+    expect([...summary.states.values()]).toEqual(['done', 'done', 'done']);
   });
 
   test('a run that replaces another takes over the work both need and cancels the rest', async () => {
     const m = manualExecutor();
-    const sched = new Scheduler({ registry: reg, executor: m.exec, concurrency: 4 });
+    const sched = new Scheduler({ registry: reg, executor: new QueuedExecutor(m.exec, { concurrency: 4 }) });
     const g1 = twoBranches();
     const r1 = sched.run(g1, { targets: ['a', 't'] });
     await until(() => m.pending.has('n') && m.pending.has('m'));
