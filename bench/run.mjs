@@ -447,6 +447,8 @@ async function main() {
     if (only.has('plumbing')) {
       log('plumbing …');
       out.plumbing = await page.evaluate(() => window.bench.plumbing());
+      log('PNG codec …');
+      out.codec = await page.evaluate(() => window.bench.codec());
     }
     if (only.has('engine')) {
       log('engine overhead …');
@@ -555,6 +557,12 @@ async function main() {
 
   if (out.plumbing) {
     section('Plumbing: 48 MB', table(['what', 'median ms', 'GB/s'], out.plumbing.rows.map((r) => [r.what, ms(r.ms), f(out.plumbing.bytes / 1e9 / (r.ms / 1000), 1)])));
+  }
+  if (out.codec) {
+    section(
+      'PNG codec: 12 MP (4000×3000), median ms of 3 runs on the bench page (the app runs it in a worker)',
+      table(['what', 'median ms', 'file MB'], out.codec.rows.map((r) => [r.what, ms(r.ms), f(r.mb, 1)])),
+    );
   }
 
   if (out.engine) {

@@ -11,6 +11,7 @@ import { valueBytes } from '../../src/ops/image';
 import type { Image, Value, KernelContext } from '../../src/ops/types';
 import { Runtime } from '../../src/app/runtime';
 import { WorkerPool } from '../../src/workers/pool';
+import { decodePng, encodePng } from '../../src/workers/png';
 import { createImage } from '../../src/ops/image';
 import { makeTestImage, diff, type Rgba } from './image';
 import { loadAnchors, BRIGHTNESS, CONTRAST, type Anchors, type Impl, type OpId, type Output } from './anchors';
@@ -269,6 +270,63 @@ async function plumbing() {
   return { bytes, rows };
 }
 
+// ---- PNG codec --------------------------------------------------------------------------------------
+
+/**
+ * The app's PNG codec (workers/png.ts: exact straight alpha) against the browser's own (a 2D
+ * canvas: convertToBlob, createImageBitmap + getImageData, which premultiplies), on the 12 MP test
+ * image opaque and with an alpha ramp. Run on this page's thread; the app runs both in a worker.
+ */
+async function codec() {
+  const rows: { what: string; ms: number; mb: number; times: number[] }[] = [];
+  const time = async (what: string, reps: number, f: () => Promise<number>) => {
+    let mb = await f();
+    const times: number[] = [];
+    for (let i = 0; i < reps; i++) {
+      const t0 = now();
+      mb = await f();
+      times.push(now() - t0);
+    }
+    rows.push({ what, ms: median(times), mb, times });
+  };
+  const opaque: Image = { width: src.width, height: src.height, data: new Uint8ClampedArray(src.data) };
+  const alpha: Image = { width: src.width, height: src.height, data: new Uint8ClampedArray(src.data) };
+  for (let i = 3, p = 0; i < alpha.data.length; i += 4, p++) alpha.data[i] = (p % src.width) & 255;
+  const canvasEncode = async (img: Image) => {
+    const c = new OffscreenCanvas(img.width, img.height);
+    c.getContext('2d')!.putImageData(new ImageData(new Uint8ClampedArray(img.data), img.width, img.height), 0, 0);
+    return c.convertToBlob({ type: 'image/png' });
+  };
+  const canvasDecode = async (blob: Blob) => {
+    const bmp = await createImageBitmap(blob, { premultiplyAlpha: 'none', colorSpaceConversion: 'none' });
+    const g = new OffscreenCanvas(bmp.width, bmp.height).getContext('2d', { willReadFrequently: true })!;
+    g.drawImage(bmp, 0, 0);
+    bmp.close();
+    return g.getImageData(0, 0, g.canvas.width, g.canvas.height);
+  };
+  for (const [name, img] of [['opaque', opaque], ['alpha ramp', alpha]] as const) {
+    const ours = await encodePng(img);
+    const theirs = await canvasEncode(img);
+    await time(`encode ${name}: ours (png.ts)`, 3, async () => (await encodePng(img)).size / 1e6);
+    await time(`encode ${name}: canvas convertToBlob`, 3, async () => (await canvasEncode(img)).size / 1e6);
+    const bytes = new Uint8Array(await ours.arrayBuffer());
+    await time(`decode ${name}: ours (png.ts), our file`, 3, async () => {
+      await decodePng(bytes);
+      return ours.size / 1e6;
+    });
+    await time(`decode ${name}: createImageBitmap + getImageData, our file`, 3, async () => {
+      await canvasDecode(ours);
+      return ours.size / 1e6;
+    });
+    const theirBytes = new Uint8Array(await theirs.arrayBuffer());
+    await time(`decode ${name}: ours (png.ts), the canvas's file`, 3, async () => {
+      await decodePng(theirBytes);
+      return theirs.size / 1e6;
+    });
+  }
+  return { rows };
+}
+
 // ---- Engine overhead ------------------------------------------------------------------------------
 
 const CHAIN_OPS: [string, (i: number) => Record<string, unknown>][] = [
@@ -513,5 +571,5 @@ async function cancelLatency() {
   return { rejectMs: median(rejectMs), usableMs: median(usableMs), usableMax: Math.max(...usableMs), replaced: 0 };
 }
 
-(window as any).bench = { init, kernelOp, plumbing, engine, poolDispatch, parallel, cancelLatency, percentile };
+(window as any).bench = { init, kernelOp, plumbing, codec, engine, poolDispatch, parallel, cancelLatency, percentile };
 document.getElementById('status')!.textContent = 'ready';

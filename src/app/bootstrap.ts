@@ -41,8 +41,12 @@ export interface PipetteApi {
    * once no run is going. Rejects when the step is unknown or has no full-resolution image result.
    */
   pixels(step: string): Promise<{ width: number; height: number; data: Uint8ClampedArray }>;
-  /** The step's full-resolution result as an image file (PNG by default; quality 0–1 for JPEG and WebP). */
-  exportStep(step: string, type?: EncodeType, quality?: number): Promise<Blob>;
+  /**
+   * The step's full-resolution result as an image file: PNG by default (lossless, alpha exact);
+   * quality 0–1 for JPEG and WebP; a JPEG's transparent pixels are composited on `background`
+   * ('#rrggbb', default white).
+   */
+  exportStep(step: string, type?: EncodeType, quality?: number, background?: string): Promise<Blob>;
   /** Kernel executions on the worker pool since the page loaded (cache hits do not count). */
   kernelRuns(): number;
   /** Resolves once the autosaved graph (if any) has been restored. */
@@ -147,9 +151,9 @@ export function start(
       // A copy: the result's own memory is shared with the workers and the cache.
       return { width: image.width, height: image.height, data: new Uint8ClampedArray(image.data) };
     },
-    exportStep: async (step, type, quality) => {
+    exportStep: async (step, type, quality, background) => {
       await idle();
-      return commands.exportImage(step, type, quality);
+      return commands.exportImage(step, type, quality, background);
     },
     kernelRuns: () => runtime.kernelRuns,
     ready,

@@ -146,8 +146,8 @@ export class Commands {
     return null;
   }
 
-  /** The step's full-resolution result as an image file; rejects a proxy, an unknown type or a quality outside 0–1. */
-  exportImage(node: string, type?: EncodeType, quality?: number): Promise<Blob> {
-    return this.#runtime.exportImage(node, type, quality);
+  /** The step's full-resolution result as an image file; rejects a proxy, an unknown type, a quality outside 0–1 or a background that is not '#rrggbb'. */
+  exportImage(node: string, type?: EncodeType, quality?: number, background?: string): Promise<Blob> {
+    return this.#runtime.exportImage(node, type, quality, background);
   }
 }

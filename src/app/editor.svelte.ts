@@ -175,12 +175,15 @@ export class EditorState {
     return this.commands.stepOnce();
   }
 
-  /** Encodes a step's image result in a worker and downloads it or copies it to the clipboard. */
-  async exportStep(id: string, type: EncodeType, quality: number, to: 'download' | 'clipboard'): Promise<void> {
+  /**
+   * Encodes a step's image result in a worker and downloads it or copies it to the clipboard. A
+   * JPEG is flattened on `background`.
+   */
+  async exportStep(id: string, type: EncodeType, quality: number, to: 'download' | 'clipboard', background = '#ffffff'): Promise<void> {
     try {
       // The panel's quality field is 1–100; anything typed outside it is clamped, not refused.
       const q = Math.min(1, Math.max(0, Number.isFinite(quality) ? quality : 0.92));
-      const blob = await this.commands.exportImage(id, to === 'clipboard' ? 'image/png' : type, q);
+      const blob = await this.commands.exportImage(id, to === 'clipboard' ? 'image/png' : type, q, background);
       if (to === 'clipboard') {
         await navigator.clipboard.write([new ClipboardItem({ [blob.type]: blob })]);
         this.say('Copied to the clipboard');

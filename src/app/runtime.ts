@@ -21,7 +21,7 @@ import { registry } from '../ops/registry';
 import type { Image, Value } from '../ops/types';
 import { AssetStore } from '../workers/assets';
 import { WorkerPool, type PoolEvent } from '../workers/pool';
-import { firstImage, type EncodeType } from '../workers/protocol';
+import { ENCODE_TYPES, firstImage, parseHexColour, type EncodeType } from '../workers/protocol';
 import { graphNeedsProxy, isProxy } from '../ops/proxy';
 
 export interface RuntimeOptions {
@@ -74,7 +74,6 @@ export interface StepSnapshot {
 /** A step as `window.pipette.steps()` reports it. */
 export type StepReport = Pick<StepSnapshot, 'id' | 'op' | 'state' | 'key' | 'durationMs' | 'cached' | 'message' | 'proxy' | 'size'>;
 
-const ENCODE_TYPES: readonly EncodeType[] = ['image/png', 'image/jpeg', 'image/webp'];
 
 function sameSnapshot(a: StepSnapshot, b: StepSnapshot): boolean {
   for (const k of Object.keys(b) as (keyof StepSnapshot)[]) if (a[k] !== b[k]) return false;
@@ -256,11 +255,15 @@ export class Runtime {
     return image;
   }
 
-  /** The step's full-resolution result as an image file, encoded in a worker. */
-  exportImage(node: string, type: EncodeType = 'image/png', quality = 0.92): Promise<Blob> {
+  /**
+   * The step's full-resolution result as an image file, encoded in a worker. A JPEG's transparent
+   * pixels are composited on `background` ('#rrggbb').
+   */
+  exportImage(node: string, type: EncodeType = 'image/png', quality = 0.92, background = '#ffffff'): Promise<Blob> {
     if (!ENCODE_TYPES.includes(type)) throw new Error(`Cannot export as "${String(type)}": use ${ENCODE_TYPES.join(', ')}`);
     if (!(typeof quality === 'number' && quality >= 0 && quality <= 1)) throw new Error(`Quality must be between 0 and 1, not ${String(quality)}`);
-    return this.pool.encode(this.fullImage(node), type, quality);
+    if (typeof background !== 'string' || !parseHexColour(background)) throw new Error(`The background must be a colour like #ffffff, not ${JSON.stringify(background)}`);
+    return this.pool.encode(this.fullImage(node), type, quality, { background });
   }
 
   dispose(): void {

@@ -150,20 +150,24 @@ export class WorkerPool implements Executor<Value> {
     });
   }
 
-  /** Encodes an image as PNG, JPEG or WebP (quality 0..1 for the last two). */
+  /**
+   * Encodes an image as PNG (lossless, alpha exact), JPEG or WebP (quality 0..1 for the last two).
+   * JPEG has no alpha: transparent pixels are composited on `background` ('#rrggbb', default white).
+   */
   encode(
     image: Image,
     type: EncodeType,
     quality?: number,
-    options: { readonly signal?: AbortSignal; readonly priority?: number } = {},
+    options: { readonly signal?: AbortSignal; readonly priority?: number; readonly background?: string } = {},
   ): Promise<Blob> {
     const img = outgoing(image, this.stats) as Image;
+    const { background } = options;
     return this.#lanes.submit<Blob>({
       kind: 'encode',
       label: `Encode ${type.slice(6).toUpperCase()}`,
       priority: options.priority ?? this.#filePriority,
       signal: options.signal,
-      call: (api, taskId, cancelFlag) => api.encode({ taskId, cancelFlag, image: img, type, quality }),
+      call: (api, taskId, cancelFlag) => api.encode({ taskId, cancelFlag, image: img, type, quality, background }),
     });
   }
 

@@ -26,6 +26,7 @@ export type ResultValue = ImageResult | number | Histogram;
 export type ResultOutputs = Readonly<Record<string, ResultValue>>;
 
 export type EncodeType = 'image/png' | 'image/jpeg' | 'image/webp';
+export const ENCODE_TYPES: readonly EncodeType[] = ['image/png', 'image/jpeg', 'image/webp'];
 
 // ---- Cancellation flag -------------------------------------------------------------------------
 // A synchronous kernel cannot receive messages while it runs, so each task gets a tiny
@@ -117,6 +118,14 @@ export interface EncodeRequest extends TaskRequestBase {
   readonly type: EncodeType;
   /** 0..1 for JPEG and WebP; ignored for PNG. */
   readonly quality?: number;
+  /** For JPEG, which has no alpha: the colour transparent pixels are composited on, '#rrggbb'. Default white. */
+  readonly background?: string;
+}
+
+/** A '#rrggbb' colour as [r, g, b], or null when it is not one. */
+export function parseHexColour(s: string): [number, number, number] | null {
+  const m = /^#([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})$/i.exec(s);
+  return m ? [parseInt(m[1]!, 16), parseInt(m[2]!, 16), parseInt(m[3]!, 16)] : null;
 }
 
 /** A rectangle of an image, in pixels. */

@@ -8,11 +8,14 @@ import { hashBytes128, hashText128 } from '../engine/hash';
 import { createImage, imageFrom, isHistogram, isImage, sharedMemoryAvailable, MAX_PIXELS } from '../ops/image';
 import type { Image, KernelContext, KernelOutputs, OpDef, Value } from '../ops/types';
 import { bytesOf, readHeader, type HeaderInfo } from './image-header';
+import { decodePng, encodePng, pngInfo, PngError } from './png';
 import { bandCall, writeBandOutputs } from '../ops/tiles';
 import {
   CancelCode,
+  ENCODE_TYPES,
   FLAG_LIMIT_MS,
   FLAG_STATE,
+  parseHexColour,
   type BitmapOptions,
   type BitmapRequest,
   type DecodeRequest,
@@ -27,7 +30,6 @@ import {
   type WorkerNotice,
 } from './protocol';
 
-const ENCODE_TYPES: readonly EncodeType[] = ['image/png', 'image/jpeg', 'image/webp'];
 
 /** Post a notice to the pool. */
 export type Notify = (notice: WorkerNotice) => void;
@@ -93,7 +95,7 @@ export function createStepWorkerApi(ops: readonly OpDef[], notify: Notify): Step
     async encode(req: EncodeRequest): Promise<Blob> {
       const { signal } = begin(req.taskId, req.cancelFlag);
       try {
-        return await encodeImage(req.image, req.type, req.quality, signal);
+        return await encodeImage(req.image, req.type, req.quality, req.background, signal);
       } finally {
         active.delete(req.taskId);
       }
@@ -473,40 +475,21 @@ async function decodeImage(source: Blob | ArrayBuffer, maxPixels: number, signal
   if (head) checkPixels(head.width, head.height, maxPixels);
   signal.throwIfAborted();
 
-  const blob = source instanceof Blob ? source : new Blob([source]);
-  let bitmap: ImageBitmap;
-  try {
-    // Straight alpha and the file's own values: pixels are data here, not something to display.
-    bitmap = await createImageBitmap(blob, { premultiplyAlpha: 'none', colorSpaceConversion: 'none' });
-  } catch {
-    throw new ImageDecodeError(
-      head
-        ? `This ${head.format.toUpperCase()} file is damaged and could not be decoded`
-        : 'This file is not an image the browser can read; use PNG, JPEG, WebP, AVIF, GIF or BMP',
-    );
-  }
+  // A PNG that can hold transparency by our own decoder (png.ts): exact straight-alpha values,
+  // which a 2D canvas cannot give back for semi-transparent pixels. Everything else (opaque PNGs
+  // included, where the browser's decoder is exact and faster) through the browser.
+  const png = head?.format === 'png' ? new Uint8Array(source instanceof Blob ? await source.arrayBuffer() : source) : null;
+  const decoded = png && pngMayHaveAlpha(png) ? await decodePngFile(png, maxPixels, signal) : await decodeByBrowser(source, head, maxPixels, signal);
   const t1 = performance.now();
-  let pixels: ImageData;
-  try {
-    checkPixels(bitmap.width, bitmap.height, maxPixels);
-    signal.throwIfAborted();
-    const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
-    const g = canvas.getContext('2d', { willReadFrequently: true });
-    if (!g) throw new ImageDecodeError('This browser cannot read image pixels in a worker (no 2D canvas)');
-    g.drawImage(bitmap, 0, 0);
-    pixels = g.getImageData(0, 0, bitmap.width, bitmap.height);
-  } finally {
-    bitmap.close();
-  }
   signal.throwIfAborted();
   let image: Image;
   let transfer: Transferable[] = [];
-  if (sharedMemoryAvailable()) {
-    image = createImage(pixels.width, pixels.height);
-    image.data.set(pixels.data);
+  if (sharedMemoryAvailable() && !(decoded.data.buffer instanceof SharedArrayBuffer)) {
+    image = createImage(decoded.width, decoded.height);
+    image.data.set(decoded.data);
   } else {
-    image = imageFrom(pixels.width, pixels.height, pixels.data);
-    transfer = [pixels.data.buffer];
+    image = imageFrom(decoded.width, decoded.height, decoded.data);
+    if (!(image.data.buffer instanceof SharedArrayBuffer)) transfer = [image.data.buffer];
   }
   const t2 = performance.now();
   const hash = imageHash(image);
@@ -516,9 +499,67 @@ async function decodeImage(source: Blob | ArrayBuffer, maxPixels: number, signal
     image,
     hash,
     format: head?.format ?? null,
-    timings: { decodeMs: t1 - t0, pixelsMs: t2 - t1, hashMs: t3 - t2 },
+    timings: { decodeMs: decoded.decodeMs, pixelsMs: t1 - t0 - decoded.decodeMs + (t2 - t1), hashMs: t3 - t2 },
   };
   return Comlink.transfer(result, transfer);
+}
+
+interface Decoded {
+  readonly width: number;
+  readonly height: number;
+  readonly data: Uint8ClampedArray;
+  /** Time to decode, of the whole; the rest is reading pixels out. */
+  readonly decodeMs: number;
+}
+
+/** Whether a PNG file has an alpha channel or a tRNS chunk; a damaged one is decoded by png.ts, which says what is wrong. */
+function pngMayHaveAlpha(bytes: Uint8Array): boolean {
+  try {
+    return pngInfo(bytes).hasAlpha;
+  } catch {
+    return true;
+  }
+}
+
+async function decodePngFile(bytes: Uint8Array, maxPixels: number, signal: AbortSignal): Promise<Decoded> {
+  const t0 = performance.now();
+  try {
+    const image = await decodePng(bytes, { maxPixels, signal });
+    return { ...image, decodeMs: performance.now() - t0 };
+  } catch (e) {
+    if (e instanceof PngError) throw new ImageDecodeError(e.message);
+    throw e;
+  }
+}
+
+async function decodeByBrowser(source: Blob | ArrayBuffer, head: HeaderInfo | null, maxPixels: number, signal: AbortSignal): Promise<Decoded> {
+  const t0 = performance.now();
+  const blob = source instanceof Blob ? source : new Blob([source]);
+  let bitmap: ImageBitmap;
+  try {
+    // Straight alpha and the file's own values: pixels are data here, not something to display.
+    // A JPEG's EXIF orientation is applied, so a photo comes upright as every viewer shows it.
+    bitmap = await createImageBitmap(blob, { premultiplyAlpha: 'none', colorSpaceConversion: 'none', imageOrientation: 'from-image' });
+  } catch {
+    throw new ImageDecodeError(
+      head
+        ? `This ${head.format.toUpperCase()} file is damaged and could not be decoded`
+        : 'This file is not an image the browser can read; use PNG, JPEG, WebP, AVIF, GIF or BMP',
+    );
+  }
+  const decodeMs = performance.now() - t0;
+  try {
+    checkPixels(bitmap.width, bitmap.height, maxPixels);
+    signal.throwIfAborted();
+    const canvas = new OffscreenCanvas(bitmap.width, bitmap.height);
+    const g = canvas.getContext('2d', { willReadFrequently: true });
+    if (!g) throw new ImageDecodeError('This browser cannot read image pixels in a worker (no 2D canvas)');
+    g.drawImage(bitmap, 0, 0);
+    const pixels = g.getImageData(0, 0, bitmap.width, bitmap.height);
+    return { width: pixels.width, height: pixels.height, data: pixels.data, decodeMs };
+  } finally {
+    bitmap.close();
+  }
 }
 
 /** The pixel-content key of an image: its size and every byte. */
@@ -528,20 +569,50 @@ export function imageHash(image: Image): string {
   return hashText128(`rgba8:${image.width}x${image.height}:${hashBytes128(bytes)}`);
 }
 
-async function encodeImage(image: Image, type: EncodeType, quality: number | undefined, signal: AbortSignal): Promise<Blob> {
+async function encodeImage(image: Image, type: EncodeType, quality: number | undefined, background: string | undefined, signal: AbortSignal): Promise<Blob> {
   if (!ENCODE_TYPES.includes(type)) throw new Error(`Cannot save as "${type}": choose PNG, JPEG or WebP`);
-  const { width, height, data } = image;
   signal.throwIfAborted();
-  // ImageData refuses shared memory: one copy on this thread.
-  const own = data.buffer instanceof SharedArrayBuffer ? new Uint8ClampedArray(data) : data;
+  const { width, height, data } = image;
+  // A PNG with any transparency by our own encoder: lossless for every alpha value, which a
+  // canvas is not (see png.ts). An opaque one through the canvas: exact too, and faster.
+  if (type === 'image/png' && !opaque(data)) return encodePng(image, signal);
+  let own: Uint8ClampedArray<ArrayBuffer>;
+  if (type === 'image/jpeg') {
+    // JPEG has no alpha: composite on the background colour, as an image editor flattens.
+    const bg = parseHexColour(background ?? '#ffffff');
+    if (!bg) throw new Error(`The background must be a colour like #ffffff, not "${String(background)}"`);
+    own = flatten(data, bg);
+  } else {
+    // ImageData refuses shared memory: one copy on this thread.
+    own = (data.buffer instanceof SharedArrayBuffer ? new Uint8ClampedArray(data) : data) as Uint8ClampedArray<ArrayBuffer>;
+  }
   const canvas = new OffscreenCanvas(width, height);
   const g = canvas.getContext('2d');
   if (!g) throw new Error('This browser cannot encode images in a worker (no 2D canvas)');
-  g.putImageData(new ImageData(own as Uint8ClampedArray<ArrayBuffer>, width, height), 0, 0);
+  g.putImageData(new ImageData(own, width, height), 0, 0);
   const q = quality === undefined ? undefined : Math.min(1, Math.max(0, quality));
-  const blob = await canvas.convertToBlob(q === undefined || type === 'image/png' ? { type } : { type, quality: q });
+  const blob = await canvas.convertToBlob(q === undefined ? { type } : { type, quality: q });
   signal.throwIfAborted();
   // Browsers fall back to PNG for a type they cannot write.
   if (blob.type !== type) throw new Error(`This browser cannot save ${type.slice(6).toUpperCase()} images; choose PNG instead`);
   return blob;
+}
+
+function opaque(data: Uint8ClampedArray): boolean {
+  for (let i = 3; i < data.length; i += 4) if (data[i] !== 255) return false;
+  return true;
+}
+
+/** Straight-alpha RGBA composited on an opaque colour: c·a + bg·(1 − a), rounded; alpha 255. */
+function flatten(data: Uint8ClampedArray, bg: readonly [number, number, number]): Uint8ClampedArray<ArrayBuffer> {
+  const out = new Uint8ClampedArray(data.length);
+  for (let i = 0; i < data.length; i += 4) {
+    const a = data[i + 3]!;
+    const na = 255 - a;
+    out[i] = ((data[i]! * a + bg[0] * na + 127) / 255) | 0;
+    out[i + 1] = ((data[i + 1]! * a + bg[1] * na + 127) / 255) | 0;
+    out[i + 2] = ((data[i + 2]! * a + bg[2] * na + 127) / 255) | 0;
+    out[i + 3] = 255;
+  }
+  return out;
 }

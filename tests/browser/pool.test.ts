@@ -9,6 +9,7 @@ import { resolveParams } from '../../src/engine/params';
 import type { OpDecl, Params } from '../../src/engine/op';
 import { StepTimeoutError, isAbort, isTimeout, type StepTask } from '../../src/engine/types';
 import { createImage } from '../../src/ops/image';
+import { decodePng } from '../../src/workers/png';
 import type { Image, Value } from '../../src/ops/types';
 import invert from '../../src/ops/invert/kernel';
 import imageSource from '../../src/ops/image-source/kernel';
@@ -106,6 +107,31 @@ describe('running steps', () => {
     await Promise.all(all);
     const order = events.flatMap((e) => (e.type === 'task-start' ? [e.node] : []));
     expect(order).toEqual(['blocker', 'high-1', 'high-2', 'mid', 'low']);
+  });
+
+  test('a waiting task moves ahead when its step is re-prioritised by key', async () => {
+    const { pool, events } = makePool({ size: 1 });
+    const all = [
+      run(pool, task(sleepOp, { ms: 150 }, { node: 'blocker' })),
+      run(pool, task(sleepOp, { ms: 0 }, { node: 'first', priority: 1 })),
+      run(pool, { ...task(sleepOp, { ms: 0 }, { node: 'refocused', priority: 1 }), key: 'refocused-key' }),
+    ];
+    pool.setPriority('refocused-key', 3);
+    await Promise.all(all);
+    const order = events.flatMap((e) => (e.type === 'task-start' ? [e.node] : []));
+    expect(order).toEqual(['blocker', 'refocused', 'first']);
+  });
+
+  test('a task says it started when a worker takes it, not while it waits', async () => {
+    const { pool, events } = makePool({ size: 1 });
+    const blocker = run(pool, task(sleepOp, { ms: 150 }, { node: 'blocker' }));
+    let blockerEndedFirst: boolean | undefined;
+    const waiting = run(pool, task(sleepOp, { ms: 0 }, { node: 'waiting' }), {
+      started: () => (blockerEndedFirst = events.some((e) => e.type === 'task-end' && e.node === 'blocker')),
+    });
+    expect(blockerEndedFirst).toBeUndefined();
+    await Promise.all([blocker, waiting]);
+    expect(blockerEndedFirst).toBe(true);
   });
 
   test('progress is reported while a kernel runs, at most about ten times a second', async () => {
@@ -362,7 +388,7 @@ describe('images', () => {
     const png = new Uint8Array(await (await sample('coffee.png')).arrayBuffer());
     const truncated = png.slice(0, 2000);
     truncated.fill(7, 100);
-    expect((await errorOf(pool.decode(truncated.buffer))).message).toBe('This PNG file is damaged and could not be decoded');
+    expect((await errorOf(pool.decode(truncated.buffer))).message).toBe('This PNG file is damaged: it ends in the middle of a chunk');
     const text = new TextEncoder().encode('hello, this is not an image at all').buffer as ArrayBuffer;
     expect((await errorOf(pool.decode(text))).message).toMatch(/^This file is not an image the browser can read/);
   });
@@ -385,6 +411,92 @@ describe('images', () => {
     const back = await pool.decode(blob);
     expect([back.image.width, back.image.height]).toEqual([97, 61]);
     expect(sameBytes(back.image.data, img.data)).toBe(true);
+  });
+
+  test('a PNG with every alpha value and varied colour decodes exactly and exports back byte for byte', async () => {
+    const { pool } = makePool();
+    // 256 alphas × 64 colours each, colour under alpha 0 included.
+    const img = createImage(256, 64);
+    for (let p = 0, i = 0; p < 256 * 64; p++, i += 4) {
+      img.data[i] = (p * 7 + (p >> 8) * 31) & 255;
+      img.data[i + 1] = (p * 13 + 91) & 255;
+      img.data[i + 2] = ((p >> 8) * 4 + p * 3) & 255;
+      img.data[i + 3] = p & 255;
+    }
+    const file = await pool.encode(img, 'image/png');
+    const decoded = await pool.decode(file);
+    expect(sameBytes(decoded.image.data, img.data)).toBe(true);
+    const again = await pool.encode(decoded.image, 'image/png');
+    expect(sameBytes(new Uint8ClampedArray(await again.arrayBuffer()), new Uint8ClampedArray(await file.arrayBuffer()))).toBe(true);
+    // Chromium reads the same file: alpha exact, and colour exact where the pixel is opaque.
+    const bmp = await createImageBitmap(file, { premultiplyAlpha: 'none', colorSpaceConversion: 'none' });
+    const g = new OffscreenCanvas(bmp.width, bmp.height).getContext('2d')!;
+    g.drawImage(bmp, 0, 0);
+    const seen = g.getImageData(0, 0, bmp.width, bmp.height).data;
+    let bad = 0;
+    for (let i = 0; i < seen.length; i += 4) {
+      if (seen[i + 3] !== img.data[i + 3]) bad++;
+      if (img.data[i + 3] === 255 && (seen[i] !== img.data[i] || seen[i + 1] !== img.data[i + 1] || seen[i + 2] !== img.data[i + 2])) bad++;
+    }
+    expect(bad).toBe(0);
+  });
+
+  test('png.ts decodes a PNG written by another encoder to exactly what the browser itself reads', async () => {
+    // coffee.png is opaque RGB, where the browser's decoder is exact: a cross-check of ours.
+    const file = await sample('coffee.png');
+    const ours = { image: await decodePng(new Uint8Array(await file.arrayBuffer())) };
+    const bmp = await createImageBitmap(file, { premultiplyAlpha: 'none', colorSpaceConversion: 'none' });
+    const g = new OffscreenCanvas(bmp.width, bmp.height).getContext('2d')!;
+    g.drawImage(bmp, 0, 0);
+    expect(sameBytes(ours.image.data, g.getImageData(0, 0, bmp.width, bmp.height).data)).toBe(true);
+  });
+
+  test('JPEG export of a transparent image is composited on the background: white unless another is chosen', async () => {
+    const { pool } = makePool();
+    // Left half: red at alpha 0; right half: opaque blue; a middle column at alpha 128.
+    const img = createImage(64, 32);
+    for (let y = 0; y < 32; y++) {
+      for (let x = 0; x < 64; x++) {
+        const i = (y * 64 + x) * 4;
+        img.data.set(x < 30 ? [255, 0, 0, 0] : x < 34 ? [0, 0, 0, 128] : [0, 0, 255, 255], i);
+      }
+    }
+    const pixel = async (blob: Blob, x: number, y: number) => {
+      const { image } = await pool.decode(blob);
+      const i = (y * image.width + x) * 4;
+      return [...image.data.subarray(i, i + 4)];
+    };
+    const near = (got: number[], want: number[]) => got.every((v, c) => Math.abs(v - want[c]!) <= 8);
+    const white = await pool.encode(img, 'image/jpeg', 0.95);
+    expect(near(await pixel(white, 10, 16), [255, 255, 255, 255])).toBe(true);
+    expect(near(await pixel(white, 50, 16), [0, 0, 255, 255])).toBe(true);
+    expect(near(await pixel(white, 32, 16), [127, 127, 127, 255])).toBe(true);
+    const green = await pool.encode(img, 'image/jpeg', 0.95, { background: '#00ff00' });
+    expect(near(await pixel(green, 10, 16), [0, 255, 0, 255])).toBe(true);
+    expect(near(await pixel(green, 50, 16), [0, 0, 255, 255])).toBe(true);
+    expect((await errorOf(pool.encode(img, 'image/jpeg', 0.9, { background: 'green' }))).message).toMatch(/colour like #ffffff/);
+  });
+
+  test('a JPEG is decoded upright by its EXIF orientation', async () => {
+    const { pool } = makePool();
+    // 40×20: left half red, right half blue; stored with orientation 6 (rotate 90° clockwise to show).
+    const img = createImage(40, 20);
+    for (let i = 0; i < img.data.length; i += 4) img.data.set((i / 4) % 40 < 20 ? [255, 0, 0, 255] : [0, 0, 255, 255], i);
+    const plain = new Uint8Array(await (await pool.encode(img, 'image/jpeg', 1)).arrayBuffer());
+    const tiff = [0x4d, 0x4d, 0, 42, 0, 0, 0, 8, 0, 1, 0x01, 0x12, 0, 3, 0, 0, 0, 1, 0, 6, 0, 0, 0, 0, 0, 0];
+    const body = [0x45, 0x78, 0x69, 0x66, 0, 0, ...tiff];
+    const app1 = [0xff, 0xe1, (body.length + 2) >> 8, (body.length + 2) & 255, ...body];
+    const rotated = new Uint8Array([...plain.subarray(0, 2), ...app1, ...plain.subarray(2)]);
+    const { image } = await pool.decode(new Blob([rotated], { type: 'image/jpeg' }));
+    expect([image.width, image.height]).toEqual([20, 40]);
+    const at = (x: number, y: number) => [...image.data.subarray((y * 20 + x) * 4, (y * 20 + x) * 4 + 3)];
+    // Rotated clockwise, the left (red) half is on top and the right (blue) half below.
+    expect(at(10, 5)[0]).toBeGreaterThan(200);
+    expect(at(10, 5)[2]).toBeLessThan(60);
+    expect(at(10, 35)[2]).toBeGreaterThan(200);
+    expect(at(10, 35)[0]).toBeLessThan(60);
+    const upright = await pool.decode(new Blob([plain], { type: 'image/jpeg' }));
+    expect([upright.image.width, upright.image.height]).toEqual([40, 20]);
   });
 
   test('JPEG and WebP encoding honour the type and quality', async () => {

@@ -2,6 +2,7 @@
 // `exportStep(step, type, quality)` (an image file), against the built app.
 
 import { expect, test } from '@playwright/test';
+import { allAlphaPixels, buildPng, readPng } from '../png-fixture';
 
 const doc = {
   format: 'pipette-graph',
@@ -105,4 +106,55 @@ test('one command surface: a scripted drag is one undo step, and a scripted sele
   await page.evaluate(() => window.pipette.select('inv'));
   await expect(page.getByTestId('viewer')).toHaveAttribute('data-node', 'inv');
   await expect(page.locator('#p-angle')).toHaveCount(0);
+});
+
+test('a semi-transparent PNG keeps its exact values from the file through the steps to PNG export', async ({ page }) => {
+  // 256 × 16: every alpha value under varied colour, in a file written here (zlib, no filters).
+  const width = 256;
+  const height = 16;
+  const pixels = allAlphaPixels(width, height);
+  const file = buildPng({ width, height, colorType: 6, bitDepth: 8, sample: (x, y) => [...pixels.subarray((y * width + x) * 4, (y * width + x) * 4 + 4)] });
+  await page.route('**/e2e/alpha.png', (route) => route.fulfill({ body: Buffer.from(file), contentType: 'image/png' }));
+  const r = await page.evaluate(async () => {
+    const asset = await window.pipette.loadImage('/e2e/alpha.png');
+    window.pipette.loadGraph({
+      format: 'pipette-graph',
+      version: 1,
+      graph: {
+        nodes: [
+          { id: 'img', op: 'image-source', params: { asset } },
+          { id: 'red', op: 'channel-extract', params: { channel: 'r' } },
+        ],
+        edges: [{ from: { node: 'img', port: 'image' }, to: { node: 'red', port: 'image' } }],
+      },
+    });
+    await window.pipette.whenIdle();
+    const decoded = await window.pipette.pixels('img');
+    const red = await window.pipette.pixels('red');
+    const exported = new Uint8Array(await (await window.pipette.exportStep('img', 'image/png')).arrayBuffer());
+    return { decoded: [...decoded.data], red: [...red.data], exported: [...exported] };
+  });
+  let decodeWrong = 0;
+  let redWrong = 0;
+  for (let i = 0; i < pixels.length; i++) {
+    if (r.decoded[i] !== pixels[i]) decodeWrong++;
+    // Extract Channel shows the red channel as opaque grey: the colour under every alpha survives.
+    if (i % 4 === 0 && (r.red[i] !== pixels[i] || r.red[i + 1] !== pixels[i] || r.red[i + 3] !== 255)) redWrong++;
+  }
+  expect(decodeWrong).toBe(0);
+  expect(redWrong).toBe(0);
+  const back = readPng(Uint8Array.from(r.exported));
+  expect([back.width, back.height]).toEqual([width, height]);
+  expect(Buffer.compare(Buffer.from(back.data), Buffer.from(pixels))).toBe(0);
+});
+
+test('JPEG export takes a background colour and refuses one that is not #rrggbb', async ({ page }) => {
+  const r = await page.evaluate(async () => {
+    const jpeg = await window.pipette.exportStep('inv', 'image/jpeg', 0.9, '#336699');
+    const bad = await window.pipette.exportStep('inv', 'image/jpeg', 0.9, 'blue').then(() => 'resolved', (e: Error) => e.message);
+    return { type: jpeg.type, size: jpeg.size, bad };
+  });
+  expect(r.type).toBe('image/jpeg');
+  expect(r.size).toBeGreaterThan(0);
+  expect(r.bad).toContain('The background must be a colour like #ffffff');
 });

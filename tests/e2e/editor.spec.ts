@@ -1,4 +1,5 @@
 import { expect, test, type Page } from '@playwright/test';
+import { buildPng } from '../png-fixture';
 
 async function openApp(page: Page) {
   await page.goto('/');
@@ -227,4 +228,36 @@ test('a step result exports as a PNG download', async ({ page }) => {
   // IHDR: width and height of the 600×400 sample
   expect(bytes.readUInt32BE(16)).toBe(600);
   expect(bytes.readUInt32BE(20)).toBe(400);
+});
+
+test('a JPEG download lays transparent pixels on the background colour chosen in the panel', async ({ page }) => {
+  await openApp(page);
+  // A 32×16 image: left half fully transparent red, right half opaque blue.
+  const pixels = new Uint8Array(32 * 16 * 4);
+  for (let i = 0; i < 32 * 16; i++) pixels.set(i % 32 < 16 ? [255, 0, 0, 0] : [0, 0, 255, 255], i * 4);
+  const file = buildPng({ width: 32, height: 16, colorType: 6, bitDepth: 8, sample: (x, y) => [...pixels.subarray((y * 32 + x) * 4, (y * 32 + x) * 4 + 4)] });
+  await page.route('**/e2e/half.png', (route) => route.fulfill({ body: Buffer.from(file), contentType: 'image/png' }));
+  await page.evaluate(async () => {
+    const asset = await window.pipette.loadImage('/e2e/half.png');
+    window.pipette.loadGraph({ format: 'pipette-graph', version: 1, graph: { nodes: [{ id: 'half', op: 'image-source', params: { asset } }], edges: [] } });
+    await window.pipette.whenIdle();
+  });
+  await page.locator('.svelte-flow__node[data-id="half"]').click();
+  await page.getByLabel('Format').selectOption('image/jpeg');
+  await page.getByLabel('Background').fill('#00ff00');
+  const download = page.waitForEvent('download');
+  await page.getByRole('button', { name: 'Download' }).click();
+  const saved = await download;
+  expect(saved.suggestedFilename()).toBe('half.jpg');
+  const { readFileSync } = await import('node:fs');
+  const jpeg = [...readFileSync(await saved.path())];
+  const [left, right] = await page.evaluate(async (bytes) => {
+    const bmp = await createImageBitmap(new Blob([new Uint8Array(bytes)], { type: 'image/jpeg' }));
+    const g = new OffscreenCanvas(bmp.width, bmp.height).getContext('2d')!;
+    g.drawImage(bmp, 0, 0);
+    return [[...g.getImageData(4, 8, 1, 1).data], [...g.getImageData(28, 8, 1, 1).data]];
+  }, jpeg);
+  const near = (got: number[], want: number[]) => got.every((v, c) => Math.abs(v - want[c]!) <= 12);
+  expect(near(left!, [0, 255, 0, 255])).toBe(true);
+  expect(near(right!, [0, 0, 255, 255])).toBe(true);
 });
