@@ -4,7 +4,8 @@
 // latest.md, the same tables in Markdown). Benchmarks are not tests: nothing here fails on a figure.
 //
 //   node bench/run.mjs                 everything (about 6–9 minutes on 2 cores)
-//   node bench/run.mjs --only kernels,plumbing,engine,parallel,latency,cache,memory
+//   node bench/run.mjs --only kernels,plumbing,engine,parallel,latency,cache,memory,cli
+//   node bench/run.mjs --only cli --cli-images 100   (the command-line runner; default 20 images)
 //   node bench/run.mjs --ops gauss5,bc --no-build
 
 import { spawnSync } from 'node:child_process';
@@ -29,7 +30,7 @@ const opt = (name) => {
   const i = args.indexOf(name);
   return i >= 0 ? args[i + 1] : undefined;
 };
-const ALL = ['kernels', 'plumbing', 'engine', 'parallel', 'latency', 'cache', 'memory'];
+const ALL = ['kernels', 'plumbing', 'engine', 'parallel', 'latency', 'cache', 'memory', 'cli'];
 const only = new Set((opt('--only') ?? ALL.join(',')).split(','));
 const OPS = (opt('--ops') ?? 'gauss5,gauss20,resize,bc,gray,sharpen').split(',');
 const build = !args.includes('--no-build');
@@ -146,6 +147,61 @@ const pipeline12 = {
     ].map(([a, b]) => ({ from: { node: a, port: 'image' }, to: { node: b, port: 'image' } })),
   },
 };
+
+// ---- the command-line runner: the same six steps over a folder of 12 MP JPEGs ----------------------------
+
+/**
+ * `pipette run` (dist-cli, built by `npm run build:cli`) over `n` different 12 MP JPEGs with the
+ * six steps of pipeline12 after an image step, JPEG out, on 1 and 2 worker threads: images/s and
+ * MP/s of the whole run (decode, six steps, encode, write), wall time.
+ */
+async function cliThroughput(n) {
+  const { default: sharp } = await import('sharp');
+  const { mkdtempSync, rmSync, writeFileSync: write } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  sh('npm', ['run', 'build:cli', '--silent']);
+  const dir = mkdtempSync(path.join(tmpdir(), 'pipette-bench-cli-'));
+  mkdirSync(path.join(dir, 'in'));
+  try {
+    const w = 4000;
+    const h = 3000;
+    const raw = Buffer.alloc(w * h * 3);
+    for (let i = 0; i < n; i++) {
+      // A photo-like gradient with grain, different for each image.
+      let x = 1234567 + i * 7919;
+      for (let y = 0, o = 0; y < h; y++) {
+        for (let c = 0; c < w; c++, o += 3) {
+          x ^= x << 13;
+          x ^= x >>> 17;
+          x ^= x << 5;
+          const grain = (x & 15) - 8;
+          raw[o] = Math.max(0, Math.min(255, ((c * 255) / w + i * 9 + grain) | 0));
+          raw[o + 1] = Math.max(0, Math.min(255, ((y * 255) / h + grain) | 0));
+          raw[o + 2] = Math.max(0, Math.min(255, (((c + y) * 128) / (w + h) + 64 + grain) | 0));
+        }
+      }
+      await sharp(raw, { raw: { width: w, height: h, channels: 3 } }).jpeg({ quality: 90 }).toFile(path.join(dir, 'in', `img${String(i).padStart(3, '0')}.jpg`));
+    }
+    const doc = structuredClone(pipeline12);
+    doc.graph.nodes[0] = { id: 'src', op: 'image-source', params: { asset: '' } };
+    write(path.join(dir, 'graph.json'), JSON.stringify(doc));
+    const rows = [];
+    for (const workers of [1, 2]) {
+      const out = path.join(dir, `out${workers}`);
+      const t0 = performance.now();
+      const r = spawnSync(process.execPath, [path.join(root, 'dist-cli/pipette.mjs'), 'run', 'graph.json', '--in', 'in', '--out', out, '--workers', String(workers), '--format', 'jpeg', '--quality', '90'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+      const seconds = (performance.now() - t0) / 1000;
+      if (r.status !== 0) throw new Error(`pipette run failed (${r.status}): ${r.stderr}`);
+      const lines = r.stdout.toString().trim().split('\n').map((l) => JSON.parse(l));
+      const perImage = lines.map((l) => l.ms).sort((a, b) => a - b);
+      rows.push({ workers, images: n, seconds, imagesPerSecond: n / seconds, mpPerSecond: (n * w * h) / 1e6 / seconds, medianImageMs: perImage[perImage.length >> 1] });
+      log(`  ${workers} worker${workers === 1 ? '' : 's'}: ${n} images in ${seconds.toFixed(1)} s`);
+    }
+    return rows;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
 
 const small = structuredClone(pipeline12);
 small.graph.nodes[0].params = { ...small.graph.nodes[0].params, width: 256, height: 256 };
@@ -474,6 +530,11 @@ async function main() {
       log('heap over 1000 re-executions in the app …');
       out.memory = await memory(browser, appServer.url);
     }
+    if (only.has('cli')) {
+      const n = Number(opt('--cli-images') ?? 20);
+      log(`command-line runner: ${n} × 12 MP …`);
+      out.cli = await cliThroughput(n);
+    }
   } finally {
     await browser.close();
     pageServer.server.close();
@@ -557,6 +618,16 @@ async function main() {
 
   if (out.plumbing) {
     section('Plumbing: 48 MB', table(['what', 'median ms', 'GB/s'], out.plumbing.rows.map((r) => [r.what, ms(r.ms), f(out.plumbing.bytes / 1e9 / (r.ms / 1000), 1)])));
+  }
+  if (out.cli) {
+    const appFull = out.latency?.last?.p50;
+    section(
+      `Command line: \`pipette run\` over ${out.cli[0].images} different 12 MP JPEGs, the six steps of the latency pipeline, JPEG out`,
+      table(
+        ['worker threads', 'images', 'wall s', 'images/s', 'MP/s', 'median ms an image (in its thread)'],
+        out.cli.map((r) => [r.workers, r.images, f(r.seconds, 1), f(r.imagesPerSecond, 2), f(r.mpPerSecond, 1), ms(r.medianImageMs)]),
+      ) + (appFull ? `\n\nFor comparison, the app recomputing the same six steps for one image (latency section, p50): ${ms(appFull)} ms.` : ''),
+    );
   }
   if (out.codec) {
     section(

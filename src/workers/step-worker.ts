@@ -4,11 +4,12 @@
 
 import * as Comlink from 'comlink';
 import { CancelledError, StepTimeoutError } from '../engine/types';
-import { hashBytes128, hashText128 } from '../engine/hash';
 import { createImage, imageFrom, isHistogram, isImage, sharedMemoryAvailable, MAX_PIXELS } from '../ops/image';
 import type { Image, KernelContext, KernelOutputs, OpDef, Value } from '../ops/types';
 import { bytesOf, readHeader, type HeaderInfo } from './image-header';
 import { decodePng, encodePng, pngInfo, PngError } from './png';
+import { flatten, opaque } from './flatten';
+import { imageHash } from './image-hash';
 import { bandCall, writeBandOutputs } from '../ops/tiles';
 import {
   CancelCode,
@@ -562,13 +563,6 @@ async function decodeByBrowser(source: Blob | ArrayBuffer, head: HeaderInfo | nu
   }
 }
 
-/** The pixel-content key of an image: its size and every byte. */
-export function imageHash(image: Image): string {
-  const d = image.data;
-  const bytes = new Uint8Array(d.buffer, d.byteOffset, d.byteLength);
-  return hashText128(`rgba8:${image.width}x${image.height}:${hashBytes128(bytes)}`);
-}
-
 async function encodeImage(image: Image, type: EncodeType, quality: number | undefined, background: string | undefined, signal: AbortSignal): Promise<Blob> {
   if (!ENCODE_TYPES.includes(type)) throw new Error(`Cannot save as "${type}": choose PNG, JPEG or WebP`);
   signal.throwIfAborted();
@@ -596,23 +590,4 @@ async function encodeImage(image: Image, type: EncodeType, quality: number | und
   // Browsers fall back to PNG for a type they cannot write.
   if (blob.type !== type) throw new Error(`This browser cannot save ${type.slice(6).toUpperCase()} images; choose PNG instead`);
   return blob;
-}
-
-function opaque(data: Uint8ClampedArray): boolean {
-  for (let i = 3; i < data.length; i += 4) if (data[i] !== 255) return false;
-  return true;
-}
-
-/** Straight-alpha RGBA composited on an opaque colour: c·a + bg·(1 − a), rounded; alpha 255. */
-function flatten(data: Uint8ClampedArray, bg: readonly [number, number, number]): Uint8ClampedArray<ArrayBuffer> {
-  const out = new Uint8ClampedArray(data.length);
-  for (let i = 0; i < data.length; i += 4) {
-    const a = data[i + 3]!;
-    const na = 255 - a;
-    out[i] = ((data[i]! * a + bg[0] * na + 127) / 255) | 0;
-    out[i + 1] = ((data[i + 1]! * a + bg[1] * na + 127) / 255) | 0;
-    out[i + 2] = ((data[i + 2]! * a + bg[2] * na + 127) / 255) | 0;
-    out[i + 3] = 255;
-  }
-  return out;
 }
