@@ -3,7 +3,7 @@
 
 import { DocumentError, serializeGraph, type ParamValue } from '../engine';
 import { TieredCache, type CacheStats } from '../cache';
-import { createAutosaver, openGraphStore } from '../cache/graph-store';
+import { createAutosaver, openGraphStore, restoreSaved } from '../cache/graph-store';
 import { Runtime, type RuntimeOptions, type StepReport } from './runtime';
 import { Commands } from './commands';
 import type { EncodeType } from '../workers/protocol';
@@ -67,6 +67,8 @@ export interface Started {
   api: PipetteApi;
   /** An error restoring the autosaved graph, to show (the graph then starts empty). */
   restoreError: string | null;
+  /** The text of the autosaved graph that could not be restored, kept aside in storage: offered for download. */
+  unreadableGraph: string | null;
 }
 
 /** How long the editor stays idle before results are written to IndexedDB. */
@@ -90,12 +92,14 @@ export function start(
   });
   const graphStore = openGraphStore();
   const autosaver = createAutosaver(graphStore, 400, { onError: (e) => console.warn('Pipette: autosave failed', e) });
-  let restoring = true;
+  // Off until the saved graph is restored, or kept aside if it cannot be: an autosave before then
+  // would overwrite the only copy of what the user made.
+  let autosave = false;
   const runtime = new Runtime({
     store: cache,
     ...hooks,
     onGraph: (g) => {
-      if (!restoring) autosaver.schedule(JSON.parse(serializeGraph(g)));
+      if (autosave) autosaver.schedule(JSON.parse(serializeGraph(g)));
       hooks.onGraph?.(g);
     },
   });
@@ -104,18 +108,21 @@ export function start(
   addEventListener('visibilitychange', () => document.visibilityState === 'hidden' && flush());
 
   const commands = new Commands(runtime);
-  const started: Started = { runtime, commands, cache, api: undefined as unknown as PipetteApi, restoreError: null };
-  const ready = graphStore
-    .load()
-    .then((saved) => {
-      if (saved !== undefined) runtime.loadGraphText(JSON.stringify(saved));
-    })
-    .catch((e: unknown) => {
-      started.restoreError =
-        e instanceof DocumentError ? `The autosaved graph could not be restored: ${e.message}` : `The autosaved graph could not be read (${String(e)})`;
-    })
-    .finally(() => {
-      restoring = false;
+  const started: Started = { runtime, commands, cache, api: undefined as unknown as PipetteApi, restoreError: null, unreadableGraph: null };
+  const ready = restoreSaved(graphStore, (saved) => runtime.loadGraphText(JSON.stringify(saved)))
+    .then(({ error, keptAside, mayAutosave }) => {
+      autosave = mayAutosave;
+      if (error === undefined) return;
+      const why =
+        error instanceof DocumentError
+          ? `The autosaved graph could not be restored: ${error.message}`
+          : `The autosaved graph could not be read (${String(error)})`;
+      started.unreadableGraph = keptAside ?? null;
+      started.restoreError = !mayAutosave
+        ? `${why}. Changes in this tab are not autosaved, so that a graph saved earlier is not overwritten.`
+        : keptAside !== undefined
+          ? `${why}. It is kept aside, and nothing you do now overwrites it.`
+          : why;
     })
     .then(() => (runtime.graph.nodes.length === 0 && !started.restoreError && initial ? initial() : undefined));
 
@@ -127,7 +134,8 @@ export function start(
     loadGraph: (doc) => void runtime.loadGraphText(typeof doc === 'string' ? doc : JSON.stringify(doc)),
     exportGraph: () => runtime.exportGraphText(),
     async loadImage(url) {
-      const res = await fetch(url);
+      // 'same-origin' also refuses a redirect to another origin.
+      const res = await fetch(ownUrl(url), { mode: 'same-origin', credentials: 'same-origin' });
       if (!res.ok) throw new Error(`Could not load ${url}: ${res.status} ${res.statusText}`);
       return runtime.addImage(await res.blob());
     },
@@ -161,4 +169,22 @@ export function start(
   started.api = api;
   window.pipette = api;
   return started;
+}
+
+/**
+ * `url` resolved against the page, if it is the page's own: same origin, or a blob: URL the page
+ * made (its origin is the page's). Anything else is refused before any request is made.
+ */
+function ownUrl(url: string): URL {
+  let u: URL;
+  try {
+    u = new URL(url, location.href);
+  } catch {
+    throw new Error(`Cannot load an image from "${url.slice(0, 100)}": it is not a URL`);
+  }
+  if (u.origin !== location.origin) {
+    const from = u.origin === 'null' ? `a ${u.protocol} URL` : u.origin;
+    throw new Error(`Images can only be loaded from this page's own origin (${location.origin}) or a blob: URL it made, not from ${from}`);
+  }
+  return u;
 }

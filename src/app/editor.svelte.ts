@@ -8,6 +8,8 @@ import {
   connectionProblem,
   emptyGraph,
   freshNodeId,
+  labelText,
+  readGraphFile,
   setParam,
   type Graph,
   type GraphEdge,
@@ -34,6 +36,8 @@ export class EditorState {
   flash = $state<string | null>(null);
   #flashTimer: ReturnType<typeof setTimeout> | null = null;
   error = $state<string | null>(null);
+  /** The autosaved graph that could not be restored, as stored (kept aside there too): offered for download. */
+  unreadableGraph = $state<string | null>(null);
   readonly #started: Started;
   /** Redraws at once after a quiet spell, at most every REDRAW_MS in a burst. */
   readonly #redraws = new Throttle(() => this.#redraw());
@@ -59,6 +63,7 @@ export class EditorState {
     this.#started.cache.onNotice((n) => (this.notice = n.message));
     void this.#started.api.ready.then(() => {
       if (this.#started.restoreError) this.error = this.#started.restoreError;
+      this.unreadableGraph = this.#started.unreadableGraph;
     });
   }
 
@@ -188,15 +193,25 @@ export class EditorState {
         await navigator.clipboard.write([new ClipboardItem({ [blob.type]: blob })]);
         this.say('Copied to the clipboard');
       } else {
-        const a = document.createElement('a');
-        a.href = URL.createObjectURL(blob);
-        a.download = `${id}.${type.slice(6).replace('jpeg', 'jpg')}`;
-        a.click();
-        setTimeout(() => URL.revokeObjectURL(a.href), 10_000);
+        this.#download(blob, `${id}.${type.slice(6).replace('jpeg', 'jpg')}`);
       }
     } catch (e) {
       this.say(`Export failed: ${e instanceof Error ? e.message : String(e)}`);
     }
+  }
+
+  /** Downloads the autosaved graph that could not be restored, exactly as it was stored. */
+  downloadUnreadableGraph(): void {
+    if (this.unreadableGraph === null) return;
+    this.#download(new Blob([this.unreadableGraph], { type: 'application/json' }), 'unreadable-graph.pipette.json');
+  }
+
+  #download(blob: Blob, name: string): void {
+    const a = document.createElement('a');
+    a.href = URL.createObjectURL(blob);
+    a.download = name;
+    a.click();
+    setTimeout(() => URL.revokeObjectURL(a.href), 10_000);
   }
 
   retry(): void {
@@ -208,7 +223,10 @@ export class EditorState {
   }
 
   /** Loads an image file: into the selected image source, or as a new source step. */
-  async loadImageFile(file: Blob, name = 'image'): Promise<void> {
+  async loadImageFile(file: Blob, fileName = 'image'): Promise<void> {
+    // A file name is outside text: it may hold line breaks or a right-to-left override, which the
+    // graph file refuses in a label (an autosave that could not be restored).
+    const name = labelText(fileName) || 'image';
     try {
       const asset = await this.runtime.addImage(file);
       const sel = this.selected ? this.runtime.graph.nodes.find((n) => n.id === this.selected) : undefined;
@@ -217,7 +235,7 @@ export class EditorState {
       } else {
         const id = freshNodeId(this.runtime.graph, 'image-source');
         const count = this.runtime.graph.nodes.length;
-        if (this.edit((g) => addNode(g, registry, { id, op: 'image-source', params: { asset }, label: name.slice(0, 200), position: { x: 0, y: 60 + count * 30 } }), { immediate: true })) {
+        if (this.edit((g) => addNode(g, registry, { id, op: 'image-source', params: { asset }, label: name, position: { x: 0, y: 60 + count * 30 } }), { immediate: true })) {
           this.select(id);
         }
       }
@@ -226,7 +244,19 @@ export class EditorState {
     }
   }
 
-  /** Opens a graph file; a broken file is refused with its reasons and the current graph kept. */
+  /** Opens a graph file; one over the size limit is refused before it is read. */
+  async openGraphFile(file: Blob): Promise<void> {
+    let text: string;
+    try {
+      text = await readGraphFile(file);
+    } catch (e) {
+      this.error = e instanceof Error ? e.message : String(e);
+      return;
+    }
+    this.openGraphText(text);
+  }
+
+  /** Opens a graph file's text; a broken file is refused with its reasons and the current graph kept. */
   openGraphText(text: string): void {
     try {
       this.runtime.loadGraphText(text);

@@ -1,4 +1,5 @@
-// XXH32 (xxHash, 32-bit), streaming, as the integrity checksum of stored pixels. It is a
+// XXH32 (xxHash, 32-bit), streaming, as the integrity checksum of stored pixels and of whole stored
+// entries (valueChecksum: dimensions, scale, numbers and the pixels' checksum). It is a
 // well-specified algorithm with published test vectors, and its four independent lanes let V8 keep
 // several multiplies in flight: reading the pixels as 32-bit words it runs at memory speed in plain
 // JS (see README for the figure at 12 MP), several times faster than the byte-wise MurmurHash3 that
@@ -120,4 +121,49 @@ export class Xxh32 {
 /** XXH32 of some bytes, as 8 hex digits. */
 export function checksum(bytes: Uint8Array | Uint8ClampedArray, seed = 0): string {
   return new Xxh32(seed).update(bytes).digest();
+}
+
+const encoder = new TextEncoder();
+
+/**
+ * XXH32 of a structured value (a stored cache entry): every field, in a canonical order, so that a
+ * change to any of them changes the checksum. Numbers are taken exactly (shortest round-trip text,
+ * -0 apart from 0), strings, arrays and objects (keys sorted, fields holding `undefined` as if
+ * absent) with their lengths, typed arrays byte for byte. A Blob counts by its size only: its bytes
+ * are covered by a checksum stored beside it, which this covers in turn.
+ */
+export function valueChecksum(value: unknown): string {
+  const h = new Xxh32();
+  const text = (s: string) => {
+    const b = encoder.encode(s);
+    h.update(encoder.encode(`${b.length}:`)).update(b);
+  };
+  const walk = (v: unknown): void => {
+    if (v === undefined) text('u');
+    else if (v === null) text('z');
+    else if (typeof v === 'number') text(`n${Object.is(v, -0) ? '-0' : String(v)}`);
+    else if (typeof v === 'string') {
+      text('s');
+      text(v);
+    } else if (typeof v === 'boolean') text(v ? 't' : 'f');
+    else if (typeof Blob !== 'undefined' && v instanceof Blob) text(`B${v.size}`);
+    else if (ArrayBuffer.isView(v)) {
+      text(`A${Object.prototype.toString.call(v)}${v.byteLength}`);
+      h.update(new Uint8Array(v.buffer, v.byteOffset, v.byteLength));
+    } else if (Array.isArray(v)) {
+      text(`L${v.length}`);
+      for (const x of v) walk(x);
+    } else if (typeof v === 'object') {
+      const keys = Object.keys(v)
+        .filter((k) => (v as Record<string, unknown>)[k] !== undefined)
+        .sort();
+      text(`O${keys.length}`);
+      for (const k of keys) {
+        text(k);
+        walk((v as Record<string, unknown>)[k]);
+      }
+    } else text(`?${typeof v}`);
+  };
+  walk(value);
+  return h.digest();
 }

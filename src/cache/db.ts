@@ -32,6 +32,8 @@ export interface GraphRecord {
   /** The document as JSON text, so what is loaded is exactly what JSON can carry. */
   readonly json: string;
   readonly savedAt: number;
+  /** On a kept-aside copy of a document that could not be restored (see graph-store.ts): when it was kept. */
+  readonly keptAt?: number;
 }
 
 export interface PipetteDB extends DBSchema {

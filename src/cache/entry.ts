@@ -1,16 +1,23 @@
 // How a step's outputs are written into the IndexedDB tier and checked on the way back. Images are
 // stored as a Blob of their pixels with width, height, byte length and checksum beside it; numbers
-// and histograms as they are (structured clone); a thumbnail as a small checksummed Blob. Reading
+// and histograms as they are (structured clone); a thumbnail as a small checksummed Blob. The entry
+// as a whole carries a checksum of every other field (its key, dimensions, proxy scale, numbers,
+// histograms and each Blob's checksum and size): pixels checked against their own checksum alone
+// would let an entry with its width and height swapped, or a changed number, be served. Reading
 // verifies everything and answers null for anything that does not add up, so a damaged entry can
 // only ever be a miss.
 
 import type { Histogram, Image, Value } from '../ops/types';
 import { MAX_PIXELS, createImage, isHistogram, isImage, valueBytes } from '../ops/image';
 import { blobChecksum, blobInto, bytesToBlob, type SliceOptions } from './blob-pixels';
+import { valueChecksum } from './checksum';
 import { bitmapBytes, thumbnailOf, type ThumbnailCodec, type WithThumbnail } from './thumbnail';
 
-/** Bump when the stored shape changes; entries of another format are dropped as misses. */
-export const ENTRY_FORMAT = 1;
+/**
+ * Bump when the stored shape changes; entries of another format are dropped as misses. 2: the entry
+ * checksum (format 1 checked only the pixels, so its entries cannot be trusted and are dropped).
+ */
+export const ENTRY_FORMAT = 2;
 
 export interface StoredThumbnail {
   readonly blob: Blob;
@@ -57,6 +64,14 @@ export interface StoredEntry {
   readonly op?: string;
   readonly durationMs?: number;
   readonly outputs: Readonly<Record<string, StoredValue>>;
+  /** XXH32 of every other field of the entry (see entryChecksum). */
+  readonly checksum: string;
+}
+
+/** The checksum an entry must carry: of everything in it but the checksum itself. */
+export function entryChecksum(entry: StoredEntry | Omit<StoredEntry, 'checksum'>): string {
+  const { checksum: _own, ...rest } = entry as StoredEntry;
+  return valueChecksum(rest);
 }
 
 export interface CodecOptions extends SliceOptions {
@@ -118,7 +133,7 @@ export async function encodeEntry(
       return null;
     }
   }
-  return {
+  const entry = {
     key,
     format: ENTRY_FORMAT,
     bytes,
@@ -127,15 +142,19 @@ export async function encodeEntry(
     ...(meta.durationMs !== undefined ? { durationMs: meta.durationMs } : {}),
     outputs: stored,
   };
+  return { ...entry, checksum: entryChecksum(entry) };
 }
 
 /**
- * Decodes and verifies a stored entry. Null means it failed validation: a checksum, byte length or
- * dimension that does not match, a thumbnail that does not decode. Throws UnreadableBlobError if a
- * Blob cannot be read at all.
+ * Decodes and verifies a stored entry. Null means it failed validation: an entry checksum that does
+ * not match its fields, a pixel checksum, byte length or dimension that does not match, a
+ * thumbnail that does not decode. Throws UnreadableBlobError if a Blob cannot be read at all.
  */
 export async function decodeEntry(entry: StoredEntry, opts: CodecOptions = {}): Promise<Record<string, Value> | null> {
   if (typeof entry !== 'object' || entry === null || typeof entry.outputs !== 'object' || entry.outputs === null) return null;
+  // First, before any Blob is read: every field is as it was written (the pixels are then checked
+  // against their own checksum, which this covers).
+  if (typeof entry.checksum !== 'string' || entryChecksum(entry) !== entry.checksum) return null;
   const out: Record<string, Value> = {};
   for (const [port, s] of Object.entries(entry.outputs)) {
     const v = await decodeValue(s, opts);

@@ -4,8 +4,12 @@
 // A save is one put of the whole document, as JSON text, in one read-write transaction with strict
 // durability. IndexedDB commits a transaction entirely or not at all, so a crash or a closed tab in
 // the middle of a save leaves the previous version in place: there is never half a graph.
+//
+// A saved document the app cannot restore (damaged, or refused by a newer rule) is still something
+// the user made. keepAside() copies its text, exactly as stored, to a record of its own that no
+// save() replaces; the app calls it before it lets anything autosave over the slot.
 
-import { StorageUnavailableError, defaultIndexedDB, openPipetteDb, type PipetteDatabase } from './db';
+import { StorageUnavailableError, defaultIndexedDB, openPipetteDb, type GraphRecord, type PipetteDatabase } from './db';
 
 export interface GraphStore {
   /** Replaces the saved document. Rejects if it is not JSON-serialisable or storage fails. */
@@ -13,6 +17,26 @@ export interface GraphStore {
   /** The saved document, or undefined if none was saved. Rejects if storage is unavailable or the record is damaged. */
   load(): Promise<unknown>;
   close(): void;
+}
+
+/** A graph store that can keep a saved document aside, out of reach of save(): the app's. */
+export interface RecoverableGraphStore extends GraphStore {
+  /**
+   * Copies the saved document's text, as stored, to a kept-aside record that no save() replaces,
+   * and answers that text (undefined when nothing is saved). Rejects if it could not be kept.
+   */
+  keepAside(): Promise<string | undefined>;
+  /** The texts kept aside for this slot, newest first. */
+  keptAside(): Promise<KeptAside[]>;
+}
+
+export interface KeptAside {
+  readonly id: string;
+  /** The document's text exactly as it was stored (a damaged record: as much of it as JSON can show). */
+  readonly json: string;
+  /** When the document was saved, and when it was kept aside. */
+  readonly savedAt: number;
+  readonly keptAt: number;
 }
 
 export interface GraphStoreOptions {
@@ -26,7 +50,7 @@ export interface GraphStoreOptions {
 
 const DEFAULT_SLOT = 'current';
 
-export class IdbGraphStore implements GraphStore {
+export class IdbGraphStore implements RecoverableGraphStore {
   readonly #opts: GraphStoreOptions;
   #db: Promise<PipetteDatabase> | null = null;
 
@@ -56,6 +80,32 @@ export class IdbGraphStore implements GraphStore {
     }
   }
 
+  async keepAside(): Promise<string | undefined> {
+    const db = await this.#open();
+    const tx = db.transaction('graph', 'readwrite', { durability: 'strict' });
+    const record = (await tx.store.get(this.#slot)) as Partial<GraphRecord> | undefined;
+    if (!record) {
+      await tx.done;
+      return undefined;
+    }
+    const json = typeof record.json === 'string' ? record.json : showDamaged(record);
+    const savedAt = typeof record.savedAt === 'number' && Number.isFinite(record.savedAt) ? record.savedAt : Date.now();
+    // One record per saved version: keeping the same document aside again (each reload that fails
+    // to restore it) rewrites its own record, and never one kept from an earlier failure.
+    const kept: GraphRecord = { id: `${this.#recoveryPrefix}${savedAt}`, json, savedAt, keptAt: Date.now() };
+    await Promise.all([tx.store.put(kept), tx.done]);
+    return json;
+  }
+
+  async keptAside(): Promise<KeptAside[]> {
+    const db = await this.#open();
+    const prefix = this.#recoveryPrefix;
+    const records = await db.getAll('graph', IDBKeyRange.bound(prefix, `${prefix}\uffff`));
+    return records
+      .map((r) => ({ id: r.id, json: r.json, savedAt: r.savedAt, keptAt: r.keptAt ?? r.savedAt }))
+      .sort((a, b) => b.keptAt - a.keptAt);
+  }
+
   close(): void {
     const db = this.#db;
     this.#db = null;
@@ -64,6 +114,11 @@ export class IdbGraphStore implements GraphStore {
 
   get #slot(): string {
     return this.#opts.slot ?? DEFAULT_SLOT;
+  }
+
+  /** Kept-aside records of this slot: `recovery:<slot>:<savedAt>`, beside the slot in the same store. */
+  get #recoveryPrefix(): string {
+    return `recovery:${this.#slot}:`;
   }
 
   #open(): Promise<PipetteDatabase> {
@@ -90,7 +145,52 @@ export class IdbGraphStore implements GraphStore {
   }
 }
 
-export function openGraphStore(opts: GraphStoreOptions = {}): GraphStore {
+/** What came of restoring the saved document (see restoreSaved). */
+export interface Restored {
+  /** Why the saved document could not be restored; undefined when it was (or none was saved). */
+  readonly error?: unknown;
+  /** The text of the document that could not be restored, now kept aside in storage. */
+  readonly keptAside?: string;
+  /**
+   * Whether saves may go to the slot now: the document was restored, none was saved, or the one
+   * that could not be restored is kept aside. False when storage failed before anything was kept:
+   * it may still hold a good document, and a save would overwrite the only copy.
+   */
+  readonly mayAutosave: boolean;
+}
+
+/**
+ * Loads the saved document and hands it to `open`, which throws if it cannot take it. A document
+ * that cannot be loaded or opened is kept aside (keepAside) before this resolves, so nothing the
+ * caller saves afterwards can replace it.
+ */
+export async function restoreSaved(store: RecoverableGraphStore, open: (doc: unknown) => void): Promise<Restored> {
+  try {
+    const saved = await store.load();
+    if (saved !== undefined) open(saved);
+    return { mayAutosave: true };
+  } catch (error) {
+    // Storage that could not be opened may still hold a good document: leave it be.
+    if (error instanceof StorageUnavailableError) return { error, mayAutosave: false };
+    try {
+      const kept = await store.keepAside();
+      return { error, ...(kept !== undefined ? { keptAside: kept } : {}), mayAutosave: true };
+    } catch {
+      return { error, mayAutosave: false };
+    }
+  }
+}
+
+/** A record whose text is missing or not a string, shown as JSON as far as it can be. */
+function showDamaged(record: unknown): string {
+  try {
+    return JSON.stringify(record) ?? String(record);
+  } catch {
+    return String(record);
+  }
+}
+
+export function openGraphStore(opts: GraphStoreOptions = {}): RecoverableGraphStore {
   return new IdbGraphStore(opts);
 }
 

@@ -15,11 +15,15 @@ export {
   IdbGraphStore,
   createAutosaver,
   openGraphStore,
+  restoreSaved,
   type Autosaver,
   type AutosaverOptions,
   type GraphStore,
   type GraphStoreOptions,
+  type KeptAside,
+  type RecoverableGraphStore,
+  type Restored,
 } from './graph-store';
 export { DB_NAME, StorageUnavailableError } from './db';
-export { checksum, Xxh32 } from './checksum';
+export { checksum, valueChecksum, Xxh32 } from './checksum';
 export type { ThumbnailCodec } from './thumbnail';

@@ -25,6 +25,51 @@ const ID = /^[A-Za-z0-9_.:-]+$/;
 // Any C0/C1 control character or a bidi override makes a label unsafe to show as-is.
 const UNSAFE_TEXT = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
 
+/** Whether text may be a step's label or a graph's name in a file: a short line that shows as it reads. */
+export function isLabelText(text: unknown): text is string {
+  return typeof text === 'string' && text.length <= DOCUMENT_LIMITS.labelLength && !UNSAFE_TEXT.test(text);
+}
+
+// What labelText takes out. Line breaks and tabs become one space. Controls, format characters
+// (bidi marks, embeddings, overrides and isolates; zero-width and invisible characters) and unpaired
+// surrogates are dropped: a superset of what UNSAFE_TEXT refuses, so the result always passes
+// isLabelText. ZWJ and ZWNJ stay: emoji sequences and several scripts need them, and they reorder
+// nothing.
+const LINE_BREAKS = /[\t\n\v\f\r\u0085\u2028\u2029]+/gu;
+const INVISIBLE = /(?![\u200c\u200d])[\p{Cc}\p{Cf}\p{Cs}]/gu;
+
+/**
+ * Outside text (a file name, say) made into a label the file format accepts: one line, nothing that
+ * hides or reorders text, trimmed, at most DOCUMENT_LIMITS.labelLength characters. Answers '' when
+ * nothing is left; the caller then picks its own label.
+ */
+export function labelText(text: string): string {
+  let s = text.replace(LINE_BREAKS, ' ').replace(INVISIBLE, '').trim();
+  if (s.length > DOCUMENT_LIMITS.labelLength) {
+    s = s.slice(0, DOCUMENT_LIMITS.labelLength);
+    // Never half a surrogate pair (an emoji cut in two).
+    if (/[\ud800-\udbff]$/.test(s)) s = s.slice(0, -1);
+    s = s.trimEnd();
+  }
+  return s;
+}
+
+/** Refuses a graph file of `bytes` bytes over the size limit; call it before reading the file. */
+export function checkGraphFileSize(bytes: number): void {
+  if (bytes > DOCUMENT_LIMITS.bytes) {
+    throw new DocumentError([`it is larger than ${DOCUMENT_LIMITS.bytes / (1024 * 1024)} MB`]);
+  }
+}
+
+/**
+ * The text of a graph file, refusing one over the size limit by its size alone, before any of it is
+ * read: a hostile file of gigabytes must not be read whole into memory only to be refused.
+ */
+export async function readGraphFile(file: { readonly size: number; text(): Promise<string> }): Promise<string> {
+  checkGraphFileSize(file.size);
+  return file.text();
+}
+
 export interface GraphDocument {
   readonly format: typeof DOCUMENT_FORMAT;
   readonly version: typeof DOCUMENT_VERSION;
@@ -46,7 +91,22 @@ export class DocumentError extends Error {
 }
 
 export function serializeGraph(graph: Graph, name?: string): string {
-  const doc: GraphDocument = { format: DOCUMENT_FORMAT, version: DOCUMENT_VERSION, ...(name ? { name } : {}), graph };
+  // What is written here must always open again (it is also the autosave): a label or name the
+  // format would refuse, from code that did not go through labelText, is cleaned on the way out
+  // rather than making the whole file unreadable. Labels that pass are written as they are.
+  const nodes = graph.nodes.map((n) => {
+    if (n.label === undefined || isLabelText(n.label)) return n;
+    const { label, ...rest } = n;
+    const safe = labelText(label);
+    return safe ? { ...rest, label: safe } : rest;
+  });
+  const safeName = name === undefined || isLabelText(name) ? name : labelText(name);
+  const doc: GraphDocument = {
+    format: DOCUMENT_FORMAT,
+    version: DOCUMENT_VERSION,
+    ...(safeName ? { name: safeName } : {}),
+    graph: { ...graph, nodes },
+  };
   return JSON.stringify(doc, null, 2);
 }
 
@@ -59,9 +119,7 @@ const MIGRATIONS: Readonly<Record<number, (doc: Record<string, unknown>) => Reco
 
 /** Parses and validates a graph file. Throws DocumentError naming every problem. */
 export function parseGraphDocument(text: string, registry: OpRegistry): GraphDocument {
-  if (text.length > DOCUMENT_LIMITS.bytes) {
-    throw new DocumentError([`it is larger than ${DOCUMENT_LIMITS.bytes / (1024 * 1024)} MB`]);
-  }
+  checkGraphFileSize(text.length);
   let raw: unknown;
   try {
     raw = JSON.parse(text);
@@ -91,7 +149,7 @@ export function validateGraphDocument(raw: unknown, registry: OpRegistry): Graph
 
   const problems: string[] = [];
   const name = doc.name;
-  if (name !== undefined && !(typeof name === 'string' && name.length <= DOCUMENT_LIMITS.labelLength && !UNSAFE_TEXT.test(name))) {
+  if (name !== undefined && !isLabelText(name)) {
     problems.push('name: must be a short line of text');
   }
   const g = doc.graph;
@@ -181,7 +239,7 @@ function readNode(n: unknown, path: string, registry: OpRegistry, problems: stri
     else problems.push(`${path}.position: must be {x, y} with numbers`);
   }
   const label = n.label;
-  if (label !== undefined && !(typeof label === 'string' && label.length <= DOCUMENT_LIMITS.labelLength && !UNSAFE_TEXT.test(label))) {
+  if (label !== undefined && !isLabelText(label)) {
     problems.push(`${path}.label: must be a line of text of at most ${DOCUMENT_LIMITS.labelLength} characters`);
   }
   const known = new Set(['id', 'op', 'params', 'bypass', 'position', 'label']);

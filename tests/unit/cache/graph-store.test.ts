@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, test, vi } from 'vitest';
 import { deferred, freshFactory, imageOut, makeCache, rawDb } from './helpers';
-import { createAutosaver, IdbGraphStore, type GraphStore } from '../../../src/cache/graph-store';
+import { createAutosaver, IdbGraphStore, restoreSaved, type GraphStore } from '../../../src/cache/graph-store';
 import { StorageUnavailableError } from '../../../src/cache/db';
 
 afterEach(() => {
@@ -95,6 +95,149 @@ describe('graph store', () => {
     await cache.clear();
     expect(await store.load()).toEqual(doc(3));
     await cache.close();
+    store.close();
+  });
+});
+
+describe('keeping aside a saved graph that could not be restored', () => {
+  // The document of issue 19: valid JSON that the file format refuses (a label with a right-to-left override).
+  const unreadable = '{"format":"pipette-graph","version":1,"graph":{"nodes":[{"id":"a","op":"image-source","label":"photo\u202egnp.exe"}],"edges":[]}}';
+
+  test('its text, exactly as stored, survives the saves that follow', async () => {
+    const factory = freshFactory();
+    const db = await rawDb(factory);
+    await db.put('graph', { id: 'current', json: unreadable, savedAt: 1000 });
+    db.close();
+
+    const store = new IdbGraphStore({ indexedDB: factory });
+    expect(await store.load()).toEqual(JSON.parse(unreadable)); // JSON: the store cannot tell it is refused
+    expect(await store.keepAside()).toBe(unreadable);
+    await store.save(doc(1));
+    await store.save(doc(2));
+    expect(await store.load()).toEqual(doc(2));
+    const kept = await store.keptAside();
+    expect(kept).toHaveLength(1);
+    expect(kept[0]).toMatchObject({ json: unreadable, savedAt: 1000 });
+    store.close();
+
+    // In a new connection too, and next to the slot the autosave uses, never in it.
+    const again = new IdbGraphStore({ indexedDB: factory });
+    expect((await again.keptAside()).map((k) => k.json)).toEqual([unreadable]);
+    expect(await again.load()).toEqual(doc(2));
+    again.close();
+  });
+
+  test('a damaged record is kept as it is, and keeping the same one again does not multiply it', async () => {
+    const factory = freshFactory();
+    const db = await rawDb(factory);
+    await db.put('graph', { id: 'current', json: '{"nodes": [', savedAt: 5 });
+    db.close();
+    const store = new IdbGraphStore({ indexedDB: factory });
+    await expect(store.load()).rejects.toThrow(/damaged/);
+    expect(await store.keepAside()).toBe('{"nodes": [');
+    expect(await store.keepAside()).toBe('{"nodes": ['); // the next reload fails the same way
+    expect((await store.keptAside()).map((k) => k.json)).toEqual(['{"nodes": [']);
+    store.close();
+  });
+
+  test('a later failure keeps its own copy beside the earlier one', async () => {
+    const factory = freshFactory();
+    const store = new IdbGraphStore({ indexedDB: factory });
+    const db = await rawDb(factory);
+    await db.put('graph', { id: 'current', json: 'first', savedAt: 1 });
+    await store.keepAside();
+    await db.put('graph', { id: 'current', json: 'second', savedAt: 2 });
+    await store.keepAside();
+    db.close();
+    expect((await store.keptAside()).map((k) => k.json).sort()).toEqual(['first', 'second']);
+    store.close();
+  });
+
+  test('with nothing saved there is nothing to keep', async () => {
+    const store = new IdbGraphStore({ indexedDB: freshFactory() });
+    expect(await store.keepAside()).toBeUndefined();
+    expect(await store.keptAside()).toEqual([]);
+    store.close();
+  });
+
+  test('without IndexedDB it rejects, so the caller knows the text is not safe', async () => {
+    const store = new IdbGraphStore({ indexedDB: null });
+    await expect(store.keepAside()).rejects.toThrow(StorageUnavailableError);
+  });
+});
+
+describe('restoring the saved graph at start', () => {
+  const refuse = () => {
+    throw new Error('nodes[0].label: must be a line of text of at most 200 characters');
+  };
+
+  test('a document that cannot be opened is kept aside before anything may save over it', async () => {
+    const factory = freshFactory();
+    const planted = JSON.stringify({ planted: '\u202e' });
+    const db = await rawDb(factory);
+    await db.put('graph', { id: 'current', json: planted, savedAt: 7 });
+    db.close();
+    const store = new IdbGraphStore({ indexedDB: factory });
+    const restored = await restoreSaved(store, refuse);
+    expect(restored.error).toBeInstanceOf(Error);
+    expect(restored.keptAside).toBe(planted);
+    expect(restored.mayAutosave).toBe(true);
+    // The next edit autosaves over the slot; the planted text is still there.
+    const autosaver = createAutosaver(store, 10);
+    autosaver.schedule(doc(1));
+    await autosaver.flush();
+    expect(await store.load()).toEqual(doc(1));
+    expect((await store.keptAside()).map((k) => k.json)).toEqual([planted]);
+    store.close();
+  });
+
+  test('a damaged record is kept aside too', async () => {
+    const factory = freshFactory();
+    const db = await rawDb(factory);
+    await db.put('graph', { id: 'current', json: '{"nodes": [', savedAt: 7 });
+    db.close();
+    const store = new IdbGraphStore({ indexedDB: factory });
+    const opened: unknown[] = [];
+    const restored = await restoreSaved(store, (d) => opened.push(d));
+    expect(opened).toEqual([]);
+    expect(restored).toMatchObject({ keptAside: '{"nodes": [', mayAutosave: true });
+    expect(String(restored.error)).toMatch(/damaged/);
+    store.close();
+  });
+
+  test('a document that opens is handed over and nothing is kept aside', async () => {
+    const factory = freshFactory();
+    const store = new IdbGraphStore({ indexedDB: factory });
+    await store.save(doc(4));
+    const opened: unknown[] = [];
+    expect(await restoreSaved(store, (d) => opened.push(d))).toEqual({ mayAutosave: true });
+    expect(opened).toEqual([doc(4)]);
+    expect(await store.keptAside()).toEqual([]);
+    store.close();
+  });
+
+  test('with nothing saved, saving may start at once', async () => {
+    const store = new IdbGraphStore({ indexedDB: freshFactory() });
+    expect(await restoreSaved(store, refuse)).toEqual({ mayAutosave: true });
+    store.close();
+  });
+
+  test('storage that does not open may hold a good graph: saving stays off', async () => {
+    const store = new IdbGraphStore({ indexedDB: null });
+    const restored = await restoreSaved(store, refuse);
+    expect(restored.error).toBeInstanceOf(StorageUnavailableError);
+    expect(restored.mayAutosave).toBe(false);
+  });
+
+  test('a document that could not be kept aside keeps saving off', async () => {
+    const factory = freshFactory();
+    const store = new IdbGraphStore({ indexedDB: factory });
+    await store.save(doc(5));
+    vi.spyOn(store, 'keepAside').mockRejectedValue(new DOMException('The disk is full', 'QuotaExceededError'));
+    const restored = await restoreSaved(store, refuse);
+    expect(restored).toMatchObject({ mayAutosave: false });
+    expect(restored.keptAside).toBeUndefined();
+    expect(await store.load()).toEqual(doc(5));
     store.close();
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { addNode, connect, emptyGraph, setBypass, type Graph } from '../../../src/engine/graph';
-import { DocumentError, parseGraphDocument, serializeGraph } from '../../../src/engine/document';
+import { DOCUMENT_LIMITS, DocumentError, isLabelText, labelText, parseGraphDocument, readGraphFile, serializeGraph } from '../../../src/engine/document';
 import { testRegistry as reg } from './fixtures';
 
 function sample(): Graph {
@@ -135,5 +135,94 @@ describe('graph files', () => {
   test('too many steps are refused', () => {
     const nodes = Array.from({ length: 2001 }, (_, i) => ({ id: `n${i}`, op: 'num' }));
     expect(problemsOf(docWith({ nodes, edges: [] }))).toEqual(['graph: more than 2000 steps']);
+  });
+});
+
+// Labels made from outside text (a dropped file's name) must pass the format's own rule, or the
+// autosave that holds them cannot be restored (issue 19).
+describe('labels from outside text', () => {
+  const hostile = [
+    'photo\u202egnp.exe', // right-to-left override: shows as "photoexe.png"
+    'two\nlines.png',
+    'tab\there\r\n.png',
+    '\u2066isolated\u2069 \u200fmarked\u200e.png',
+    'nul\u0000 and c1\u0085 and del\u007f.png',
+    'zero\u200bwidth\ufeff and tag\u{e0041}.png',
+    'line\u2028separator\u2029.png',
+    'lone \ud800 surrogate.png',
+    `${'x'.repeat(199)}\u{1f600}tail.png`, // the cap falls inside an emoji
+    ' '.repeat(300) + 'padded',
+  ];
+
+  // Test names in ASCII: a right-to-left override would garble the report too.
+  const ascii = (t: string) => (t.length > 60 ? `${t.slice(0, 40)}...` : t).replace(/[^\x20-\x7e]/gu, (c) => `\\u{${c.codePointAt(0)!.toString(16)}}`);
+
+  test.each(hostile.map((h) => [ascii(h), h]))('"%s" becomes a label the format accepts', (_ascii, name) => {
+    const label = labelText(name);
+    expect(isLabelText(label)).toBe(true);
+    expect(label.length).toBeLessThanOrEqual(DOCUMENT_LIMITS.labelLength);
+    expect(label).not.toMatch(/[\p{Cc}\p{Zl}\p{Zp}\u202a-\u202e\u2066-\u2069\u200e\u200f\u200b\ufeff]/u);
+    expect(label).not.toMatch(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/);
+    expect(label).toBe(label.trim());
+  });
+
+  test('what is taken out, and what stays', () => {
+    expect(labelText('photo\u202egnp.exe')).toBe('photognp.exe');
+    expect(labelText('two\nlines.png')).toBe('two lines.png');
+    expect(labelText('a\r\n\r\nb')).toBe('a b');
+    expect(labelText('  café.png  ')).toBe('café.png');
+    // ZWJ joins an emoji sequence and reorders nothing: it stays.
+    expect(labelText('family \u{1f468}\u200d\u{1f469}\u200d\u{1f467}.png')).toBe('family \u{1f468}\u200d\u{1f469}\u200d\u{1f467}.png');
+    expect(labelText('\u202e\n\u0000')).toBe('');
+  });
+
+  test('long text is cut at the limit, never inside a surrogate pair', () => {
+    expect(labelText('y'.repeat(500))).toBe('y'.repeat(200));
+    const cut = labelText(`${'x'.repeat(199)}\u{1f600}tail`);
+    expect(cut).toBe('x'.repeat(199));
+  });
+
+  test('a label that already passes is left exactly as it is', () => {
+    for (const ok of ['Triple', 'coffee.png', 'Ünïcödé — 写真', 'a  b']) expect(labelText(ok)).toBe(ok);
+  });
+
+  test('a graph with hostile labels and name exports to a file that opens again, with clean labels', () => {
+    let g = sample();
+    hostile.forEach((label, i) => {
+      g = addNode(g, reg, { id: `h${i}`, op: 'num', params: { value: i }, label });
+    });
+    const text = serializeGraph(g, 'my\u202e pipeline\n');
+    const doc = parseGraphDocument(text, reg);
+    expect(doc.name).toBe('my pipeline');
+    expect(doc.graph.edges).toEqual(g.edges);
+    // A label the format refuses is cleaned; one it accepts is written exactly as it is.
+    const written = (label: string) => (isLabelText(label) ? label : labelText(label));
+    expect(doc.graph.nodes.map((n) => n.label)).toEqual(g.nodes.map((n) => (n.label === undefined ? undefined : written(n.label))));
+    expect(doc.graph.nodes.find((n) => n.id === 'h0')?.label).toBe('photognp.exe');
+    expect(doc.graph.nodes.find((n) => n.id === 's')?.label).toBe('Triple');
+    // And what came back saves and opens again unchanged.
+    expect(parseGraphDocument(serializeGraph(doc.graph, doc.name), reg)).toEqual(doc);
+  });
+});
+
+describe('graph files over the size limit', () => {
+  test('are refused by their size, before any of the file is read', async () => {
+    let reads = 0;
+    const huge = {
+      size: DOCUMENT_LIMITS.bytes + 1,
+      text: async () => {
+        reads++;
+        return '';
+      },
+    };
+    await expect(readGraphFile(huge)).rejects.toThrow('This file cannot be opened: it is larger than 5 MB');
+    await expect(readGraphFile(huge)).rejects.toBeInstanceOf(DocumentError);
+    expect(reads).toBe(0);
+  });
+
+  test('a file within the limit is read', async () => {
+    const text = serializeGraph(sample());
+    const file = new Blob([text]);
+    expect(parseGraphDocument(await readGraphFile(file), reg).graph).toEqual(sample());
   });
 });

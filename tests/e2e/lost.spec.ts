@@ -1,0 +1,210 @@
+// Issue 19, "Nothing the user made is ever lost", against the built app: a file name that cannot be
+// a label, an autosave that cannot be restored, a graph file too large to open, and what
+// `window.pipette.loadImage` may fetch.
+
+import { readFileSync } from 'node:fs';
+import { expect, test, type Page } from '@playwright/test';
+import { buildPng } from '../png-fixture';
+
+const PNG = buildPng({ width: 6, height: 4, colorType: 2, bitDepth: 8, sample: (x, y) => [x * 40, y * 60, 128] });
+
+const smallGraph = {
+  format: 'pipette-graph',
+  version: 1,
+  graph: {
+    nodes: [
+      { id: 'src', op: 'gradient', params: { width: 64, height: 48 } },
+      { id: 'inv', op: 'invert', params: {} },
+    ],
+    edges: [{ from: { node: 'src', port: 'image' }, to: { node: 'inv', port: 'image' } }],
+  },
+};
+
+interface SavedNode {
+  id: string;
+  op: string;
+  label?: string;
+}
+
+async function openApp(page: Page) {
+  await page.goto('/');
+  await page.evaluate(() => window.pipette.ready);
+  await page.evaluate(() => window.pipette.whenIdle());
+}
+
+async function nodes(page: Page): Promise<SavedNode[]> {
+  return JSON.parse(await page.evaluate(() => window.pipette.exportGraph())).graph.nodes;
+}
+
+/** Every record of the autosave's object store. Only once the app has opened (and so created) the database. */
+function graphRecords(page: Page): Promise<{ id: string; json: string }[]> {
+  return page.evaluate(
+    () =>
+      new Promise<{ id: string; json: string }[]>((resolve, reject) => {
+        const open = indexedDB.open('pipette');
+        open.onerror = () => reject(open.error);
+        open.onsuccess = () => {
+          const db = open.result;
+          const req = db.transaction('graph').objectStore('graph').getAll();
+          req.onsuccess = () => {
+            db.close();
+            resolve(req.result);
+          };
+          req.onerror = () => {
+            db.close();
+            reject(req.error);
+          };
+        };
+      }),
+  );
+}
+
+/** Writes the autosaved graph's record directly, as an older build or a damaged disk might have left it. */
+function plantAutosave(page: Page, json: string): Promise<void> {
+  return page.evaluate(
+    (text) =>
+      new Promise<void>((resolve, reject) => {
+        const open = indexedDB.open('pipette');
+        open.onerror = () => reject(open.error);
+        open.onsuccess = () => {
+          const db = open.result;
+          const tx = db.transaction('graph', 'readwrite');
+          tx.objectStore('graph').put({ id: 'current', json: text, savedAt: Date.now() });
+          tx.oncomplete = () => {
+            db.close();
+            resolve();
+          };
+          tx.onerror = () => {
+            db.close();
+            reject(tx.error);
+          };
+        };
+      }),
+    json,
+  );
+}
+
+test('an image dropped with a right-to-left override and a line break in its name is restored after a reload, with a clean label', async ({ page }) => {
+  await openApp(page);
+  await page.evaluate(() => window.pipette.select(null)); // a new image step, not a new image for a selected one
+  const before = (await nodes(page)).map((n) => n.id);
+
+  // Shows as "holidayexe.png" with the override; the line break would make it two lines.
+  const name = 'holiday\u202egnp.exe\nsecond line.png';
+  await page.evaluate(
+    ({ bytes, name }) => {
+      const dt = new DataTransfer();
+      dt.items.add(new File([new Uint8Array(bytes)], name, { type: 'image/png' }));
+      document.body.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+    },
+    { bytes: [...PNG], name },
+  );
+  await expect.poll(async () => (await nodes(page)).length).toBe(before.length + 1);
+  const added = (await nodes(page)).find((n) => !before.includes(n.id))!;
+  expect(added.op).toBe('image-source');
+  expect(added.label).toBe('holidaygnp.exe second line.png');
+  await expect(page.locator(`.svelte-flow__node[data-id="${added.id}"]`)).toContainText('holidaygnp.exe second line.png');
+  const saved = await page.evaluate(() => window.pipette.exportGraph());
+  await page.evaluate(() => window.pipette.flush());
+
+  await page.reload();
+  await page.evaluate(() => window.pipette.ready);
+  await expect(page.getByTestId('error')).toHaveCount(0);
+  expect(JSON.parse(await page.evaluate(() => window.pipette.exportGraph()))).toEqual(JSON.parse(saved));
+  const restored = (await nodes(page)).find((n) => n.id === added.id);
+  expect(restored?.label).toBe('holidaygnp.exe second line.png');
+  await expect(page.locator(`.svelte-flow__node[data-id="${added.id}"]`)).toBeVisible();
+});
+
+test('an autosave that cannot be restored is kept aside, offered for download, and not overwritten by the next edit', async ({ page }) => {
+  await openApp(page);
+  await page.evaluate(() => window.pipette.flush());
+  // What an older build saved for such a drop: a label the file format refuses.
+  const planted = JSON.stringify({
+    format: 'pipette-graph',
+    version: 1,
+    graph: { nodes: [{ id: 'photo', op: 'image-source', params: {}, label: 'holiday\u202egnp.exe' }], edges: [] },
+  });
+  await plantAutosave(page, planted);
+
+  await page.reload();
+  await page.evaluate(() => window.pipette.ready);
+  const error = page.getByTestId('error');
+  await expect(error).toContainText('The autosaved graph could not be restored');
+  await expect(error).toContainText('nodes[0].label');
+  await expect(error).toContainText('kept aside');
+  expect(await nodes(page)).toEqual([]);
+
+  // The text offered is exactly what was stored.
+  const download = page.waitForEvent('download');
+  await page.getByRole('button', { name: 'Download the unreadable graph' }).click();
+  expect(readFileSync(await (await download).path(), 'utf8')).toBe(planted);
+
+  // The next edit is autosaved, and the planted text is still stored beside it.
+  await page.evaluate((doc) => window.pipette.loadGraph(doc), smallGraph);
+  await page.evaluate(() => window.pipette.flush());
+  const records = await graphRecords(page);
+  const current = records.find((r) => r.id === 'current');
+  expect(JSON.parse(current!.json).graph.nodes.map((n: SavedNode) => n.id)).toEqual(['src', 'inv']);
+  expect(records.filter((r) => r.id !== 'current').map((r) => r.json)).toEqual([planted]);
+
+  // And the graph made since is what the next visit restores.
+  await page.reload();
+  await page.evaluate(() => window.pipette.ready);
+  await expect(page.getByTestId('error')).toHaveCount(0);
+  expect((await nodes(page)).map((n) => n.id)).toEqual(['src', 'inv']);
+  expect((await graphRecords(page)).filter((r) => r.id !== 'current').map((r) => r.json)).toEqual([planted]);
+});
+
+test('a graph file over the size limit is refused before it is read, and the graph is kept', async ({ page }) => {
+  await openApp(page);
+  const before = await page.evaluate(() => window.pipette.exportGraph());
+  // Counts reads of any file's text (File inherits Blob's).
+  await page.evaluate(() => {
+    const text = Blob.prototype.text;
+    const w = window as unknown as { textReads: number };
+    w.textReads = 0;
+    Blob.prototype.text = function (this: Blob) {
+      w.textReads++;
+      return text.call(this);
+    };
+  });
+  await page.getByLabel('Open a graph file').setInputFiles({
+    name: 'huge.json',
+    mimeType: 'application/json',
+    buffer: Buffer.alloc(5 * 1024 * 1024 + 1, 0x20),
+  });
+  await expect(page.getByTestId('error')).toContainText('This file cannot be opened: it is larger than 5 MB');
+  expect(await page.evaluate(() => (window as unknown as { textReads: number }).textReads)).toBe(0);
+  expect(await page.evaluate(() => window.pipette.exportGraph())).toBe(before);
+});
+
+test('loadImage() takes the page\'s own images and blob: URLs it made, and refuses any other origin before a request is made', async ({ page }) => {
+  await openApp(page);
+  const origin = new URL(page.url()).origin;
+  const requests: string[] = [];
+  page.on('request', (r) => requests.push(r.url()));
+  const r = await page.evaluate(async (bytes) => {
+    const attempt = async (url: string): Promise<{ asset?: string; error?: string }> => {
+      try {
+        return { asset: await window.pipette.loadImage(url) };
+      } catch (e) {
+        return { error: e instanceof Error ? e.message : String(e) };
+      }
+    };
+    const png = new Uint8Array(bytes);
+    return {
+      own: await attempt('/samples/coffee.png'),
+      blob: await attempt(URL.createObjectURL(new Blob([png], { type: 'image/png' }))),
+      other: await attempt('https://example.com/cat.png'),
+      otherPort: await attempt(`${location.protocol}//${location.hostname}:1/cat.png`),
+      data: await attempt(`data:image/png;base64,${btoa(String.fromCharCode(...png))}`),
+    };
+  }, [...PNG]);
+  expect(r.own.asset).toEqual(expect.any(String));
+  expect(r.blob.asset).toEqual(expect.any(String));
+  expect(r.other.error).toBe(`Images can only be loaded from this page's own origin (${origin}) or a blob: URL it made, not from https://example.com`);
+  expect(r.otherPort.error).toMatch(/^Images can only be loaded from this page's own origin .* not from http:\/\/[^/]+:1$/);
+  expect(r.data.error).toMatch(/not from a data: URL$/);
+  expect(requests.filter((u) => u.startsWith('https://example.com') || u.includes(':1/'))).toEqual([]);
+});
