@@ -55,7 +55,7 @@ export class DiskStore implements ResultStore<Value> {
     }
   }
 
-  put(key: string, outputs: Outputs<Value>, info: { readonly proxy?: boolean }): void {
+  put(key: string, outputs: Outputs<Value>, info: Parameters<ResultStore<Value>['put']>[2]): void {
     if (info.proxy) return;
     const p = this.#write(key, outputs).catch((e: unknown) => {
       console.warn(`pipette: could not keep a result in the cache (${e instanceof Error ? e.message : String(e)})`);
