@@ -3,7 +3,8 @@
 
 import { DocumentError, serializeGraph, type ParamValue } from '../engine';
 import { TieredCache, type CacheStats } from '../cache';
-import { createAutosaver, openGraphStore, restoreSaved } from '../cache/graph-store';
+import { createAutosaver, openGraphStore, restoreSaved, type RecoverableGraphStore } from '../cache/graph-store';
+import { assetIdsIn, IdbSourceStore, type SourceStore } from '../cache/source-store';
 import { Runtime, type RuntimeOptions, type StepReport } from './runtime';
 import { Commands } from './commands';
 import type { EncodeType } from '../workers/protocol';
@@ -91,12 +92,14 @@ export function start(
     },
   });
   const graphStore = openGraphStore();
+  const sources = new IdbSourceStore();
   const autosaver = createAutosaver(graphStore, 400, { onError: (e) => console.warn('Pipette: autosave failed', e) });
   // Off until the saved graph is restored, or kept aside if it cannot be: an autosave before then
   // would overwrite the only copy of what the user made.
   let autosave = false;
   const runtime = new Runtime({
     store: cache,
+    sources,
     ...hooks,
     onGraph: (g) => {
       if (autosave) autosaver.schedule(JSON.parse(serializeGraph(g)));
@@ -124,7 +127,11 @@ export function start(
           ? `${why}. It is kept aside, and nothing you do now overwrites it.`
           : why;
     })
-    .then(() => (runtime.graph.nodes.length === 0 && !started.restoreError && initial ? initial() : undefined));
+    .then(async () => {
+      // Stored image files no saved graph refers to are let go, now that the saved graphs are known.
+      if (autosave) void forgetUnusedSources(runtime, graphStore, sources);
+      if (runtime.graph.nodes.length === 0 && !started.restoreError && initial) await initial();
+    });
 
   const idle = async () => {
     await ready;
@@ -151,6 +158,7 @@ export function start(
     cacheStats: () => cache.stats,
     flush: async () => {
       await autosaver.flush();
+      await sources.flush();
       await cache.flush();
     },
     pixels: async (step) => {
@@ -188,3 +196,15 @@ function ownUrl(url: string): URL {
   }
   return u;
 }
+
+/** Deletes the stored source files that neither the graph, nor a graph kept aside, nor this session uses. */
+async function forgetUnusedSources(runtime: Runtime, graphs: RecoverableGraphStore, sources: SourceStore): Promise<void> {
+  try {
+    const kept = new Set<string>();
+    for (const k of await graphs.keptAside()) for (const id of assetIdsIn(k.json)) kept.add(id);
+    await sources.retain(() => new Set([...kept, ...assetIdsIn(runtime.exportGraphText()), ...runtime.assets.ids()]));
+  } catch (e) {
+    console.warn('Pipette: could not tidy the stored image files', e);
+  }
+}
+

@@ -20,12 +20,15 @@ import {
 import { registry } from '../ops/registry';
 import type { Image, Value } from '../ops/types';
 import { AssetStore } from '../workers/assets';
+import type { SourceStore } from '../cache/source-store';
 import { WorkerPool, type PoolEvent } from '../workers/pool';
 import { ENCODE_TYPES, firstImage, parseHexColour, type EncodeType } from '../workers/protocol';
 import { graphNeedsProxy, isProxy } from '../ops/proxy';
 
 export interface RuntimeOptions {
   readonly store: ResultStore<Value>;
+  /** Where loaded image files are kept across reloads (apart from the result cache); none: not kept. */
+  readonly sources?: SourceStore;
   readonly poolSize?: number;
   readonly debounceMs?: number;
   readonly timeoutMs?: number;
@@ -95,6 +98,7 @@ export class Runtime {
 
   constructor(opts: RuntimeOptions) {
     this.#opts = opts;
+    if (opts.sources) this.assets.loader = (id) => this.#loadSource(id);
     this.pool = new WorkerPool({
       ...(opts.poolSize ? { size: opts.poolSize } : {}),
       assets: this.assets,
@@ -183,10 +187,29 @@ export class Runtime {
     this.commit(setParamEdit(this.graph, registry, node, name, value), opts);
   }
 
-  /** Decodes an image file off the main thread and keeps it as an asset; returns the asset id (its pixel hash). */
+  /**
+   * Decodes an image file off the main thread and keeps it as an asset; returns the asset id (its
+   * pixel hash). The file itself is stored with the sources, so the image survives a reload
+   * whatever happens to the result cache.
+   */
   async addImage(file: Blob | ArrayBuffer): Promise<string> {
     const { image, hash } = await this.pool.decode(file);
+    this.#opts.sources?.put(hash, file instanceof Blob ? file : new Blob([file])).catch((e: unknown) => {
+      console.warn('Pipette: the image file could not be stored; it will need loading again after a reload', e);
+    });
     return this.assets.add(hash, image);
+  }
+
+  /** A stored source file decoded again, when a step needs an image the asset store no longer holds. */
+  async #loadSource(id: string): Promise<Image | undefined> {
+    const file = await this.#opts.sources?.get(id);
+    if (!file) return undefined;
+    const { image, hash } = await this.pool.decode(file);
+    if (hash !== id) {
+      console.warn(`Pipette: the stored image ${id.slice(0, 8)}… decodes differently in this browser; load it again`);
+      return undefined;
+    }
+    return image;
   }
 
   /**

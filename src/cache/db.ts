@@ -1,5 +1,6 @@
 // Pipette's one IndexedDB database: its schema and how it is opened. The result cache and the graph
-// autosave share it, each in its own object stores; a new store means a new DB_VERSION here.
+// autosave and the source images share it, each in its own object stores; a new store means a new
+// DB_VERSION here.
 //
 // The open request is handled here rather than by idb's openDB, for two reasons: the factory is
 // injected (each unit test gets a fresh database; a browser passes `indexedDB`), and an open that
@@ -10,7 +11,7 @@ import { wrap, type DBSchema, type IDBPDatabase } from 'idb';
 import type { StoredEntry } from './entry';
 
 export const DB_NAME = 'pipette';
-export const DB_VERSION = 1;
+export const DB_VERSION = 2;
 
 /** When each result entry was last read or written, and its size: the LRU order of the IndexedDB tier. */
 export interface AccessRecord {
@@ -36,6 +37,14 @@ export interface GraphRecord {
   readonly keptAt?: number;
 }
 
+/** A source image file the user loaded, by asset id (see source-store.ts). */
+export interface SourceRecord {
+  readonly id: string;
+  readonly blob: Blob;
+  readonly bytes: number;
+  readonly savedAt: number;
+}
+
 export interface PipetteDB extends DBSchema {
   /** The payload of each cached result (pixels as Blobs), written once per key. */
   results: { key: string; value: StoredEntry };
@@ -43,6 +52,7 @@ export interface PipetteDB extends DBSchema {
   access: { key: string; value: AccessRecord; indexes: { lastAccess: number } };
   meta: { key: string; value: MetaRecord };
   graph: { key: string; value: GraphRecord };
+  sources: { key: string; value: SourceRecord };
 }
 
 export const RESULTS_META = 'results';
@@ -131,6 +141,54 @@ function upgrade(db: IDBDatabase, oldVersion: number): void {
     access.createIndex('lastAccess', 'lastAccess');
     db.createObjectStore('meta', { keyPath: 'id' });
     db.createObjectStore('graph', { keyPath: 'id' });
+  }
+  if (oldVersion < 2) db.createObjectStore('sources', { keyPath: 'id' });
+}
+
+export interface LazyDbOptions {
+  /** The IndexedDB factory: the page's `indexedDB` by default. */
+  readonly indexedDB?: IDBFactory | null;
+  readonly dbName?: string;
+  readonly openTimeoutMs?: number;
+}
+
+/**
+ * A connection opened on first use and kept; opened afresh after another tab upgrades the schema,
+ * the browser closes it, or an open failed (a failure is retried on the next call, not remembered).
+ */
+export class LazyDb {
+  readonly #opts: LazyDbOptions;
+  #db: Promise<PipetteDatabase> | null = null;
+
+  constructor(opts: LazyDbOptions = {}) {
+    this.#opts = opts;
+  }
+
+  open(): Promise<PipetteDatabase> {
+    if (!this.#db) {
+      const factory = this.#opts.indexedDB === undefined ? defaultIndexedDB() : this.#opts.indexedDB;
+      const opening = openPipetteDb(factory, {
+        ...(this.#opts.dbName !== undefined ? { name: this.#opts.dbName } : {}),
+        ...(this.#opts.openTimeoutMs !== undefined ? { timeoutMs: this.#opts.openTimeoutMs } : {}),
+        onVersionChange: () => {
+          if (this.#db === opening) this.#db = null;
+        },
+        onTerminated: () => {
+          if (this.#db === opening) this.#db = null;
+        },
+      });
+      this.#db = opening;
+      opening.catch(() => {
+        if (this.#db === opening) this.#db = null;
+      });
+    }
+    return this.#db;
+  }
+
+  close(): void {
+    const db = this.#db;
+    this.#db = null;
+    void db?.then((d) => d.close(), () => {});
   }
 }
 

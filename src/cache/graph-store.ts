@@ -9,7 +9,7 @@
 // the user made. keepAside() copies its text, exactly as stored, to a record of its own that no
 // save() replaces; the app calls it before it lets anything autosave over the slot.
 
-import { StorageUnavailableError, defaultIndexedDB, openPipetteDb, type GraphRecord, type PipetteDatabase } from './db';
+import { LazyDb, StorageUnavailableError, type GraphRecord, type LazyDbOptions } from './db';
 
 export interface GraphStore {
   /** Replaces the saved document. Rejects if it is not JSON-serialisable or storage fails. */
@@ -39,11 +39,7 @@ export interface KeptAside {
   readonly keptAt: number;
 }
 
-export interface GraphStoreOptions {
-  /** The IndexedDB factory: the page's `indexedDB` by default. */
-  readonly indexedDB?: IDBFactory | null;
-  readonly dbName?: string;
-  readonly openTimeoutMs?: number;
+export interface GraphStoreOptions extends LazyDbOptions {
   /** Which document: one record per slot. */
   readonly slot?: string;
 }
@@ -52,10 +48,11 @@ const DEFAULT_SLOT = 'current';
 
 export class IdbGraphStore implements RecoverableGraphStore {
   readonly #opts: GraphStoreOptions;
-  #db: Promise<PipetteDatabase> | null = null;
+  readonly #db: LazyDb;
 
   constructor(opts: GraphStoreOptions = {}) {
     this.#opts = opts;
+    this.#db = new LazyDb(opts);
   }
 
   async save(doc: unknown): Promise<void> {
@@ -63,13 +60,13 @@ export class IdbGraphStore implements RecoverableGraphStore {
     // and so that a value JSON cannot carry fails here rather than loading back differently.
     const json = JSON.stringify(doc);
     if (json === undefined) throw new TypeError('The graph document cannot be saved: it is not a JSON value');
-    const db = await this.#open();
+    const db = await this.#db.open();
     const tx = db.transaction('graph', 'readwrite', { durability: 'strict' });
     await Promise.all([tx.store.put({ id: this.#slot, json, savedAt: Date.now() }), tx.done]);
   }
 
   async load(): Promise<unknown> {
-    const db = await this.#open();
+    const db = await this.#db.open();
     const record = await db.get('graph', this.#slot);
     if (!record) return undefined;
     if (typeof record.json !== 'string') throw new Error('The saved graph is damaged and cannot be read');
@@ -81,7 +78,7 @@ export class IdbGraphStore implements RecoverableGraphStore {
   }
 
   async keepAside(): Promise<string | undefined> {
-    const db = await this.#open();
+    const db = await this.#db.open();
     const tx = db.transaction('graph', 'readwrite', { durability: 'strict' });
     const record = (await tx.store.get(this.#slot)) as Partial<GraphRecord> | undefined;
     if (!record) {
@@ -98,7 +95,7 @@ export class IdbGraphStore implements RecoverableGraphStore {
   }
 
   async keptAside(): Promise<KeptAside[]> {
-    const db = await this.#open();
+    const db = await this.#db.open();
     const prefix = this.#recoveryPrefix;
     const records = await db.getAll('graph', IDBKeyRange.bound(prefix, `${prefix}\uffff`));
     return records
@@ -107,9 +104,7 @@ export class IdbGraphStore implements RecoverableGraphStore {
   }
 
   close(): void {
-    const db = this.#db;
-    this.#db = null;
-    void db?.then((d) => d.close(), () => {});
+    this.#db.close();
   }
 
   get #slot(): string {
@@ -121,28 +116,6 @@ export class IdbGraphStore implements RecoverableGraphStore {
     return `recovery:${this.#slot}:`;
   }
 
-  #open(): Promise<PipetteDatabase> {
-    if (!this.#db) {
-      const factory = this.#opts.indexedDB === undefined ? defaultIndexedDB() : this.#opts.indexedDB;
-      const opening = openPipetteDb(factory, {
-        ...(this.#opts.dbName !== undefined ? { name: this.#opts.dbName } : {}),
-        ...(this.#opts.openTimeoutMs !== undefined ? { timeoutMs: this.#opts.openTimeoutMs } : {}),
-        // Another tab upgrades the schema, or the browser closes the connection: open afresh next time.
-        onVersionChange: () => {
-          if (this.#db === opening) this.#db = null;
-        },
-        onTerminated: () => {
-          if (this.#db === opening) this.#db = null;
-        },
-      });
-      this.#db = opening;
-      // A failed open is retried on the next call rather than remembered.
-      opening.catch(() => {
-        if (this.#db === opening) this.#db = null;
-      });
-    }
-    return this.#db;
-  }
 }
 
 /** What came of restoring the saved document (see restoreSaved). */

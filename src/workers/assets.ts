@@ -1,12 +1,19 @@
 // Decoded source images the app holds, by id (the hash of their pixels). Source steps name an asset
 // in a parameter; the pool hands the image to the kernel through its context. Images are shared,
 // never copied: with SharedArrayBuffer-backed pixels every worker reads the same memory.
-// Persisting assets across reloads is a later issue.
+// Across reloads the images come back through a loader (the app's: the source files it stored,
+// decoded again), asked once per id when a step needs an image this store does not hold.
 
 import type { AssetLookup, Image } from '../ops/types';
 
+/** Finds an image this store does not hold (undefined when it cannot). */
+export type AssetLoader = (id: string) => Promise<Image | undefined>;
+
 export class AssetStore implements AssetLookup {
   readonly #images = new Map<string, Image>();
+  readonly #loading = new Map<string, Promise<Image | undefined>>();
+  /** Asked for an image this store does not hold; null for none. */
+  loader: AssetLoader | null = null;
 
   /** Stores an image under `id` (replacing any image stored under it) and returns the id. */
   add(id: string, image: Image): string {
@@ -17,6 +24,30 @@ export class AssetStore implements AssetLookup {
 
   get(id: string): Image | undefined {
     return this.#images.get(id);
+  }
+
+  /**
+   * The image, at once when it is held; else what the loader finds (asked once per id however
+   * many steps wait, and kept). A loader that fails finds nothing: the step then says the image is
+   * no longer available.
+   */
+  resolve(id: string): Image | undefined | Promise<Image | undefined> {
+    const held = this.#images.get(id);
+    if (held || !this.loader) return held;
+    let p = this.#loading.get(id);
+    if (!p) {
+      p = this.loader(id)
+        .then(
+          (img) => {
+            if (img) this.#images.set(id, img);
+            return img;
+          },
+          () => undefined,
+        )
+        .finally(() => this.#loading.delete(id));
+      this.#loading.set(id, p);
+    }
+    return p;
   }
 
   has(id: string): boolean {

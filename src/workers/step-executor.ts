@@ -51,13 +51,38 @@ export class StepExecutor {
     const scale = workingScale(task.op, task.params, inputs, proxy);
     const params = proxyParams(task.op, task.params, scale);
     const assets: Record<string, Image> = {};
+    const loading: Promise<void>[] = [];
     for (const [name, spec] of Object.entries(task.op.params)) {
       if (spec.kind !== 'string' || !spec.asset) continue;
       const id = task.params[name];
-      const image = typeof id === 'string' && id ? this.#assets.get(id) : undefined;
+      if (typeof id !== 'string' || !id) continue;
       // A missing asset is not an error here: the kernel says what is missing and what to do.
-      if (image && typeof id === 'string') assets[id] = outgoing(image, this.#lanes.stats) as Image;
+      const add = (image: Image | undefined) => {
+        if (image) assets[id] = outgoing(image, this.#lanes.stats) as Image;
+      };
+      const found = this.#assets.resolve(id);
+      if (found instanceof Promise) loading.push(found.then(add));
+      else add(found);
     }
+    // An image the store must fetch first (a stored source, after a reload): the step waits for it.
+    if (loading.length > 0) {
+      return Promise.all(loading).then(() => {
+        ctx.signal.throwIfAborted();
+        return this.#submit(task, ctx, inputs, params, assets, proxy, scale);
+      });
+    }
+    return this.#submit(task, ctx, inputs, params, assets, proxy, scale);
+  }
+
+  #submit(
+    task: StepTask<Value>,
+    ctx: ExecContext,
+    inputs: Record<string, Value>,
+    params: Params,
+    assets: Record<string, Image>,
+    proxy: number,
+    scale: number,
+  ): Promise<Outputs<Value>> {
     const { thumbnailSize, progressIntervalMs } = this.#opts;
     const request = { op: task.op.id, params, inputs, assets, progressIntervalMs, proxy, scale };
     const size = this.#tileSize(task.op, inputs);

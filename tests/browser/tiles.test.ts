@@ -184,6 +184,10 @@ describe('cancelling and failing bands', () => {
   test('cancelling a tiled 12 MP blur stops every band, and the pool is usable at once', async () => {
     // A generous grace period: workers are kept only if their bands really stopped.
     const { pool, events } = makePool({ graceMs: 5000 });
+    // Both workers started first: a worker still starting (slow on a busy machine) would begin its
+    // band so late that the other band could finish before the abort.
+    await Promise.all([1, 2].map((seed) => run(pool, task(invert, {}, { image: testImage(8, 8, seed) }))));
+    expect(pool.activity.idle).toBe(2);
     const ac = new AbortController();
     const progress: number[] = [];
     const blurring = errorOf(

@@ -1,6 +1,6 @@
 // Issue 19, "Nothing the user made is ever lost", against the built app: a file name that cannot be
-// a label, an autosave that cannot be restored, a graph file too large to open, and what
-// `window.pipette.loadImage` may fetch.
+// a label, an autosave that cannot be restored, a graph file too large to open, what
+// `window.pipette.loadImage` may fetch, and source images kept apart from the result cache.
 
 import { readFileSync } from 'node:fs';
 import { expect, test, type Page } from '@playwright/test';
@@ -208,3 +208,92 @@ test('loadImage() takes the page\'s own images and blob: URLs it made, and refus
   expect(r.data.error).toMatch(/not from a data: URL$/);
   expect(requests.filter((u) => u.startsWith('https://example.com') || u.includes(':1/'))).toEqual([]);
 });
+
+/**
+ * On Pipette's IndexedDB database in the page (once the app has created it): the ids of the stored
+ * source images, or (wipe) the result cache's stores emptied, as Clear cache, a tiny budget or a
+ * damaged disk would leave them. (No eval here: the page's policy forbids it.)
+ */
+function onDb(page: Page, what: 'sources' | 'wipe'): Promise<string[]> {
+  return page.evaluate(
+    (what) =>
+      new Promise<string[]>((resolve, reject) => {
+        const open = indexedDB.open('pipette');
+        open.onerror = () => reject(open.error);
+        open.onsuccess = () => {
+          const db = open.result;
+          const done = (v: string[]) => {
+            db.close();
+            resolve(v);
+          };
+          if (what === 'sources') {
+            const r = db.transaction('sources').objectStore('sources').getAllKeys();
+            r.onsuccess = () => done(r.result as string[]);
+            r.onerror = () => reject(r.error);
+          } else {
+            const tx = db.transaction(['results', 'access', 'meta'], 'readwrite');
+            for (const n of ['results', 'access', 'meta']) tx.objectStore(n).clear();
+            tx.oncomplete = () => done([]);
+            tx.onerror = () => reject(tx.error);
+          }
+        };
+      }),
+    what,
+  );
+}
+
+const sourceIds = (page: Page) => onDb(page, 'sources');
+const wipeResults = (page: Page) => onDb(page, 'wipe');
+
+function imageGraph(asset: string) {
+  return {
+    format: 'pipette-graph',
+    version: 1,
+    graph: {
+      nodes: [
+        { id: 'img', op: 'image-source', params: { asset } },
+        { id: 'inv', op: 'invert', params: {} },
+      ],
+      edges: [{ from: { node: 'img', port: 'image' }, to: { node: 'inv', port: 'image' } }],
+    },
+  };
+}
+
+test('a loaded image survives a wiped result cache: after a reload its step recomputes from the stored file', async ({ page }) => {
+  await openApp(page);
+  const asset = await page.evaluate(() => window.pipette.loadImage('/samples/chelsea.png'));
+  await page.evaluate((doc) => window.pipette.loadGraph(doc), imageGraph(asset));
+  await page.evaluate(() => window.pipette.whenIdle());
+  const before = await page.evaluate(async () => [...(await window.pipette.pixels('inv')).data.subarray(0, 4000)]);
+  await page.evaluate(() => window.pipette.flush());
+  expect(await sourceIds(page)).toContain(asset);
+  await wipeResults(page);
+
+  await page.reload();
+  await page.evaluate(() => window.pipette.ready);
+  await page.evaluate(() => window.pipette.whenIdle());
+  const steps = await page.evaluate(() => window.pipette.steps().map((s) => [s.id, s.state, s.cached]));
+  expect(steps).toEqual([
+    ['img', 'done', false],
+    ['inv', 'done', false],
+  ]);
+  const after = await page.evaluate(async () => [...(await window.pipette.pixels('inv')).data.subarray(0, 4000)]);
+  expect(after).toEqual(before);
+});
+
+test('a stored image that no saved graph uses any more is deleted at the next start, and the one in use is kept', async ({ page }) => {
+  await openApp(page);
+  const old = await page.evaluate(() => window.pipette.loadImage('/samples/coffee.png'));
+  await page.evaluate((doc) => window.pipette.loadGraph(doc), imageGraph(old));
+  await page.evaluate(() => window.pipette.whenIdle());
+  const used = await page.evaluate(() => window.pipette.loadImage('/samples/chelsea.png'));
+  await page.evaluate((doc) => window.pipette.loadGraph(doc), imageGraph(used));
+  await page.evaluate(() => window.pipette.whenIdle());
+  await page.evaluate(() => window.pipette.flush());
+  expect((await sourceIds(page)).sort()).toEqual([old, used].sort());
+
+  await page.reload();
+  await page.evaluate(() => window.pipette.ready);
+  await expect.poll(() => sourceIds(page)).toEqual([used]);
+});
+

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, test, vi } from 'vitest';
 import { freshFactory, imageOut, makeCache, snapshot } from './helpers';
 import type { CacheNotice } from '../../../src/cache/tiered-cache';
+import { DB_VERSION } from '../../../src/cache/db';
 
 afterEach(() => {
   vi.restoreAllMocks();
@@ -172,7 +173,7 @@ describe('IndexedDB unavailable', () => {
     const notices: CacheNotice[] = [];
     cache.onNotice((n) => notices.push(n));
     await new Promise<void>((resolve, reject) => {
-      const req = factory.open('pipette', 2);
+      const req = factory.open('pipette', DB_VERSION + 1);
       req.onsuccess = () => {
         req.result.close();
         resolve();
