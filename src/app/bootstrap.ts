@@ -3,7 +3,7 @@
 
 import { DocumentError, serializeGraph, type ParamValue } from '../engine';
 import { TieredCache, type CacheStats } from '../cache';
-import { createAutosaver, openGraphStore, restoreSaved, type RecoverableGraphStore } from '../cache/graph-store';
+import { createAutosaver, makingRoom, openGraphStore, restoreSaved, saveProblem, type RecoverableGraphStore } from '../cache/graph-store';
 import { assetIdsIn, IdbSourceStore, type SourceStore } from '../cache/source-store';
 import { Runtime, type RuntimeOptions, type StepReport } from './runtime';
 import { Commands } from './commands';
@@ -70,6 +70,10 @@ export interface Started {
   restoreError: string | null;
   /** The text of the autosaved graph that could not be restored, kept aside in storage: offered for download. */
   unreadableGraph: string | null;
+  /** Why the graph is not being saved (null once a save succeeds again), as it changes; returns the unsubscribe. */
+  onSaveProblem(listener: (problem: string | null) => void): () => void;
+  /** Saves the graph now; rejects (and reports through onSaveProblem) when it cannot. */
+  saveNow(): Promise<void>;
 }
 
 /** How long the editor stays idle before results are written to IndexedDB. */
@@ -93,7 +97,24 @@ export function start(
   });
   const graphStore = openGraphStore();
   const sources = new IdbSourceStore();
-  const autosaver = createAutosaver(graphStore, 400, { onError: (e) => console.warn('Pipette: autosave failed', e) });
+  // When storage is full the cached results go first: they can be computed again, the graph cannot.
+  const autosaver = createAutosaver(
+    makingRoom(graphStore, () => cache.clear()),
+    400,
+    {
+      onError: (e) => setSaveProblem(e),
+      onSaved: () => setSaveProblem(null),
+    },
+  );
+  const saveListeners = new Set<(problem: string | null) => void>();
+  let lastProblem: string | null = null;
+  const setSaveProblem = (e: unknown) => {
+    const problem = e === null ? null : saveProblem(e);
+    if (e !== null) console.warn('Pipette: autosave failed', e);
+    if (problem === lastProblem) return;
+    lastProblem = problem;
+    for (const l of saveListeners) l(problem);
+  };
   // Off until the saved graph is restored, or kept aside if it cannot be: an autosave before then
   // would overwrite the only copy of what the user made.
   let autosave = false;
@@ -106,12 +127,32 @@ export function start(
       hooks.onGraph?.(g);
     },
   });
-  const flush = () => void autosaver.flush().catch(() => {});
+  const flush = () => void autosaver.flush().catch(setSaveProblem);
   addEventListener('pagehide', flush);
   addEventListener('visibilitychange', () => document.visibilityState === 'hidden' && flush());
 
   const commands = new Commands(runtime);
-  const started: Started = { runtime, commands, cache, api: undefined as unknown as PipetteApi, restoreError: null, unreadableGraph: null };
+  const started: Started = {
+    runtime,
+    commands,
+    cache,
+    api: undefined as unknown as PipetteApi,
+    restoreError: null,
+    unreadableGraph: null,
+    onSaveProblem: (listener) => {
+      saveListeners.add(listener);
+      listener(lastProblem);
+      return () => saveListeners.delete(listener);
+    },
+    saveNow: async () => {
+      // Something to save even when no edit is waiting: the current graph.
+      if (autosave && !autosaver.pending) autosaver.schedule(JSON.parse(serializeGraph(runtime.graph)));
+      await autosaver.flush().catch((e: unknown) => {
+        setSaveProblem(e);
+        throw e;
+      });
+    },
+  };
   const ready = restoreSaved(graphStore, (saved) => runtime.loadGraphText(JSON.stringify(saved)))
     .then(({ error, keptAside, mayAutosave }) => {
       autosave = mayAutosave;
@@ -157,7 +198,7 @@ export function start(
     steps: () => runtime.report(),
     cacheStats: () => cache.stats,
     flush: async () => {
-      await autosaver.flush();
+      await started.saveNow();
       await sources.flush();
       await cache.flush();
     },

@@ -38,6 +38,8 @@ export class EditorState {
   error = $state<string | null>(null);
   /** The autosaved graph that could not be restored, as stored (kept aside there too): offered for download. */
   unreadableGraph = $state<string | null>(null);
+  /** Why the graph is not being saved right now; null while it is. */
+  saveProblem = $state<string | null>(null);
   readonly #started: Started;
   /** Redraws at once after a quiet spell, at most every REDRAW_MS in a burst. */
   readonly #redraws = new Throttle(() => this.#redraw());
@@ -61,6 +63,7 @@ export class EditorState {
       () => this.openExample(examples[0]!.id),
     );
     this.#started.cache.onNotice((n) => (this.notice = n.message));
+    this.#started.onSaveProblem((p) => (this.saveProblem = p));
     void this.#started.api.ready.then(() => {
       if (this.#started.restoreError) this.error = this.#started.restoreError;
       this.unreadableGraph = this.#started.unreadableGraph;
@@ -197,6 +200,22 @@ export class EditorState {
       }
     } catch (e) {
       this.say(`Export failed: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
+
+  /** Downloads the current graph as a file (Save graph). */
+  downloadGraph(): void {
+    this.#download(new Blob([this.runtime.exportGraphText()], { type: 'application/json' }), 'pipeline.pipette.json');
+  }
+
+  /** Tries to save the graph again, after dropping the cached results to make room. */
+  async clearResultsAndSave(): Promise<void> {
+    await this.#started.cache.clear();
+    try {
+      await this.#started.saveNow();
+      this.say('Saved');
+    } catch {
+      // the banner says why
     }
   }
 

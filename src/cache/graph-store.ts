@@ -9,7 +9,7 @@
 // the user made. keepAside() copies its text, exactly as stored, to a record of its own that no
 // save() replaces; the app calls it before it lets anything autosave over the slot.
 
-import { LazyDb, StorageUnavailableError, type GraphRecord, type LazyDbOptions } from './db';
+import { LazyDb, StorageUnavailableError, isQuotaError, type GraphRecord, type LazyDbOptions } from './db';
 
 export interface GraphStore {
   /** Replaces the saved document. Rejects if it is not JSON-serialisable or storage fails. */
@@ -168,6 +168,32 @@ export function openGraphStore(opts: GraphStoreOptions = {}): RecoverableGraphSt
 }
 
 export { StorageUnavailableError };
+
+/**
+ * Saving that makes room when storage is full: on a quota error `makeRoom` is called (the app
+ * drops its cached results, which can always be computed again) and the save is tried once more.
+ * The graph is what the user made; the results are not.
+ */
+export function makingRoom(store: Pick<GraphStore, 'save'>, makeRoom: () => Promise<void>): Pick<GraphStore, 'save'> {
+  return {
+    async save(doc) {
+      try {
+        await store.save(doc);
+      } catch (e) {
+        if (!isQuotaError(e)) throw e;
+        await makeRoom();
+        await store.save(doc);
+      }
+    },
+  };
+}
+
+/** What a person is told when the graph cannot be saved, and what they can do. */
+export function saveProblem(e: unknown): string {
+  return isQuotaError(e)
+    ? "Your graph is not being saved: this browser's storage for Pipette is full, even after dropping the cached results."
+    : `Your graph is not being saved (${e instanceof Error ? e.message : String(e)}).`;
+}
 
 export interface Autosaver {
   /** Saves `doc` once edits pause for the delay (superseding any document scheduled before). */

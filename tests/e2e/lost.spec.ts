@@ -297,3 +297,33 @@ test('a stored image that no saved graph uses any more is deleted at the next st
   await expect.poll(() => sourceIds(page)).toEqual([used]);
 });
 
+
+test('a full disk is shown, the cached results make room first, and the edits are saved once there is space', async ({ page }) => {
+  // Storage "full" for the graph's store while the flag is set: its puts fail as a full disk makes them.
+  await page.addInitScript(() => {
+    const put = IDBObjectStore.prototype.put;
+    IDBObjectStore.prototype.put = function (this: IDBObjectStore, ...args: Parameters<IDBObjectStore['put']>) {
+      if (this.name === 'graph' && (window as unknown as { __full?: boolean }).__full) throw new DOMException('The quota has been exceeded.', 'QuotaExceededError');
+      return put.apply(this, args);
+    };
+  });
+  await openApp(page);
+  await page.evaluate(() => window.pipette.flush());
+  await page.evaluate(() => ((window as unknown as { __full: boolean }).__full = true));
+  await page.evaluate((doc) => window.pipette.loadGraph(doc), smallGraph);
+  const banner = page.getByTestId('not-saved');
+  await expect(banner).toContainText("Your graph is not being saved: this browser's storage for Pipette is full");
+  // Making room came first: the cached results were dropped before giving up.
+  expect(await page.evaluate(() => window.pipette.cacheStats().idb.entries)).toBe(0);
+  const download = page.waitForEvent('download');
+  await banner.getByRole('button', { name: 'Download the graph' }).click();
+  const saved = JSON.parse(readFileSync(await (await download).path(), 'utf8'));
+  expect(saved.graph.nodes.map((n: SavedNode) => n.id)).toEqual(['src', 'inv']);
+
+  await page.evaluate(() => ((window as unknown as { __full: boolean }).__full = false));
+  await banner.getByRole('button', { name: 'Clear cached results and save' }).click();
+  await expect(banner).toHaveCount(0);
+  await page.reload();
+  await page.evaluate(() => window.pipette.ready);
+  expect((await nodes(page)).map((n) => n.id)).toEqual(['src', 'inv']);
+});

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, test, vi } from 'vitest';
 import { deferred, freshFactory, imageOut, makeCache, rawDb } from './helpers';
-import { createAutosaver, IdbGraphStore, restoreSaved, type GraphStore } from '../../../src/cache/graph-store';
+import { createAutosaver, IdbGraphStore, makingRoom, restoreSaved, saveProblem, type GraphStore } from '../../../src/cache/graph-store';
 import { StorageUnavailableError } from '../../../src/cache/db';
 
 afterEach(() => {
@@ -367,5 +367,42 @@ describe('autosaver', () => {
     await vi.advanceTimersByTimeAsync(1000);
     await auto.flush();
     expect(saved).toEqual([]);
+  });
+});
+
+describe('saving when storage is full', () => {
+  const quota = () => new DOMException('The quota has been exceeded.', 'QuotaExceededError');
+
+  test('a quota error makes room once and saves again; other errors do not', async () => {
+    const saved: unknown[] = [];
+    let full = true;
+    let roomMade = 0;
+    const store = makingRoom(
+      {
+        async save(doc) {
+          if (full) throw quota();
+          saved.push(doc);
+        },
+      },
+      async () => {
+        roomMade++;
+        full = false;
+      },
+    );
+    await store.save({ a: 1 });
+    expect(roomMade).toBe(1);
+    expect(saved).toEqual([{ a: 1 }]);
+
+    const broken = makingRoom({ save: () => Promise.reject(new Error('disk on fire')) }, async () => void roomMade++);
+    await expect(broken.save({})).rejects.toThrow('disk on fire');
+    expect(roomMade).toBe(1);
+    const stillFull = makingRoom({ save: () => Promise.reject(quota()) }, async () => void roomMade++);
+    await expect(stillFull.save({})).rejects.toThrow(/quota/);
+    expect(roomMade).toBe(2);
+  });
+
+  test('the message says the graph is not being saved, and why', () => {
+    expect(saveProblem(quota())).toMatch(/^Your graph is not being saved: this browser's storage for Pipette is full/);
+    expect(saveProblem(new Error('IndexedDB refused to open'))).toBe('Your graph is not being saved (IndexedDB refused to open).');
   });
 });
