@@ -3,7 +3,15 @@
 
 import { DocumentError, serializeGraph, type ParamValue } from '../engine';
 import { TieredCache, type CacheStats } from '../cache';
-import { createAutosaver, makingRoom, openGraphStore, restoreSaved, saveProblem, type RecoverableGraphStore } from '../cache/graph-store';
+import {
+  createAutosaver,
+  GraphConflictError,
+  makingRoom,
+  openGraphStore,
+  restoreSaved,
+  saveProblem,
+  type RecoverableGraphStore,
+} from '../cache/graph-store';
 import { assetIdsIn, IdbSourceStore, type SourceStore } from '../cache/source-store';
 import { Runtime, type RuntimeOptions, type StepReport } from './runtime';
 import { Commands } from './commands';
@@ -74,6 +82,15 @@ export interface Started {
   onSaveProblem(listener: (problem: string | null) => void): () => void;
   /** Saves the graph now; rejects (and reports through onSaveProblem) when it cannot. */
   saveNow(): Promise<void>;
+  /** Another tab saved the graph since this one loaded or saved it (null once resolved), as it changes. */
+  onConflict(listener: (conflict: GraphConflict | null) => void): () => void;
+  /** Resolves a conflict: 'theirs' loads the newest saved graph here; 'mine' saves this tab's graph over it. */
+  resolveConflict(keep: 'theirs' | 'mine'): Promise<void>;
+}
+
+export interface GraphConflict {
+  /** When the other tab saved. */
+  readonly savedAt: number;
 }
 
 /** How long the editor stays idle before results are written to IndexedDB. */
@@ -103,12 +120,35 @@ export function start(
     400,
     {
       onError: (e) => setSaveProblem(e),
-      onSaved: () => setSaveProblem(null),
+      onSaved: () => {
+        setSaveProblem(null);
+        channel?.postMessage({ type: 'saved', rev: graphStore.revision });
+      },
     },
   );
+  // Tabs tell each other when they save, so a tab learns at once that its graph is not the newest.
+  const channel = typeof BroadcastChannel === 'undefined' ? null : new BroadcastChannel('pipette-graph');
+  const conflictListeners = new Set<(c: GraphConflict | null) => void>();
+  let conflict: GraphConflict | null = null;
+  const setConflict = (c: GraphConflict | null) => {
+    conflict = c;
+    for (const l of conflictListeners) l(c);
+  };
+  channel?.addEventListener('message', (ev: MessageEvent) => {
+    const d = ev.data as { type?: unknown; rev?: unknown } | null;
+    if (d?.type !== 'saved' || typeof d.rev !== 'number' || d.rev <= (graphStore.revision ?? 0)) return;
+    void graphStore.latest().then((l) => {
+      if (l && l.rev > (graphStore.revision ?? 0)) setConflict({ savedAt: l.savedAt });
+    });
+  });
   const saveListeners = new Set<(problem: string | null) => void>();
   let lastProblem: string | null = null;
   const setSaveProblem = (e: unknown) => {
+    if (e instanceof GraphConflictError) {
+      // Not a storage problem: another tab's save, which this one does not overwrite.
+      setConflict({ savedAt: e.savedAt });
+      return;
+    }
     const problem = e === null ? null : saveProblem(e);
     if (e !== null) console.warn('Pipette: autosave failed', e);
     if (problem === lastProblem) return;
@@ -143,6 +183,25 @@ export function start(
       saveListeners.add(listener);
       listener(lastProblem);
       return () => saveListeners.delete(listener);
+    },
+    onConflict: (listener) => {
+      conflictListeners.add(listener);
+      listener(conflict);
+      return () => conflictListeners.delete(listener);
+    },
+    resolveConflict: async (keep) => {
+      if (keep === 'mine') {
+        graphStore.override();
+        setConflict(null);
+        await started.saveNow();
+        return;
+      }
+      const saved = await graphStore.load();
+      setConflict(null);
+      if (saved !== undefined) runtime.loadGraphText(JSON.stringify(saved));
+      // What was just loaded is what is stored: saving it back would only tell the other tab,
+      // wrongly, that this one changed it.
+      autosaver.cancel();
     },
     saveNow: async () => {
       // Something to save even when no edit is waiting: the current graph.

@@ -40,6 +40,8 @@ export class EditorState {
   unreadableGraph = $state<string | null>(null);
   /** Why the graph is not being saved right now; null while it is. */
   saveProblem = $state<string | null>(null);
+  /** Another tab saved the graph since this one loaded it: what to tell, until resolved. */
+  conflict = $state<string | null>(null);
   readonly #started: Started;
   /** Redraws at once after a quiet spell, at most every REDRAW_MS in a burst. */
   readonly #redraws = new Throttle(() => this.#redraw());
@@ -64,6 +66,11 @@ export class EditorState {
     );
     this.#started.cache.onNotice((n) => (this.notice = n.message));
     this.#started.onSaveProblem((p) => (this.saveProblem = p));
+    this.#started.onConflict((c) => {
+      this.conflict = c
+        ? `This graph was changed in another tab (saved at ${new Date(c.savedAt).toLocaleTimeString()}). Your edits here are not saved over it.`
+        : null;
+    });
     void this.#started.api.ready.then(() => {
       if (this.#started.restoreError) this.error = this.#started.restoreError;
       this.unreadableGraph = this.#started.unreadableGraph;
@@ -206,6 +213,19 @@ export class EditorState {
   /** Downloads the current graph as a file (Save graph). */
   downloadGraph(): void {
     this.#download(new Blob([this.runtime.exportGraphText()], { type: 'application/json' }), 'pipeline.pipette.json');
+  }
+
+  /**
+   * Settles a save made in another tab: 'theirs' loads it here, 'mine' saves this tab's graph over
+   * it, 'copy' downloads this tab's graph as a file and then loads theirs.
+   */
+  async resolveConflict(keep: 'theirs' | 'mine' | 'copy'): Promise<void> {
+    if (keep === 'copy') this.downloadGraph();
+    try {
+      await this.#started.resolveConflict(keep === 'mine' ? 'mine' : 'theirs');
+    } catch (e) {
+      this.say(`Could not settle it: ${e instanceof Error ? e.message : String(e)}`);
+    }
   }
 
   /** Tries to save the graph again, after dropping the cached results to make room. */

@@ -35,6 +35,8 @@ export interface GraphRecord {
   readonly savedAt: number;
   /** On a kept-aside copy of a document that could not be restored (see graph-store.ts): when it was kept. */
   readonly keptAt?: number;
+  /** Counts the saves of the slot (absent on records from before revisions: 0), so a tab can tell that another saved since. */
+  readonly rev?: number;
 }
 
 /** A source image file the user loaded, by asset id (see source-store.ts). */

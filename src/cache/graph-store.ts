@@ -42,6 +42,25 @@ export interface KeptAside {
 export interface GraphStoreOptions extends LazyDbOptions {
   /** Which document: one record per slot. */
   readonly slot?: string;
+  /**
+   * Refuse to overwrite a save made elsewhere (another tab): once this store has loaded or saved
+   * the slot, a save succeeds only if the stored revision is still the one it knows, else it
+   * rejects with GraphConflictError. The app's store; off by default.
+   */
+  readonly revisions?: boolean;
+}
+
+/** Another tab saved the graph since this one loaded or saved it: nothing was overwritten. */
+export class GraphConflictError extends Error {
+  constructor(
+    /** The document saved elsewhere, as stored. */
+    readonly json: string,
+    readonly rev: number,
+    readonly savedAt: number,
+  ) {
+    super('The graph was saved in another tab since this one loaded it');
+    this.name = 'GraphConflictError';
+  }
 }
 
 const DEFAULT_SLOT = 'current';
@@ -49,6 +68,8 @@ const DEFAULT_SLOT = 'current';
 export class IdbGraphStore implements RecoverableGraphStore {
   readonly #opts: GraphStoreOptions;
   readonly #db: LazyDb;
+  /** The stored revision this store last loaded or wrote; undefined: it may overwrite whatever is there. */
+  #base: number | undefined;
 
   constructor(opts: GraphStoreOptions = {}) {
     this.#opts = opts;
@@ -62,12 +83,38 @@ export class IdbGraphStore implements RecoverableGraphStore {
     if (json === undefined) throw new TypeError('The graph document cannot be saved: it is not a JSON value');
     const db = await this.#db.open();
     const tx = db.transaction('graph', 'readwrite', { durability: 'strict' });
-    await Promise.all([tx.store.put({ id: this.#slot, json, savedAt: Date.now() }), tx.done]);
+    const current = await tx.store.get(this.#slot);
+    const rev = current?.rev ?? 0;
+    if (this.#opts.revisions && this.#base !== undefined && rev !== this.#base && current) {
+      tx.abort();
+      await tx.done.catch(() => {});
+      throw new GraphConflictError(current.json, rev, current.savedAt);
+    }
+    await Promise.all([tx.store.put({ id: this.#slot, json, savedAt: Date.now(), rev: rev + 1 }), tx.done]);
+    this.#base = rev + 1;
+  }
+
+  /** The stored revision this store is based on (see `revisions`); undefined before a load or save. */
+  get revision(): number | undefined {
+    return this.#base;
+  }
+
+  /** The next save overwrites whatever is stored ("keep mine"). */
+  override(): void {
+    this.#base = undefined;
+  }
+
+  /** The stored document's text, revision and save time, without changing what this store is based on. */
+  async latest(): Promise<{ readonly json: string; readonly rev: number; readonly savedAt: number } | undefined> {
+    const db = await this.#db.open();
+    const record = await db.get('graph', this.#slot);
+    return record && typeof record.json === 'string' ? { json: record.json, rev: record.rev ?? 0, savedAt: record.savedAt } : undefined;
   }
 
   async load(): Promise<unknown> {
     const db = await this.#db.open();
     const record = await db.get('graph', this.#slot);
+    this.#base = record?.rev ?? 0;
     if (!record) return undefined;
     if (typeof record.json !== 'string') throw new Error('The saved graph is damaged and cannot be read');
     try {
@@ -163,8 +210,9 @@ function showDamaged(record: unknown): string {
   }
 }
 
-export function openGraphStore(opts: GraphStoreOptions = {}): RecoverableGraphStore {
-  return new IdbGraphStore(opts);
+/** The app's graph store: revisions on, so one tab never silently overwrites another's save. */
+export function openGraphStore(opts: GraphStoreOptions = {}): IdbGraphStore {
+  return new IdbGraphStore({ revisions: true, ...opts });
 }
 
 export { StorageUnavailableError };

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, test, vi } from 'vitest';
 import { deferred, freshFactory, imageOut, makeCache, rawDb } from './helpers';
-import { createAutosaver, IdbGraphStore, makingRoom, restoreSaved, saveProblem, type GraphStore } from '../../../src/cache/graph-store';
+import { createAutosaver, GraphConflictError, IdbGraphStore, makingRoom, restoreSaved, saveProblem, type GraphStore } from '../../../src/cache/graph-store';
 import { StorageUnavailableError } from '../../../src/cache/db';
 
 afterEach(() => {
@@ -404,5 +404,47 @@ describe('saving when storage is full', () => {
   test('the message says the graph is not being saved, and why', () => {
     expect(saveProblem(quota())).toMatch(/^Your graph is not being saved: this browser's storage for Pipette is full/);
     expect(saveProblem(new Error('IndexedDB refused to open'))).toBe('Your graph is not being saved (IndexedDB refused to open).');
+  });
+});
+
+describe('two tabs on one saved graph (revisions)', () => {
+  test('a tab never overwrites a save made since it loaded; keeping its own is a choice', async () => {
+    const factory = freshFactory();
+    const a = new IdbGraphStore({ indexedDB: factory, revisions: true });
+    const b = new IdbGraphStore({ indexedDB: factory, revisions: true });
+    expect(await a.load()).toBeUndefined();
+    expect(await b.load()).toBeUndefined();
+    await a.save({ from: 'a', n: 1 });
+    expect(a.revision).toBe(1);
+    // b loaded before a saved: its save is refused and a's document is what stays.
+    const conflict = await b.save({ from: 'b' }).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(conflict).toBeInstanceOf(GraphConflictError);
+    expect(JSON.parse((conflict as GraphConflictError).json)).toEqual({ from: 'a', n: 1 });
+    expect((conflict as GraphConflictError).rev).toBe(1);
+    expect(await new IdbGraphStore({ indexedDB: factory }).load()).toEqual({ from: 'a', n: 1 });
+    // Keep mine: b overwrites on purpose; then a, based on revision 1, is refused in turn.
+    b.override();
+    await b.save({ from: 'b' });
+    expect(b.revision).toBe(2);
+    await expect(a.save({ from: 'a', n: 2 })).rejects.toBeInstanceOf(GraphConflictError);
+    // Load theirs: a takes the newest and saves on from it.
+    expect(await a.load()).toEqual({ from: 'b' });
+    await a.save({ from: 'a', n: 3 });
+    expect((await a.latest())!.rev).toBe(3);
+    a.close();
+    b.close();
+  });
+
+  test('without revisions (the default) a save overwrites, as before', async () => {
+    const factory = freshFactory();
+    const a = new IdbGraphStore({ indexedDB: factory });
+    const b = new IdbGraphStore({ indexedDB: factory });
+    await a.load();
+    await b.save({ from: 'b' });
+    await a.save({ from: 'a' });
+    expect(await b.load()).toEqual({ from: 'a' });
   });
 });
