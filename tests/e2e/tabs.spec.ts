@@ -2,7 +2,7 @@
 // never overwrites that save silently, and offers to load it, keep its own, or keep its own as a
 // file and load the other.
 import { readFileSync } from 'node:fs';
-import { expect, test, type Page } from '@playwright/test';
+import { expect, test, type BrowserContext, type Page } from '@playwright/test';
 
 async function open(page: Page) {
   await page.goto('/');
@@ -35,13 +35,18 @@ const storedBrightness = (page: Page, id: string) =>
 /** Saves now; answers the error message instead of throwing when the save is refused. */
 const save = (page: Page) => page.evaluate(() => window.pipette.flush().then(() => 'saved', (e: Error) => e.message));
 
-test('a save in one tab is never overwritten silently by the other, which can load it or keep its own', async ({ context }) => {
+/** Tab a saves, then tab b opens the same graph: both based on the same revision. */
+async function twoTabs(context: BrowserContext): Promise<{ a: Page; b: Page; id: string }> {
   const a = await context.newPage();
   await open(a);
   expect(await save(a)).toBe('saved');
   const b = await context.newPage();
   await open(b);
-  const id = await firstStep(a);
+  return { a, b, id: await firstStep(a) };
+}
+
+test('a save in one tab is never overwritten silently by the other, which can load it or keep its own', async ({ context }) => {
+  const { a, b, id } = await twoTabs(context);
 
   await a.evaluate((id) => window.pipette.setParam(id, 'brightness', 31), id);
   expect(await save(a)).toBe('saved');
@@ -68,12 +73,7 @@ test('a save in one tab is never overwritten silently by the other, which can lo
 });
 
 test('"download mine, then load theirs" keeps this tab\'s graph as a file and shows the other one', async ({ context }) => {
-  const a = await context.newPage();
-  await open(a);
-  expect(await save(a)).toBe('saved');
-  const b = await context.newPage();
-  await open(b);
-  const id = await firstStep(a);
+  const { a, b, id } = await twoTabs(context);
   await b.evaluate((id) => window.pipette.setParam(id, 'brightness', 44), id);
   await a.evaluate((id) => window.pipette.setParam(id, 'brightness', 7), id);
   expect(await save(a)).toBe('saved');
