@@ -9,9 +9,10 @@
 
 import { wrap, type DBSchema, type IDBPDatabase } from 'idb';
 import type { StoredEntry } from './entry';
+import type { BatchJob, BatchPipeline } from '../batch/model';
 
 export const DB_NAME = 'pipette';
-export const DB_VERSION = 2;
+export const DB_VERSION = 3;
 
 /** When each result entry was last read or written, and its size: the LRU order of the IndexedDB tier. */
 export interface AccessRecord {
@@ -55,6 +56,12 @@ export interface PipetteDB extends DBSchema {
   meta: { key: string; value: MetaRecord };
   graph: { key: string; value: GraphRecord };
   sources: { key: string; value: SourceRecord };
+  /** The batch queue (src/batch): jobs, their frozen pipelines, inputs by content, committed results. */
+  batchJobs: { key: string; value: BatchJob };
+  batchPipelines: { key: string; value: BatchPipeline };
+  batchInputs: { key: string; value: { readonly id: string; readonly blob: Blob } };
+  batchResults: { key: string; value: { readonly id: string; readonly blob: Blob; readonly name: string } };
+  batchMeta: { key: string; value: { readonly id: string; readonly paused: boolean; readonly running: boolean } };
 }
 
 export const RESULTS_META = 'results';
@@ -145,6 +152,13 @@ function upgrade(db: IDBDatabase, oldVersion: number): void {
     db.createObjectStore('graph', { keyPath: 'id' });
   }
   if (oldVersion < 2) db.createObjectStore('sources', { keyPath: 'id' });
+  if (oldVersion < 3) {
+    db.createObjectStore('batchJobs', { keyPath: 'id' });
+    db.createObjectStore('batchPipelines', { keyPath: 'id' });
+    db.createObjectStore('batchInputs', { keyPath: 'id' });
+    db.createObjectStore('batchResults', { keyPath: 'id' });
+    db.createObjectStore('batchMeta', { keyPath: 'id' });
+  }
 }
 
 export interface LazyDbOptions {

@@ -1,0 +1,181 @@
+// The Batch panel's state: the persisted queue (src/batch) seen at most ten times a second, the
+// export choices, and the actions the panel's controls call. One tab runs the queue (a Web Lock);
+// another shows it and says so.
+
+import { downloadZip } from 'client-zip';
+import { BatchQueue, outputName, type EnqueueFile, type QueueView } from '../batch/batch-queue';
+import { eta, type BatchPipeline } from '../batch/model';
+import { BatchStore } from '../batch/store';
+import { serializeGraph } from '../engine/document';
+import { setParam } from '../engine/graph';
+import { hashText128 } from '../engine/hash';
+import { registry } from '../ops/registry';
+import type { EncodeType } from '../workers/protocol';
+import { batchHost } from './batch-host';
+import type { EditorState } from './editor.svelte';
+import { Throttle } from './throttle';
+
+const EMPTY: QueueView = { jobs: [], paused: false, notice: null, progress: 0 };
+
+export class BatchState {
+  open = $state(false);
+  view = $state.raw<QueueView>(EMPTY);
+  /** False when another tab runs the queue. */
+  runsHere = $state(true);
+  /** The browser's answer to keeping this site's storage (null before asking). */
+  persisted = $state<boolean | null>(null);
+  message = $state<string | null>(null);
+  /** The step whose image is written; null: the selected step, else the last one. */
+  step = $state<string | null>(null);
+  format = $state<EncodeType>('image/png');
+  quality = $state(90);
+  background = $state('#ffffff');
+
+  readonly #editor: EditorState;
+  #queue: BatchQueue | null = null;
+  readonly ready: Promise<void>;
+  readonly #redraw = new Throttle(() => {
+    if (this.#queue) this.view = this.#queue.view;
+  });
+
+  constructor(editor: EditorState) {
+    this.#editor = editor;
+    this.ready = this.#start().catch((e: unknown) => {
+      this.message = `The batch queue is not available: ${e instanceof Error ? e.message : String(e)}`;
+    });
+  }
+
+  async #start(): Promise<void> {
+    const runsHere = await takeQueueLock();
+    this.runsHere = runsHere;
+    const q = await BatchQueue.open(new BatchStore(), batchHost(this.#editor.runtime), { runsHere });
+    this.#queue = q;
+    q.subscribe(() => this.#redraw.request());
+    this.view = q.view;
+  }
+
+  /** Seconds left, from the recent cost per megapixel; undefined until a job has finished. */
+  get eta(): number | undefined {
+    return eta(this.view.jobs);
+  }
+
+  get counts(): Record<string, number> {
+    const c: Record<string, number> = { queued: 0, running: 0, paused: 0, done: 0, failed: 0, cancelled: 0 };
+    for (const j of this.view.jobs) c[j.state]!++;
+    return c;
+  }
+
+  /** Image steps of the editor's graph, and steps with an image output (what can be written). */
+  get choices(): { readonly sources: string[]; readonly outputs: { id: string; title: string }[] } {
+    const g = this.#editor.runtime.graph;
+    const sources = g.nodes.filter((n) => n.op === 'image-source').map((n) => n.id);
+    const outputs = g.nodes
+      .filter((n) => n.op !== 'image-source' && registry.get(n.op)?.outputs.some((p) => p.type === 'image'))
+      .map((n) => ({ id: n.id, title: n.label || registry.get(n.op)?.title || n.id }));
+    return { sources, outputs };
+  }
+
+  /** The editor's graph frozen as a pipeline: its one image step takes each input, `step` is written. */
+  pipeline(): BatchPipeline {
+    const g = this.#editor.runtime.graph;
+    const { sources, outputs } = this.choices;
+    if (sources.length === 0) throw new Error('The graph has no image step for the batch images to go into; add one first');
+    const selected = this.#editor.selected;
+    const source = sources.includes(selected ?? '') ? selected! : sources[0]!;
+    const step = this.step ?? (outputs.some((o) => o.id === selected) ? selected! : outputs.at(-1)?.id);
+    if (!step) throw new Error('The graph has no step to write; add one after the image step');
+    const graph = serializeGraph(setParam(g, registry, source, 'asset', ''));
+    const type = this.format;
+    const quality = Math.min(1, Math.max(0, this.quality / 100));
+    const background = this.background;
+    const id = hashText128(JSON.stringify([graph, source, step, type, quality, background]));
+    return { id, graph, source, step, type, quality, background };
+  }
+
+  async add(files: readonly EnqueueFile[]): Promise<void> {
+    const images = files.filter((f) => f.file.type.startsWith('image/') || /\.(png|jpe?g|webp|avif|gif|bmp)$/i.test(f.name));
+    if (images.length === 0) {
+      this.message = 'No image files there';
+      return;
+    }
+    try {
+      await this.ready;
+      const added = await this.#queue!.enqueue(this.pipeline(), images);
+      this.message = `${added} image${added === 1 ? '' : 's'} queued${added < images.length ? ` (${images.length - added} already in the queue)` : ''}`;
+      // Ask once that the queue and its results are not cleared under storage pressure.
+      if (this.persisted === null) this.persisted = (await navigator.storage?.persist?.()) ?? false;
+    } catch (e) {
+      this.message = e instanceof Error ? e.message : String(e);
+    }
+  }
+
+  pause = () => this.#do((q) => q.pause());
+  resume = () => this.#do((q) => q.resume());
+  cancel = (id: string) => this.#do((q) => q.cancel(id));
+  retry = (id: string) => this.#do((q) => q.retry(id));
+  pauseJob = (id: string, paused: boolean) => this.#do((q) => q.pauseJob(id, paused));
+  setPriority = (id: string, priority: number) => this.#do((q) => q.setPriority(id, priority));
+  clearFinished = () => this.#do((q) => q.clearFinished());
+
+  /** Moves a job one place up or down within its priority. */
+  move(id: string, by: -1 | 1): Promise<void> {
+    const jobs = this.view.jobs;
+    const i = jobs.findIndex((j) => j.id === id);
+    const job = jobs[i];
+    if (!job) return Promise.resolve();
+    const same = jobs.filter((j) => j.priority === job.priority);
+    const k = same.indexOf(job);
+    if (by === -1 && k > 0) return this.#do((q) => q.move(id, same[k - 1]!.id));
+    if (by === 1 && k < same.length - 1) return this.#do((q) => q.move(id, same[k + 2]?.id ?? null));
+    return Promise.resolve();
+  }
+
+  /** Every done result in one zip, streamed as it is made, with a manifest of what made each file. */
+  async downloadZip(): Promise<void> {
+    const q = this.#queue;
+    if (!q) return;
+    const manifest: { format: string; version: number; jobs: unknown[] } = { format: 'pipette-batch-manifest', version: 1, jobs: [] };
+    const files = async function* () {
+      for await (const r of q.results()) {
+        manifest.jobs.push({ input: r.job.name, output: r.name, inputId: r.job.input, key: r.job.key, pipeline: r.job.pipeline });
+        yield { name: r.name, input: r.blob, lastModified: new Date() };
+      }
+      yield { name: 'manifest.json', input: JSON.stringify(manifest, null, 2), lastModified: new Date() };
+    };
+    const blob = await downloadZip(files()).blob();
+    const a = document.createElement('a');
+    a.href = URL.createObjectURL(blob);
+    a.download = 'pipette-batch.zip';
+    a.click();
+    setTimeout(() => URL.revokeObjectURL(a.href), 30_000);
+  }
+
+  async #do(f: (q: BatchQueue) => Promise<void>): Promise<void> {
+    await this.ready;
+    if (!this.#queue) return;
+    try {
+      await f(this.#queue);
+    } catch (e) {
+      this.message = e instanceof Error ? e.message : String(e);
+    }
+  }
+}
+
+/** The file name a job's result gets (shown in the list). */
+export { outputName };
+
+/**
+ * Whether this tab runs the queue: the first tab to ask holds a Web Lock for as long as it lives;
+ * others only show the queue. Without Web Locks, every tab runs it.
+ */
+function takeQueueLock(): Promise<boolean> {
+  const locks = (navigator as { locks?: LockManager }).locks;
+  if (!locks) return Promise.resolve(true);
+  return new Promise<boolean>((resolve) => {
+    void locks.request('pipette-batch-queue', { ifAvailable: true }, (lock) => {
+      resolve(lock !== null);
+      // Held until the tab goes away.
+      return lock ? new Promise<void>(() => {}) : undefined;
+    });
+  });
+}

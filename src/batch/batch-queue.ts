@@ -1,0 +1,285 @@
+// The batch queue: a pipeline over many images, one job at a time, persisted (store.ts) so that it
+// survives a reload or a crash. Jobs run through the host (the app's scheduler and worker pool) at
+// the lowest priority class, so a person's edits always go first. No DOM and no Svelte here: the
+// panel listens and calls.
+
+import type { Image } from '../ops/types';
+import { FINISHED, nextJob, ordered, rankBetween, recover, transition, type BatchJob, type BatchPipeline, type JobState } from './model';
+import type { BatchStore } from './store';
+
+/** What the queue needs from the app. */
+export interface BatchHost {
+  /** Decodes an input file (as the editor decodes a dropped file); hash: its asset id. */
+  decode(file: Blob, signal: AbortSignal): Promise<{ readonly image: Image; readonly hash: string }>;
+  /**
+   * Runs the pipeline's graph with its image step on the asset (already decoded and held), at batch
+   * priority; resolves to the written step's image and content key, or rejects with what went wrong.
+   */
+  compute(pipeline: BatchPipeline, asset: string, image: Image, signal: AbortSignal, progress: (f: number) => void): Promise<{ readonly image: Image; readonly key: string }>;
+  encode(image: Image, pipeline: BatchPipeline, signal: AbortSignal): Promise<Blob>;
+  /** The input's content id (a hash of its bytes). */
+  contentId(file: Blob): Promise<string>;
+  /** A hash of text, for job ids. */
+  hash(text: string): string;
+}
+
+export interface QueueView {
+  /** Every job, in queue order. */
+  readonly jobs: readonly BatchJob[];
+  readonly paused: boolean;
+  /** Why the queue paused itself, if it did. */
+  readonly notice: string | null;
+  /** The running job's progress 0..1. */
+  readonly progress: number;
+}
+
+export interface EnqueueFile {
+  readonly name: string;
+  readonly file: Blob;
+}
+
+export class BatchQueue {
+  readonly #store: BatchStore;
+  readonly #host: BatchHost;
+  readonly #jobs = new Map<string, BatchJob>();
+  readonly #listeners = new Set<(v: QueueView) => void>();
+  #paused = false;
+  #notice: string | null = null;
+  #progress = 0;
+  /** The job running now; `committing` once its result is being written (too late to stop it). */
+  #running: { readonly id: string; readonly abort: AbortController; committing: boolean } | null = null;
+  #loop: Promise<void> | null = null;
+  #closed = false;
+  /** Whether this tab runs the queue (one tab does; others only show it). */
+  readonly runsHere: boolean;
+
+  private constructor(store: BatchStore, host: BatchHost, runsHere: boolean) {
+    this.#store = store;
+    this.#host = host;
+    this.runsHere = runsHere;
+  }
+
+  /**
+   * Opens the stored queue. Jobs left running by the last session go back to the queue (or wait as
+   * suspect); if there were any, that session ended uncleanly and the queue starts paused, saying so.
+   */
+  static async open(store: BatchStore, host: BatchHost, opts: { readonly runsHere?: boolean } = {}): Promise<BatchQueue> {
+    const q = new BatchQueue(store, host, opts.runsHere ?? true);
+    const { jobs, meta } = await store.load();
+    for (const j of jobs) q.#jobs.set(j.id, j);
+    q.#paused = meta.paused;
+    if (q.runsHere) {
+      const { changed, unclean } = recover(jobs);
+      for (const j of changed) q.#jobs.set(j.id, j);
+      await store.putMany(changed);
+      if (unclean) {
+        q.#paused = true;
+        q.#notice = 'The last session ended while a job was running: the queue is paused. Resume it when you are ready.';
+        await store.setMeta({ paused: true });
+      }
+    }
+    q.#kick();
+    return q;
+  }
+
+  get view(): QueueView {
+    return { jobs: ordered(this.#jobs.values()), paused: this.#paused, notice: this.#notice, progress: this.#progress };
+  }
+
+  /** Listen to every change (the panel throttles its redraws); returns the function that stops listening. */
+  subscribe(listener: (v: QueueView) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /** Queues every file with the pipeline (files already queued with it are not queued twice). Answers how many were added. */
+  async enqueue(pipeline: BatchPipeline, files: readonly EnqueueFile[]): Promise<number> {
+    let last = Math.max(0, ...[...this.#jobs.values()].map((j) => j.rank));
+    const items: { job: BatchJob; file: Blob }[] = [];
+    for (const f of files) {
+      const input = await this.#host.contentId(f.file);
+      const id = this.#host.hash(`${pipeline.id}:${input}`);
+      if (this.#jobs.has(id) || items.some((i) => i.job.id === id)) continue;
+      last = rankBetween(last, undefined);
+      items.push({
+        file: f.file,
+        job: { id, pipeline: pipeline.id, input, name: f.name, megapixels: 0, state: 'queued', rank: last, priority: 0, attempts: 0, addedAt: Date.now() },
+      });
+    }
+    const added = await this.#store.add(pipeline, items);
+    for (const j of added) this.#jobs.set(j.id, j);
+    this.#emit();
+    this.#kick();
+    return added.length;
+  }
+
+  async pause(): Promise<void> {
+    this.#paused = true;
+    await this.#store.setMeta({ paused: true });
+    // The running job goes back to the queue, at its place; its start is not counted against it.
+    const r = this.#running;
+    if (r) r.abort.abort(new DOMException('Paused', 'AbortError'));
+    this.#emit();
+  }
+
+  async resume(): Promise<void> {
+    this.#paused = false;
+    this.#notice = null;
+    await this.#store.setMeta({ paused: false });
+    this.#emit();
+    this.#kick();
+  }
+
+  /** Pause one job (it is skipped until resumed), or resume it. */
+  async pauseJob(id: string, paused: boolean): Promise<void> {
+    const j = this.#jobs.get(id);
+    if (!j || this.#committing(id)) return;
+    if (paused && this.#running?.id === id) this.#running.abort.abort(new DOMException('Paused', 'AbortError'));
+    await this.#set(transition(j, paused ? 'paused' : 'queued'));
+  }
+
+  async cancel(id: string): Promise<void> {
+    const j = this.#jobs.get(id);
+    if (!j || FINISHED.has(j.state) || this.#committing(id)) return;
+    if (this.#running?.id === id) this.#running.abort.abort(new DOMException('Cancelled', 'AbortError'));
+    await this.#set(transition(j, 'cancelled'));
+  }
+
+  async retry(id: string): Promise<void> {
+    const j = this.#jobs.get(id);
+    if (!j || (j.state !== 'failed' && j.state !== 'cancelled')) return;
+    await this.#set(transition(j, 'queued'));
+    this.#kick();
+  }
+
+  /** Moves a job just before `before` (null: to the end of its priority). One job is written. */
+  async move(id: string, before: string | null): Promise<void> {
+    const j = this.#jobs.get(id);
+    if (!j) return;
+    const list = ordered(this.#jobs.values()).filter((x) => x.id !== id && x.priority === j.priority);
+    const i = before === null ? list.length : list.findIndex((x) => x.id === before);
+    if (i < 0) return;
+    await this.#set({ ...j, rank: rankBetween(list[i - 1]?.rank, list[i]?.rank) });
+  }
+
+  async setPriority(id: string, priority: number): Promise<void> {
+    const j = this.#jobs.get(id);
+    if (!j || j.priority === priority) return;
+    await this.#set({ ...j, priority });
+  }
+
+  /** Removes the finished jobs (done, failed, cancelled) and their results. */
+  async clearFinished(): Promise<void> {
+    const ids = [...this.#jobs.values()].filter((j) => FINISHED.has(j.state)).map((j) => j.id);
+    await this.#store.remove(ids);
+    for (const id of ids) this.#jobs.delete(id);
+    this.#emit();
+  }
+
+  /** Done jobs' results, in queue order, for a download. */
+  async *results(): AsyncGenerator<{ readonly job: BatchJob; readonly name: string; readonly blob: Blob }> {
+    for (const job of ordered(this.#jobs.values())) {
+      if (job.state !== 'done') continue;
+      const r = await this.#store.result(job.id);
+      if (r) yield { job, name: r.name, blob: r.blob };
+    }
+  }
+
+  /** Stops running (the current job goes back to the queue) and lets go of storage. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    this.#running?.abort.abort(new DOMException('Closed', 'AbortError'));
+    await this.#loop;
+    this.#store.close();
+  }
+
+  /** Resolves when no job is running and none can start (paused, or nothing queued). */
+  async idle(): Promise<void> {
+    while (this.#loop) await this.#loop;
+  }
+
+  // ---- Running -----------------------------------------------------------------------------------
+
+  #kick(): void {
+    if (this.#loop || !this.runsHere || this.#closed) return;
+    // `.finally` runs after this assignment even when there is nothing to run.
+    const loop = this.#drain().finally(() => {
+      if (this.#loop === loop) this.#loop = null;
+      this.#emit();
+    });
+    this.#loop = loop;
+  }
+
+  async #drain(): Promise<void> {
+    for (;;) {
+      if (this.#paused || this.#closed) return;
+      const job = nextJob(this.#jobs.values());
+      if (!job) return;
+      await this.#run(job);
+    }
+  }
+
+  async #run(queued: BatchJob): Promise<void> {
+    const abort = new AbortController();
+    const startedAt = performance.now();
+    let job = transition(queued, 'running', { attempts: queued.attempts + 1 });
+    const running = { id: job.id, abort, committing: false };
+    this.#running = running;
+    this.#progress = 0;
+    await this.#set(job);
+    try {
+      const pipeline = await this.#store.pipeline(job.pipeline);
+      const file = await this.#store.input(job.input);
+      if (!pipeline || !file) throw new Error('Its pipeline or input is no longer stored; queue the image again');
+      const { image, hash } = await this.#host.decode(file, abort.signal);
+      job = { ...job, megapixels: (image.width * image.height) / 1e6 };
+      const out = await this.#host.compute(pipeline, hash, image, abort.signal, (f) => {
+        this.#progress = f;
+        this.#emit();
+      });
+      const blob = await this.#host.encode(out.image, pipeline, abort.signal);
+      abort.signal.throwIfAborted();
+      running.committing = true;
+      const committed = transition(job, 'done', { runMs: performance.now() - startedAt, key: out.key });
+      if (await this.#store.commit(committed, { id: job.id, blob, name: outputName(job.name, pipeline) })) this.#jobs.set(job.id, committed);
+    } catch (e) {
+      const current = this.#jobs.get(job.id);
+      if (abort.signal.aborted) {
+        // Paused or cancelled by a person (already recorded), or the whole queue paused or closed:
+        // a job still marked running goes back to the queue, its start not counted.
+        if (current?.state === 'running') await this.#set({ ...transition(current, 'queued'), attempts: queued.attempts });
+      } else if (current?.state === 'running') {
+        await this.#set(transition(current, 'failed', { error: e instanceof Error ? e.message : String(e) }));
+      }
+    } finally {
+      this.#running = null;
+      this.#progress = 0;
+      this.#emit();
+    }
+  }
+
+  #committing(id: string): boolean {
+    return this.#running?.id === id && this.#running.committing;
+  }
+
+  async #set(job: BatchJob): Promise<void> {
+    this.#jobs.set(job.id, job);
+    this.#emit();
+    await this.#store.put(job);
+  }
+
+  #emit(): void {
+    const v = this.view;
+    for (const l of this.#listeners) l(v);
+  }
+}
+
+/** A result's file name: the input's name (and folder) with the format's extension. */
+export function outputName(name: string, pipeline: Pick<BatchPipeline, 'type'>): string {
+  const ext = pipeline.type === 'image/jpeg' ? 'jpg' : pipeline.type.slice(6);
+  const dot = name.lastIndexOf('.');
+  const slash = name.lastIndexOf('/');
+  return `${dot > slash ? name.slice(0, dot) : name}.${ext}`;
+}
+
+export type { JobState };
