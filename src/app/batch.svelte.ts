@@ -150,6 +150,47 @@ export class BatchState {
     setTimeout(() => URL.revokeObjectURL(a.href), 30_000);
   }
 
+  /** Whether this browser can write into a folder the person picks (File System Access). */
+  get canSaveToFolder(): boolean {
+    return typeof (globalThis as { showDirectoryPicker?: unknown }).showDirectoryPicker === 'function';
+  }
+
+  /**
+   * Writes every done result into a folder the person picks, keeping the inputs' relative paths;
+   * a file already there is left alone, so saving again after more jobs finish adds only the new.
+   */
+  async saveToFolder(): Promise<void> {
+    const q = this.#queue;
+    if (!q || !this.canSaveToFolder) return;
+    let root: FileSystemDirectoryHandle;
+    try {
+      root = await (globalThis as unknown as { showDirectoryPicker(o: { mode: 'readwrite' }): Promise<FileSystemDirectoryHandle> }).showDirectoryPicker({ mode: 'readwrite' });
+    } catch {
+      return; // the person closed the picker
+    }
+    let written = 0;
+    let skipped = 0;
+    try {
+      for await (const r of q.results()) {
+        const parts = r.name.split('/').filter((p) => p && p !== '.' && p !== '..');
+        let dir = root;
+        for (const p of parts.slice(0, -1)) dir = await dir.getDirectoryHandle(p, { create: true });
+        const name = parts.at(-1)!;
+        if (await exists(dir, name)) {
+          skipped++;
+          continue;
+        }
+        const out = await (await dir.getFileHandle(name, { create: true })).createWritable();
+        await out.write(r.blob);
+        await out.close();
+        written++;
+      }
+      this.message = `${written} written to ${root.name}${skipped ? `, ${skipped} already there` : ''}`;
+    } catch (e) {
+      this.message = `Saving to the folder stopped after ${written}: ${e instanceof Error ? e.message : String(e)}`;
+    }
+  }
+
   async #do(f: (q: BatchQueue) => Promise<void>): Promise<void> {
     await this.ready;
     if (!this.#queue) return;
@@ -158,6 +199,15 @@ export class BatchState {
     } catch (e) {
       this.message = e instanceof Error ? e.message : String(e);
     }
+  }
+}
+
+async function exists(dir: FileSystemDirectoryHandle, name: string): Promise<boolean> {
+  try {
+    await dir.getFileHandle(name);
+    return true;
+  } catch {
+    return false;
   }
 }
 

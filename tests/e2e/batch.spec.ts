@@ -127,3 +127,30 @@ test('queue controls: pause, reorder, cancel and retry act on the stored queue',
   await page.getByRole('button', { name: 'Clear finished' }).click();
   await expect(page.getByTestId('batch-job')).toHaveCount(0);
 });
+
+test('results are written into a chosen folder with their paths, and saving again adds only what is new', async ({ page }) => {
+  // The folder picker answers with a folder of the origin's private file system: a real directory handle.
+  await page.addInitScript(() => {
+    (window as unknown as { showDirectoryPicker: () => Promise<FileSystemDirectoryHandle> }).showDirectoryPicker = async () =>
+      (await navigator.storage.getDirectory()).getDirectoryHandle('picked', { create: true });
+  });
+  await open(page);
+  await page.getByRole('button', { name: 'Batch' }).click();
+  const file = (name: string, v: number) => ({ name, mimeType: 'image/png', buffer: Buffer.from(buildPng({ width: 8, height: 8, colorType: 2, bitDepth: 8, sample: () => [v, v, v] })) });
+  await page.getByTestId('batch-files').setInputFiles([file('a.png', 10), file('b.png', 20)]);
+  await expect.poll(() => jobStates(page)).toEqual(['done', 'done']);
+  await page.getByRole('button', { name: 'Save results to a folder…' }).click();
+  await expect(page.getByText('2 written to picked')).toBeVisible();
+  await page.getByTestId('batch-files').setInputFiles([file('c.png', 30)]);
+  await expect.poll(() => jobStates(page)).toEqual(['done', 'done', 'done']);
+  await page.getByRole('button', { name: 'Save results to a folder…' }).click();
+  await expect(page.getByText('1 written to picked, 2 already there')).toBeVisible();
+  const written = await page.evaluate(async () => {
+    const dir = await (await navigator.storage.getDirectory()).getDirectoryHandle('picked');
+    const out: [string, number][] = [];
+    for await (const [name, h] of (dir as unknown as { entries(): AsyncIterable<[string, FileSystemFileHandle]> }).entries()) out.push([name, (await h.getFile()).size]);
+    return out.sort();
+  });
+  expect(written.map(([n]) => n)).toEqual(['a.png', 'b.png', 'c.png']);
+  expect(written.every(([, size]) => size > 60)).toBe(true);
+});
