@@ -6,7 +6,7 @@
 import { registry } from '../../src/ops/registry';
 import { ops, opDef } from '../../src/ops/kernels';
 import { resolveParams } from '../../src/engine/params';
-import { keyGraph, parseGraphDocument, Scheduler, MemoryStore, QueuedExecutor, type Graph } from '../../src/engine';
+import { keyGraph, parseGraphDocument, Scheduler, MemoryStore, QueuedExecutor, PRIORITY, type Graph } from '../../src/engine';
 import { valueBytes } from '../../src/ops/image';
 import type { Image, Value, KernelContext } from '../../src/ops/types';
 import { Runtime } from '../../src/app/runtime';
@@ -141,7 +141,7 @@ function tiledImpl(spec: OpSpec, pool: WorkerPool): Impl | null {
     how: `op '${o.id}' v${o.version} through the worker pool, ${pool.size} workers, one row band each (halo ${o.tile.halo(params)} rows), shared RGBA in → shared RGBA out`,
     prepare: () => ({ out: null as any }),
     run: async (st) => {
-      const task = { nodeId: 'bench', op: o, params, key: `tiled-${++seq}`, inputs: { image: input }, priority: 0 };
+      const task = { nodeId: 'bench', op: o, params, key: `tiled-${++seq}`, inputs: { image: input }, priority: PRIORITY.interactive };
       st.out = (await pool.run(task, { signal: new AbortController().signal, started() {}, progress() {} }))['image'];
     },
     read: (st) => ({ width: st.out.width, height: st.out.height, data: st.out.data, channels: 4 }),
@@ -507,7 +507,7 @@ async function tiledBlur(cores: number) {
   const times: number[][] = sizes.map(() => []);
   try {
     const run = (i: number, key: string) =>
-      pools[i]!.run({ nodeId: 'blur', op: blur, params, key, inputs: { image }, priority: 0 }, { signal: new AbortController().signal, started() {}, progress() {} });
+      pools[i]!.run({ nodeId: 'blur', op: blur, params, key, inputs: { image }, priority: PRIORITY.interactive }, { signal: new AbortController().signal, started() {}, progress() {} });
     for (let i = 0; i < sizes.length; i++) await run(i, 'warm-up'); // workers started, wasm instantiated, memory grown
     bands.fill(0);
     for (let r = 0; r < 6; r++) {
@@ -545,7 +545,7 @@ async function cancelLatency() {
     params: resolveParams(op, op.id === 'gaussian-blur' ? { sigma: 5 } : {}),
     key,
     inputs: { image },
-    priority: 0,
+    priority: PRIORITY.interactive,
   });
   const rejectMs: number[] = [];
   const usableMs: number[] = [];

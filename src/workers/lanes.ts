@@ -311,10 +311,28 @@ export class Lanes {
   }
 
   /**
-   * Runs a split job's parts at once, one on each free lane, in the job's place: it settles with
-   * their results, or with the first failure (the other parts are then cancelled).
+   * Work in parts that wait in the queue like any task, at the job's priority and under its id:
+   * more urgent work runs between them (a batch step yields to the editor at band boundaries), and
+   * free workers take several at once. Settles with the parts' results in order, or with the first
+   * failure (the other parts are then cancelled); aborting `spec.signal` cancels them all.
    */
-  #runParts(job: Job, specs: readonly JobSpec[], lanes: readonly Lane[]): void {
+  submitParts<R>(spec: Omit<JobSpec, 'call' | 'split'>, parts: readonly JobSpec[]): Promise<R[]> {
+    if (this.#disposed) return Promise.reject(new Error('The worker pool was shut down'));
+    if (spec.signal?.aborted) return Promise.reject(spec.signal.reason);
+    return new Promise<R[]>((resolve, reject) => {
+      const never = () => Promise.reject(new Error('A job in parts never runs whole'));
+      const job = this.#job({ ...spec, call: never }, resolve as (v: unknown) => void, reject);
+      this.#runParts(job, parts, null);
+      this.#pump();
+    });
+  }
+
+  /**
+   * Runs a job's parts in its place: at once, one on each of `lanes`, or queued when `lanes` is
+   * null. The job settles with their results, or with the first failure (the other parts are then
+   * cancelled).
+   */
+  #runParts(job: Job, specs: readonly JobSpec[], lanes: readonly Lane[] | null): void {
     job.state = 'split';
     const group = new AbortController();
     job.parts = group;
@@ -332,7 +350,8 @@ export class Lanes {
           spec.onStart?.();
         };
         const part = this.#job({ ...spec, id: job.id, priority: job.priority, signal: group.signal, onStart: start }, resolve, reject);
-        this.#assign(lanes[i]!, part);
+        if (lanes) this.#assign(lanes[i]!, part);
+        else this.#queue.push(part);
       }).catch((error: unknown) => {
         if (!failure && !group.signal.aborted) {
           // The first part to fail decides the job's error; the others are not wanted any more.

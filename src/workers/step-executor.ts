@@ -3,7 +3,7 @@
 // workers free when it reaches them (see src/ops/tiles.ts), with the bands' progress combined
 // into the step's.
 
-import { type ExecContext, type Outputs, type StepTask } from '../engine/types';
+import { PRIORITY, type ExecContext, type Outputs, type StepTask } from '../engine/types';
 import type { OpDecl, Params } from '../engine/op';
 import { createImage, isImage, sharedMemoryAvailable } from '../ops/image';
 import { bandCost, planBands, tileHalo, tileSafe, tileableSize, type Band } from '../ops/tiles';
@@ -15,6 +15,8 @@ import type { ImageResult, ResultOutputs, RunRequest, RunResponse } from './prot
 
 /** Fewest rows per band: thinner bands would spend more on their halo and overheads than they save. */
 const MIN_BAND_ROWS = 16;
+/** A batch step's bands are about this many pixels: each is short enough for the editor's work to wait on. */
+const YIELD_BAND_PIXELS = 2_000_000;
 /** Tile only when the tallest band (with its halo) reads at most this share of the image's rows. */
 const MAX_BAND_SHARE = 0.75;
 
@@ -85,6 +87,10 @@ export class StepExecutor {
   ): Promise<Outputs<Value>> {
     const { thumbnailSize, progressIntervalMs } = this.#opts;
     const request = { op: task.op.id, params, inputs, assets, progressIntervalMs, proxy, scale };
+    if (task.priority <= PRIORITY.batch) {
+      const banded = this.#runYielding(task, ctx, params, inputs, request, scale);
+      if (banded) return banded;
+    }
     const size = this.#tileSize(task.op, inputs);
     const tiled: { plan?: TilePlan; outputs?: Record<string, Image> } = {};
     const split = (workers: number): JobSpec[] | null => {
@@ -118,6 +124,35 @@ export class StepExecutor {
   }
 
   // ---- Tiled steps -------------------------------------------------------------------------------
+
+  /**
+   * A batch step on a large image, as row bands of about YIELD_BAND_PIXELS that each wait in the
+   * queue: the editor's work (higher priority) goes between them instead of waiting for the whole
+   * step, and free workers take several bands at once. Null when the step cannot be banded (not
+   * tile-safe, not shared, too small): it then runs as usual.
+   */
+  #runYielding(
+    task: StepTask<Value>,
+    ctx: ExecContext,
+    params: Params,
+    inputs: Readonly<Record<string, Value>>,
+    request: Omit<RunRequest, 'taskId' | 'cancelFlag' | 'thumbnailSize' | 'band'>,
+    scale: number,
+  ): Promise<Outputs<Value>> | null {
+    if (!tileSafe(task.op) || !sharedMemoryAvailable()) return null;
+    const size = tileableSize(task.op, inputs);
+    if (!size || size.width * size.height < 2 * YIELD_BAND_PIXELS) return null;
+    const plan = this.#tilePlan(task.op, params, inputs, size, Math.ceil((size.width * size.height) / YIELD_BAND_PIXELS));
+    if (!plan) return null;
+    const outputs: Record<string, Image> = {};
+    for (const port of task.op.outputs) outputs[port.name] = createImage(plan.width, plan.height);
+    return this.#lanes
+      .submitParts(
+        { kind: 'step', label: task.op.title, op: task.op.id, node: task.nodeId, id: task.key, priority: task.priority, signal: ctx.signal, onStart: () => ctx.started() },
+        this.#bandSpecs(task, ctx, plan, outputs, request),
+      )
+      .then(() => this.#previewBands(task, ctx, outputs, scale));
+  }
 
   /**
    * The cheap part of the decision: the image size when the step could be split at all (the op is

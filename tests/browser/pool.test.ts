@@ -7,7 +7,7 @@ import { errorOf, fixtureWorker, poolMaker, run } from './fixtures/pools';
 import type { ImageResult } from '../../src/workers/protocol';
 import { resolveParams } from '../../src/engine/params';
 import type { OpDecl, Params } from '../../src/engine/op';
-import { StepTimeoutError, isAbort, isTimeout, type StepTask } from '../../src/engine/types';
+import { PRIORITY, StepTimeoutError, isAbort, isTimeout, type StepTask } from '../../src/engine/types';
 import { createImage } from '../../src/ops/image';
 import { decodePng } from '../../src/workers/png';
 import type { Image, Value } from '../../src/ops/types';
@@ -26,7 +26,8 @@ function task(op: OpDecl, params: Params = {}, extra: { node?: string; priority?
     params: resolveParams(op, params),
     key: `key-${++keySeq}`,
     inputs: extra.inputs ?? {},
-    priority: extra.priority ?? 0,
+    // An interactive step unless said otherwise (batch steps on large images run in yielding bands).
+    priority: extra.priority ?? PRIORITY.interactive,
   };
 }
 

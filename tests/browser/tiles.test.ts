@@ -9,7 +9,7 @@ import { errorOf, fixtureWorker, poolMaker, run } from './fixtures/pools';
 import type { ImageResult } from '../../src/workers/protocol';
 import { resolveParams } from '../../src/engine/params';
 import type { OpDecl, Params } from '../../src/engine/op';
-import { isAbort, type StepTask } from '../../src/engine/types';
+import { PRIORITY, isAbort, type StepTask } from '../../src/engine/types';
 import { createImage } from '../../src/ops/image';
 import type { Image, Value } from '../../src/ops/types';
 import { opDef } from '../../src/ops/kernels';
@@ -19,7 +19,7 @@ import { BAD_PIXEL, bandFailOp, sleepOp } from './fixtures/test-ops';
 const makePool = poolMaker({ size: 2, tileMinPixels: 0 });
 
 let keySeq = 0;
-function task(op: OpDecl, params: Params, inputs: Record<string, Value>, priority = 0): StepTask<Value> {
+function task(op: OpDecl, params: Params, inputs: Record<string, Value>, priority: number = PRIORITY.interactive): StepTask<Value> {
   return { nodeId: op.id, op, params: resolveParams(op, params), key: `tiles-${++keySeq}`, inputs, priority };
 }
 
@@ -177,6 +177,35 @@ describe('when a step is not tiled', () => {
     const { pool, events } = makePool({ size: 1 });
     await run(pool, task(invert, {}, { image: testImage(400, 300, 6) }));
     expect(bandStarts(events)).toHaveLength(0);
+  });
+});
+
+describe('batch steps yield to the editor', () => {
+  test('a batch step on a large image runs in queued bands, and more urgent work goes between them', async () => {
+    const { pool, events } = makePool({ size: 1 });
+    const img = testImage(4000, 3000, 21);
+    const box = opDef('box-blur')!;
+    // Both handed over in the same turn: the first band takes the only worker, the urgent task waits.
+    const batchStep = run(pool, task(box, { radius: 6 }, { image: img }, PRIORITY.batch));
+    const urgent = run(pool, task(invert, {}, { image: testImage(8, 8, 3) }, PRIORITY.interactive));
+    await urgent;
+    const banded = (await batchStep).image as ImageResult;
+    const starts = events.flatMap((e) => (e.type === 'task-start' && e.kind !== 'bitmap' ? [e.label] : []));
+    expect(starts[0]).toMatch(/^Box blur · band 1\/6$/);
+    expect(starts[1]).toBe('Invert');
+    expect(starts.filter((l) => / · band /.test(l))).toHaveLength(6);
+    // The same pixels as the step run whole.
+    const whole = new WorkerPool({ size: 1 });
+    try {
+      const ref = (await run(whole, task(box, { radius: 6 }, { image: img }))).image as ImageResult;
+      let wrong = 0;
+      for (let i = 0; i < ref.data.length; i++) if (banded.data[i] !== ref.data[i]) wrong++;
+      expect([banded.width, banded.height]).toEqual([ref.width, ref.height]);
+      expect(wrong).toBe(0);
+      expect(banded.thumbnail?.width).toBe(256);
+    } finally {
+      whole.dispose();
+    }
   });
 });
 
