@@ -199,7 +199,7 @@ async function cliThroughput(n, browser, appUrl) {
     }
     // The app doing the same one image after another through window.pipette: load the file, run
     // the six steps, export the JPEG.
-    const { context, page } = await appPage(browser, appUrl);
+    const { context, page } = await appPage(browser, appUrl, true);
     try {
       const { readFileSync } = await import('node:fs');
       await page.route('**/bench-input/*', (route) => route.fulfill({ body: readFileSync(path.join(dir, 'in', path.basename(new URL(route.request().url()).pathname))) }));
@@ -226,7 +226,10 @@ async function cliThroughput(n, browser, appUrl) {
       log(`  the app, one image after another: ${n} images in ${seconds.toFixed(1)} s`);
 
       // The app's batch queue: the same files added in the Batch panel, the graph loaded (with
-      // the first image) and its last step written as JPEG; from adding to the last job done.
+      // the first image) and its last step written as JPEG; from adding to the last job done. One
+      // parameter differs from the runs above, so that nothing is served from the result cache.
+      await page.evaluate(() => window.pipette.setParam('bc', 'brightness', -19));
+      await page.evaluate(() => window.pipette.whenIdle());
       await page.getByRole('button', { name: 'Batch' }).click();
       await page.selectOption('[data-testid="batch-panel"] select >> nth=1', 'image/jpeg');
       const files = names.map((f) => path.join(dir, 'in', f));
@@ -237,6 +240,43 @@ async function cliThroughput(n, browser, appUrl) {
       const batchSeconds = (performance.now() - tb) / 1000;
       rows.push({ workers: 'app batch queue', images: n, seconds: batchSeconds, imagesPerSecond: n / batchSeconds, mpPerSecond: (n * w * h) / 1e6 / batchSeconds, medianImageMs: undefined });
       log(`  the app's batch queue: ${n} images in ${batchSeconds.toFixed(1)} s`);
+
+      // Proxy latency with and without a batch running: the same six steps on the last 12 MP image
+      // in the editor, Brightness dragged, the Batch panel closed (the queue runs on; the graph gets
+      // its whole pane, every node in view).
+      const toggleBatch = () => page.getByRole('button', { name: 'Batch' }).click();
+      await toggleBatch();
+      await page.evaluate(() => window.pipette.whenIdle());
+      await page.locator('.svelte-flow__node[data-id="bc"]').click();
+      await page.evaluate(() => window.pipette.whenIdle());
+      const hasViewer = await page.evaluate(() => document.querySelector('[data-testid="viewer-after"]') !== null);
+      const edit = sliderEdit(page, hasViewer);
+      let fullFirst = 0;
+      const drags = async (from) => {
+        const out = [];
+        for (let i = 0; i < 8; i++) {
+          const { proxy } = await edit(from - i, true, true);
+          if (i >= 2) {
+            out.push(proxy.edited);
+            if (!proxy.wasProxy) fullFirst++;
+          }
+          await page.waitForTimeout(300);
+        }
+        return out;
+      };
+      const quiet = await drags(30);
+      // Again a pipeline not computed before, so the batch really works while the slider moves.
+      await page.evaluate(() => window.pipette.setParam('hsl', 'hue', 7));
+      await page.evaluate(() => window.pipette.whenIdle());
+      await toggleBatch();
+      await page.getByRole('button', { name: 'Clear finished' }).click();
+      await page.getByTestId('batch-files').setInputFiles(files);
+      await page.waitForFunction(() => document.querySelector('[data-testid="batch-job"]:is([data-state="running"], [data-state="done"])'), null, { timeout: 120_000 });
+      await toggleBatch();
+      const busy = await drags(10);
+      const stillRunning = await page.evaluate((n) => !document.querySelector('[data-testid="batch-summary"]')?.textContent?.startsWith(`${n}/${n} done`), n);
+      rows.proxy = { quiet: { p50: median(quiet), p95: pct(quiet, 95) }, duringBatch: { p50: median(busy), p95: pct(busy, 95), fullFirst }, batchStillRunning: stillRunning };
+      log(`  proxy in the node preview: p50 ${median(quiet).toFixed(0)} ms quiet, ${median(busy).toFixed(0)} ms during the batch`);
     } finally {
       await context.close();
     }
@@ -300,6 +340,72 @@ async function appPage(browser, appUrl, hook = false) {
   return { context, page };
 }
 
+/**
+ * One edit of the Brightness slider of pipeline12's `bc` step (selected). `drag`: an input event
+ * alone, as while the slider is held (the proxy preview comes first; the full run follows when it
+ * rests, then it is let go). Else input and change together, as a click or a key press on the
+ * slider: full resolution at once. Answers when each paint happened, and the long tasks meanwhile.
+ */
+function sliderEdit(page, hasViewer) {
+  return (value, drag, proxyOnly = false) =>
+    page.evaluate(
+      async ({ value, drag, hasViewer, proxyOnly }) => {
+        const el = document.querySelector('#p-brightness');
+        if (!el) throw new Error('no Brightness slider: is the step selected?');
+        window.__paints = [];
+        const t0 = performance.now();
+        el.value = String(value);
+        el.dispatchEvent(new Event('input', { bubbles: true }));
+        if (!drag) el.dispatchEvent(new Event('change', { bubbles: true }));
+        const deadline = t0 + 60_000;
+        const first = (kind, id, proxy) => window.__paints.find((p) => p.kind === kind && p.id === id && p.drawn > t0 && p.proxy === proxy);
+        const wait = async (ok) => {
+          while (!ok()) {
+            if (performance.now() > deadline) throw new Error(`no paint within 60 s: ${JSON.stringify(window.__paints)}`);
+            await new Promise((r) => setTimeout(r, 2));
+          }
+        };
+        let proxy = null;
+        if (drag && proxyOnly) {
+          // The first new preview of the step, proxy or full: on a busy worker the full result
+          // (the focused step outranks proxies) may come first, and then no proxy is shown at all.
+          const any = () => window.__paints.find((p) => p.kind === 'thumb' && p.id === 'bc' && p.drawn > t0);
+          await wait(any);
+          el.dispatchEvent(new Event('change', { bubbles: true }));
+          await window.pipette.whenIdle();
+          return { proxy: { edited: any().painted - t0, wasProxy: any().proxy } };
+        }
+        if (drag) {
+          await wait(() => first('thumb', 'bc', true) && (!hasViewer || first('viewer', 'viewer-after', true)));
+          proxy = {
+            edited: first('thumb', 'bc', true).painted - t0,
+            viewer: hasViewer ? first('viewer', 'viewer-after', true).painted - t0 : null,
+            size: window.pipette.steps().find((s) => s.id === 'bc').size,
+          };
+        }
+        await wait(() => first('thumb', 'bc', false) && first('thumb', 'inv', false) && (!hasViewer || first('viewer', 'viewer-after', false)));
+        if (drag) el.dispatchEvent(new Event('change', { bubbles: true }));
+        await window.pipette.whenIdle();
+        await new Promise((r) => setTimeout(r, 100));
+        const end = performance.now();
+        for (const [o, into] of window.__longObservers) for (const e of o.takeRecords()) window.__long[into].push({ start: e.startTime, ms: e.duration });
+        const during = (kind) => window.__long[kind].filter((e) => e.start >= t0 && e.start <= end).map((e) => e.ms);
+        const steps = window.pipette.steps();
+        return {
+          longTasks: during('task'),
+          longFrames: during('frame'),
+          proxy,
+          viewer: hasViewer ? first('viewer', 'viewer-after', false).painted - t0 : null,
+          edited: first('thumb', 'bc', false).painted - t0,
+          last: first('thumb', 'inv', false).painted - t0,
+          stepMs: Object.fromEntries(steps.map((s) => [s.id, s.durationMs])),
+          states: steps.map((s) => s.state),
+        };
+      },
+      { value, drag, hasViewer, proxyOnly },
+    );
+}
+
 async function latency(browser, appUrl) {
   const { context, page } = await appPage(browser, appUrl, true);
   try {
@@ -309,57 +415,7 @@ async function latency(browser, appUrl) {
     await page.evaluate(() => window.pipette.whenIdle());
     await page.waitForTimeout(500);
     const hasViewer = await page.evaluate(() => document.querySelector('[data-testid="viewer-after"]') !== null);
-    // One edit of the Brightness slider. `drag`: an input event alone, as while the slider is held
-    // (the proxy preview comes first; the full run follows when it rests, then it is let go). Else
-    // input and change together, as a click or a key press on the slider: full resolution at once.
-    const edit = (value, drag) =>
-      page.evaluate(
-        async ({ value, drag, hasViewer }) => {
-          const el = document.querySelector('#p-brightness');
-          if (!el) throw new Error('no Brightness slider: is the step selected?');
-          window.__paints = [];
-          const t0 = performance.now();
-          el.value = String(value);
-          el.dispatchEvent(new Event('input', { bubbles: true }));
-          if (!drag) el.dispatchEvent(new Event('change', { bubbles: true }));
-          const deadline = t0 + 60_000;
-          const first = (kind, id, proxy) => window.__paints.find((p) => p.kind === kind && p.id === id && p.drawn > t0 && p.proxy === proxy);
-          const wait = async (ok) => {
-            while (!ok()) {
-              if (performance.now() > deadline) throw new Error(`no paint within 60 s: ${JSON.stringify(window.__paints)}`);
-              await new Promise((r) => setTimeout(r, 2));
-            }
-          };
-          let proxy = null;
-          if (drag) {
-            await wait(() => first('thumb', 'bc', true) && (!hasViewer || first('viewer', 'viewer-after', true)));
-            proxy = {
-              edited: first('thumb', 'bc', true).painted - t0,
-              viewer: hasViewer ? first('viewer', 'viewer-after', true).painted - t0 : null,
-              size: window.pipette.steps().find((s) => s.id === 'bc').size,
-            };
-          }
-          await wait(() => first('thumb', 'bc', false) && first('thumb', 'inv', false) && (!hasViewer || first('viewer', 'viewer-after', false)));
-          if (drag) el.dispatchEvent(new Event('change', { bubbles: true }));
-          await window.pipette.whenIdle();
-          await new Promise((r) => setTimeout(r, 100));
-          const end = performance.now();
-          for (const [o, into] of window.__longObservers) for (const e of o.takeRecords()) window.__long[into].push({ start: e.startTime, ms: e.duration });
-          const during = (kind) => window.__long[kind].filter((e) => e.start >= t0 && e.start <= end).map((e) => e.ms);
-          const steps = window.pipette.steps();
-          return {
-            longTasks: during('task'),
-            longFrames: during('frame'),
-            proxy,
-            viewer: hasViewer ? first('viewer', 'viewer-after', false).painted - t0 : null,
-            edited: first('thumb', 'bc', false).painted - t0,
-            last: first('thumb', 'inv', false).painted - t0,
-            stepMs: Object.fromEntries(steps.map((s) => [s.id, s.durationMs])),
-            states: steps.map((s) => s.state),
-          };
-        },
-        { value, drag, hasViewer },
-      );
+    const edit = sliderEdit(page, hasViewer);
     const N = 14;
     const full = [];
     const drag = [];
@@ -671,7 +727,10 @@ async function main() {
         out.cli.map((r) => [r.workers, r.images, f(r.seconds, 1), f(r.imagesPerSecond, 2), f(r.mpPerSecond, 1), ms(r.medianImageMs)]),
       ) +
         '\n\nDecode, six steps, encode and write per image; the CLI\'s median is in its worker thread. "app (1 tab)": the same files through `window.pipette` one after another (load, run, export the JPEG), the app\'s own worker pool (min(4, cores − 1) workers).' +
-        (appFull ? ` The app recomputing the six steps of one image after a slider edit (latency section, p50): ${ms(appFull)} ms.` : ''),
+        (appFull ? ` The app recomputing the six steps of one image after a slider edit (latency section, p50): ${ms(appFull)} ms.` : '') +
+        (out.cli.proxy
+          ? `\n\nFirst new preview of a dragged Brightness slider (12 MP source, node preview painted, 6 drags after 2 warm-ups): p50 ${ms(out.cli.proxy.quiet.p50)} ms (p95 ${ms(out.cli.proxy.quiet.p95)}) with nothing else running, p50 ${ms(out.cli.proxy.duringBatch.p50)} ms (p95 ${ms(out.cli.proxy.duringBatch.p95)}) while the batch queue ran${out.cli.proxy.batchStillRunning ? '' : ' (the batch finished before the last drag)'}; during the batch ${out.cli.proxy.duringBatch.fullFirst} of 6 first previews were the full result (the focused step outranks proxies, and the one worker was busy with a batch band when the drag began).`
+          : ''),
     );
   }
   if (out.codec) {
