@@ -8,6 +8,7 @@ import {
   connect,
   disconnect,
   duplicateNodes,
+  indexGraph,
   moveNode,
   removeNodes,
   setParam,
@@ -134,9 +135,11 @@ export class Commands {
     const live = this.#runtime.live;
     const graph = this.#runtime.graph;
     const ready = (id: string) => ['done', 'cached'].includes(live.view(id).state);
-    for (const id of topoOrder(graph).order) {
+    // Each step's inputs from an index, not a scan of every edge per step (2000 steps: 4M edge visits).
+    const index = indexGraph(graph);
+    for (const id of topoOrder(graph, index).order) {
       if (ready(id) || live.keyOf(id) === null) continue;
-      const inputs = graph.edges.filter((e) => e.to.node === id).map((e) => e.from.node);
+      const inputs = [...index.inputs.get(id)!.values()].map((from) => from.node);
       if (inputs.every(ready)) {
         this.select(id);
         this.runTo(id);

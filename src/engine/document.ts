@@ -4,7 +4,7 @@
 // Parsing never touches the current graph; the caller swaps graphs only on success.
 
 import type { Graph, GraphEdge, GraphNode, Position } from './graph';
-import { connectionProblem, indexGraph, topoOrder } from './graph';
+import { indexGraph, portProblem, topoOrder } from './graph';
 import type { OpRegistry, ParamValue } from './op';
 import { resolveParams } from './params';
 
@@ -160,15 +160,15 @@ export function validateGraphDocument(raw: unknown, registry: OpRegistry): Graph
   if (g.edges.length > DOCUMENT_LIMITS.edges) throw new DocumentError([`graph: more than ${DOCUMENT_LIMITS.edges} connections`]);
 
   const nodes: GraphNode[] = [];
-  const ids = new Set<string>();
+  const byId = new Map<string, GraphNode>();
   g.nodes.forEach((n: unknown, i: number) => {
     const node = readNode(n, `nodes[${i}]`, registry, problems);
     if (!node) return;
-    if (ids.has(node.id)) {
+    if (byId.has(node.id)) {
       problems.push(`nodes[${i}].id: "${node.id}" is used twice`);
       return;
     }
-    ids.add(node.id);
+    byId.set(node.id, node);
     nodes.push(node);
   });
 
@@ -178,7 +178,9 @@ export function validateGraphDocument(raw: unknown, registry: OpRegistry): Graph
   g.edges.forEach((e: unknown, i: number) => {
     const edge = readEdge(e, `edges[${i}]`, problems);
     if (!edge) return;
-    if (!ids.has(edge.from.node) || !ids.has(edge.to.node)) {
+    const src = byId.get(edge.from.node);
+    const dst = byId.get(edge.to.node);
+    if (!src || !dst) {
       problems.push(`edges[${i}]: refers to a step that is not in the file`);
       return;
     }
@@ -188,7 +190,7 @@ export function validateGraphDocument(raw: unknown, registry: OpRegistry): Graph
       return;
     }
     // Type and port checks; the cycle check runs once over the whole graph below.
-    const problem = connectionProblem({ nodes, edges: [] }, registry, edge);
+    const problem = portProblem(registry, src, dst, edge);
     if (problem) {
       problems.push(`edges[${i}]: ${problem}`);
       return;

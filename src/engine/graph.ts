@@ -152,6 +152,20 @@ export function connectionProblem(graph: Graph, registry: OpRegistry, edge: Grap
   const dst = findNode(graph, edge.to.node);
   if (!src) return `There is no step "${edge.from.node}"`;
   if (!dst) return `There is no step "${edge.to.node}"`;
+  const problem = portProblem(registry, src, dst, edge);
+  if (problem) return problem;
+  if (wouldCycle(graph, src.id, dst.id)) {
+    return `Connecting ${registry.get(src.op)!.title} to ${registry.get(dst.op)!.title} would make a cycle`;
+  }
+  return null;
+}
+
+/**
+ * The part of `connectionProblem` that looks at the two steps alone (operations, ports, types), for
+ * callers that already hold the steps: checking a file's edges one by one, each looked up by id,
+ * stays linear in the number of edges instead of scanning every step per edge.
+ */
+export function portProblem(registry: OpRegistry, src: GraphNode, dst: GraphNode, edge: GraphEdge): string | null {
   const srcOp = registry.get(src.op);
   const dstOp = registry.get(dst.op);
   if (!srcOp) return `Unknown operation "${src.op}"`;
@@ -162,9 +176,6 @@ export function connectionProblem(graph: Graph, registry: OpRegistry, edge: Grap
   if (!inp) return `${dstOp.title} has no input "${edge.to.port}"`;
   if (out.type !== inp.type) {
     return `Cannot connect ${srcOp.title}'s ${out.type} output to ${dstOp.title}'s ${inp.type} input "${inp.label ?? inp.name}"`;
-  }
-  if (wouldCycle(graph, src.id, dst.id)) {
-    return `Connecting ${srcOp.title} to ${dstOp.title} would make a cycle`;
   }
   return null;
 }
@@ -402,8 +413,8 @@ export function validateGraph(graph: Graph, registry: OpRegistry): GraphIssue[] 
     const slot = `${e.to.node}\u0000${e.to.port}`;
     if (seenInputs.has(slot)) issues.push({ node: e.to.node, message: `Input "${e.to.port}" has two connections` });
     seenInputs.add(slot);
-    const src = registry.get(findNode(graph, e.from.node)!.op);
-    const dst = registry.get(findNode(graph, e.to.node)!.op);
+    const src = registry.get(index.nodes.get(e.from.node)!.op);
+    const dst = registry.get(index.nodes.get(e.to.node)!.op);
     if (!src || !dst) continue; // reported per node below
     const out = src.outputs.find((p) => p.name === e.from.port);
     const inp = dst.inputs.find((p) => p.name === e.to.port);

@@ -64,7 +64,10 @@ export class LiveController<V> {
   readonly #opts: LiveOptions<V>;
   #graph: Graph = { nodes: [], edges: [] };
   #keys: GraphKeys | null = null;
+  /** Keys at proxy resolution, made when first needed (a preview edit, a proxy result to check) rather than on every edit. */
   #proxyKeys: GraphKeys | null = null;
+  /** The proxy level of the current graph's proxy keys (proxyPixels when it was set); 0: proxies off. */
+  #proxyLevel = 0;
   #proxyRun: Run | null = null;
   #focus: string | null = null;
   #targets: readonly string[] | null = null;
@@ -110,8 +113,15 @@ export class LiveController<V> {
 
   /** The step's key at proxy resolution, or null (not keyed, or proxies off). */
   proxyKeyOf(node: string): string | null {
-    const s = this.#proxyKeys?.steps.get(node);
+    const s = this.#currentProxyKeys()?.steps.get(node);
     return s?.ok ? s.key : null;
+  }
+
+  #currentProxyKeys(): GraphKeys | null {
+    if (!this.#proxyKeys && this.#proxyLevel > 0 && this.#keys) {
+      this.#proxyKeys = keyGraph(this.#graph, this.#opts.scheduler.registry, { proxy: this.#proxyLevel, index: this.#keys.index });
+    }
+    return this.#proxyKeys;
   }
 
   /** What the step shows: its full result for its current key, else its current proxy result. */
@@ -133,7 +143,8 @@ export class LiveController<V> {
     const registry = this.#opts.scheduler.registry;
     const keys = keyGraph(graph, registry);
     this.#keys = keys;
-    this.#proxyKeys = this.proxyPixels > 0 ? keyGraph(graph, registry, { proxy: this.proxyPixels, index: keys.index }) : null;
+    this.#proxyKeys = null;
+    this.#proxyLevel = this.proxyPixels;
     const present = new Set(graph.nodes.map((n) => n.id));
     for (const [node, pub] of this.#published) {
       if (!present.has(node) || this.keyOf(node) !== pub.key) this.#published.delete(node);
@@ -150,7 +161,7 @@ export class LiveController<V> {
       const key = this.keyOf(n.id);
       if (!v || v.key !== key) this.#setView(n.id, { state: 'idle', key, progress: 0 });
     }
-    if (opts.preview && this.#proxyKeys) {
+    if (opts.preview && this.#currentProxyKeys()) {
       // Work of the run in flight that this graph no longer needs stops now, to leave the workers
       // to the proxies; what is still valid goes on and is taken over by the full run at rest.
       const keep = new Set<string>();
@@ -244,7 +255,7 @@ export class LiveController<V> {
 
   /** Computes the focused step (or the targets) on proxies, in the proxy priority class. */
   #startProxy(): void {
-    const keys = this.#proxyKeys!;
+    const keys = this.#currentProxyKeys()!;
     const targets = this.#focus && keys.steps.has(this.#focus) ? [this.#focus] : (this.#targets ?? undefined);
     const run = this.#opts.scheduler.run(this.#graph, {
       keys,

@@ -69,6 +69,21 @@ describe('graph files', () => {
     expect(problemsOf(text)).toEqual(['edges[0]: refers to a step that is not in the file']);
   });
 
+  test('a file at the step limit opens with every connection, and a bad one deep in it is named by its place', () => {
+    const n = DOCUMENT_LIMITS.nodes;
+    const nodes = [{ id: 'n0', op: 'num', params: { value: 1 } }, ...Array.from({ length: n - 1 }, (_, i) => ({ id: `s${i + 1}`, op: 'scale', params: {} }))];
+    const edges = nodes.slice(1).map((node, i) => ({ from: { node: nodes[i]!.id, port: 'out' }, to: { node: node.id, port: 'x' } }));
+    const doc = parseGraphDocument(docWith({ nodes, edges }), reg);
+    expect(doc.graph.nodes).toHaveLength(n);
+    expect(doc.graph.edges).toEqual(edges);
+    const withHist = [...nodes, { id: 'h', op: 'hist', params: {} }].slice(1);
+    const bad = [...edges.slice(1), { from: { node: 's1500', port: 'out' }, to: { node: 'h', port: 'h' } }, { from: { node: 'ghost', port: 'out' }, to: { node: 's2', port: 'x' } }];
+    expect(problemsOf(docWith({ nodes: withHist, edges: bad }))).toEqual([
+      `edges[${n - 2}]: Cannot connect Scale's number output to Histogram's histogram input "h"`,
+      `edges[${n - 1}]: refers to a step that is not in the file`,
+    ]);
+  });
+
   test('an edge joining ports of different types is refused', () => {
     const text = docWith({
       nodes: [

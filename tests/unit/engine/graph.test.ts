@@ -3,6 +3,7 @@ import {
   addNode,
   connect,
   connectionProblem,
+  portProblem,
   disconnect,
   EditError,
   emptyGraph,
@@ -121,6 +122,35 @@ describe('connections', () => {
   });
 });
 
+describe('port checks on steps already in hand', () => {
+  const at = (g: Graph, id: string) => g.nodes.find((n) => n.id === id)!;
+
+  test('they give the same answers as connectionProblem about operations, ports and types', () => {
+    const g = addNode(chain(), reg, { id: 'h', op: 'hist' });
+    for (const edge of [
+      { from: { node: 'n', port: 'out' }, to: { node: 'h', port: 'h' } },
+      { from: { node: 'n', port: 'zzz' }, to: { node: 'a', port: 'b' } },
+      { from: { node: 'n', port: 'out' }, to: { node: 'a', port: 'zzz' } },
+      { from: { node: 'n', port: 'out' }, to: { node: 'a', port: 'b' } },
+    ]) {
+      expect(portProblem(reg, at(g, edge.from.node), at(g, edge.to.node), edge)).toBe(connectionProblem(g, reg, edge));
+    }
+  });
+
+  test('they look at the two steps alone: a cycle is for the caller to find', () => {
+    const g = chain();
+    const back = { from: { node: 'a', port: 'out' }, to: { node: 's', port: 'x' } };
+    expect(connectionProblem(g, reg, back)).toMatch(/cycle/);
+    expect(portProblem(reg, at(g, 'a'), at(g, 's'), back)).toBeNull();
+  });
+
+  test('an unknown operation on either end is named', () => {
+    const ghost = { id: 'x', op: 'warp-drive', params: {} };
+    const edge = { from: { node: 'x', port: 'out' }, to: { node: 's', port: 'x' } };
+    expect(portProblem(reg, ghost, at(chain(), 's'), edge)).toBe('Unknown operation "warp-drive"');
+  });
+});
+
 describe('validation', () => {
   test('a valid graph has no issues', () => {
     expect(validateGraph(chain(), reg)).toEqual([]);
@@ -165,6 +195,17 @@ describe('validation', () => {
       edges: [{ from: { node: 'n', port: 'out' }, to: { node: 'h', port: 'h' } }],
     };
     expect(validateGraph(g, reg)).toContainEqual({ node: 'h', message: `Histogram's input "h" takes histogram, not number` });
+  });
+
+  test('a long chain is checked edge by edge: none of 3000 steps has an issue, and a bad edge deep in it names its step', () => {
+    const nodes = [{ id: 'n0', op: 'num', params: {} }, ...Array.from({ length: 2999 }, (_, i) => ({ id: `s${i + 1}`, op: 'scale', params: {} }))];
+    const edges = nodes.slice(1).map((n, i) => ({ from: { node: nodes[i]!.id, port: 'out' }, to: { node: n.id, port: 'x' } }));
+    expect(validateGraph({ nodes, edges }, reg)).toEqual([]);
+    const bad = edges.map((e) => (e.to.node === 's2500' ? { ...e, to: { node: 's2500', port: 'y' } } : e));
+    expect(validateGraph({ nodes, edges: bad }, reg)).toEqual([
+      { node: 's2500', message: 'Scale has no input "y"' },
+      { node: 's2500', message: 'Connect an input to "x"' },
+    ]);
   });
 
   test('an edge to a missing step is reported', () => {

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
 import { addNode, connect, emptyGraph, setParam, type Graph } from '../../../src/engine/graph';
+import { keyGraph } from '../../../src/engine/keys';
 import { LiveController, type Published } from '../../../src/engine/live';
 import { MemoryStore } from '../../../src/engine/memory-store';
 import { Scheduler } from '../../../src/engine/scheduler';
@@ -196,6 +197,23 @@ describe('proxy previews', () => {
     await vi.advanceTimersByTimeAsync(1000);
     expect(live.result('n')).toMatchObject({ proxy: false, outputs: { out: 2 } });
     expect(live.result('m')).toMatchObject({ proxy: true, outputs: { out: 8 + PROXY_OFFSET } });
+  });
+
+  test('proxy keys are those of the newest graph, at the proxy level it was given with, however late they are asked for', () => {
+    const { live } = setup(10, 150, { proxyPixels: 4096 });
+    live.setGraph(chain(2, 3));
+    live.setGraph(chain(2, 4));
+    live.proxyPixels = 1024; // applies from the next graph on
+    const at4096 = keyGraph(chain(2, 4), reg, { proxy: 4096 });
+    for (const id of ['n', 's']) expect(live.proxyKeyOf(id)).toBe((at4096.steps.get(id) as { key: string }).key);
+    live.setGraph(chain(5, 4));
+    const at1024 = keyGraph(chain(5, 4), reg, { proxy: 1024 });
+    expect(live.proxyKeyOf('s')).toBe((at1024.steps.get('s') as { key: string }).key);
+    expect(live.proxyKeyOf('s')).not.toBe(live.keyOf('s'));
+    live.proxyPixels = 0;
+    live.setGraph(chain(5, 5));
+    expect(live.proxyKeyOf('s')).toBeNull();
+    live.cancel();
   });
 
   test('an ordinary edit cancels the proxy run; with proxies off a preview edit is an ordinary one', async () => {
