@@ -2,6 +2,7 @@
 // reported with what was given and what is accepted.
 
 import { availableParallelism } from 'node:os';
+import { parseHexColour } from '../workers/protocol';
 
 export type OutputFormat = 'png' | 'jpeg' | 'webp';
 
@@ -93,7 +94,7 @@ export function parseArgs(argv: readonly string[]): RunArgs {
   const q = Number(qualityText);
   if (!(Number.isFinite(q) && q >= 0 && q <= 100)) throw new UsageError(`--quality must be a number from 0 to 100, not "${qualityText}"`);
   const background = opts.get('--background') ?? '#ffffff';
-  if (!/^#[0-9a-f]{6}$/i.test(background)) throw new UsageError(`--background must be a colour like #ffffff, not "${background}"`);
+  if (!parseHexColour(background)) throw new UsageError(`--background must be a colour like #ffffff, not "${background}"`);
   const workersText = opts.get('--workers');
   const workers = workersText === undefined ? defaultWorkers() : Number(workersText);
   if (!(Number.isInteger(workers) && workers >= 1 && workers <= 64)) throw new UsageError(`--workers must be a whole number from 1 to 64, not "${workersText}"`);

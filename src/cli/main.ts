@@ -17,6 +17,7 @@ import { keyGraph } from '../engine/keys';
 import { registry } from '../ops/registry';
 import { parseArgs, USAGE, UsageError, type RunArgs } from './args';
 import { EXTENSIONS } from './codecs';
+import { parseHexColour } from '../workers/protocol';
 import { tempName, type ImageResult } from './process-image';
 import type { WorkerInit, WorkerJob, WorkerReply } from './worker';
 
@@ -310,7 +311,6 @@ function runWorkers(
   tick: () => void,
 ): Promise<boolean> {
   const script = path.join(path.dirname(fileURLToPath(import.meta.url)), 'worker.mjs');
-  const bg = args.background;
   const init: WorkerInit = {
     type: 'init',
     graphText: pipeline.text,
@@ -319,7 +319,7 @@ function runWorkers(
       steps: pipeline.steps,
       format: args.format,
       quality: args.quality,
-      background: [parseInt(bg.slice(1, 3), 16), parseInt(bg.slice(3, 5), 16), parseInt(bg.slice(5, 7), 16)],
+      background: parseHexColour(args.background)!, // checked by parseArgs
     },
     cache: args.cache ? path.resolve(args.cache) : null,
   };
