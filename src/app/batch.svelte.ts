@@ -3,7 +3,7 @@
 // another shows it and says so.
 
 import { downloadZip } from 'client-zip';
-import { BatchQueue, outputName, type EnqueueFile, type QueueView } from '../batch/batch-queue';
+import { BatchQueue, type EnqueueFile, type QueueView } from '../batch/batch-queue';
 import { eta, type BatchPipeline } from '../batch/model';
 import { BatchStore } from '../batch/store';
 import { serializeGraph } from '../engine/document';
@@ -142,12 +142,7 @@ export class BatchState {
       }
       yield { name: 'manifest.json', input: JSON.stringify(manifest, null, 2), lastModified: new Date() };
     };
-    const blob = await downloadZip(files()).blob();
-    const a = document.createElement('a');
-    a.href = URL.createObjectURL(blob);
-    a.download = 'pipette-batch.zip';
-    a.click();
-    setTimeout(() => URL.revokeObjectURL(a.href), 30_000);
+    this.#editor.download(await downloadZip(files()).blob(), 'pipette-batch.zip');
   }
 
   /** Whether this browser can write into a folder the person picks (File System Access). */
@@ -211,8 +206,6 @@ async function exists(dir: FileSystemDirectoryHandle, name: string): Promise<boo
   }
 }
 
-/** The file name a job's result gets (shown in the list). */
-export { outputName };
 
 /**
  * Whether this tab runs the queue: the first tab to ask holds a Web Lock for as long as it lives;

@@ -203,7 +203,7 @@ export class EditorState {
         await navigator.clipboard.write([new ClipboardItem({ [blob.type]: blob })]);
         this.say('Copied to the clipboard');
       } else {
-        this.#download(blob, `${id}.${type.slice(6).replace('jpeg', 'jpg')}`);
+        this.download(blob, `${id}.${type.slice(6).replace('jpeg', 'jpg')}`);
       }
     } catch (e) {
       this.say(`Export failed: ${e instanceof Error ? e.message : String(e)}`);
@@ -212,7 +212,7 @@ export class EditorState {
 
   /** Downloads the current graph as a file (Save graph). */
   downloadGraph(): void {
-    this.#download(new Blob([this.runtime.exportGraphText()], { type: 'application/json' }), 'pipeline.pipette.json');
+    this.download(new Blob([this.runtime.exportGraphText()], { type: 'application/json' }), 'pipeline.pipette.json');
   }
 
   /**
@@ -242,10 +242,11 @@ export class EditorState {
   /** Downloads the autosaved graph that could not be restored, exactly as it was stored. */
   downloadUnreadableGraph(): void {
     if (this.unreadableGraph === null) return;
-    this.#download(new Blob([this.unreadableGraph], { type: 'application/json' }), 'unreadable-graph.pipette.json');
+    this.download(new Blob([this.unreadableGraph], { type: 'application/json' }), 'unreadable-graph.pipette.json');
   }
 
-  #download(blob: Blob, name: string): void {
+  /** Hands a file to the browser's downloads. */
+  download(blob: Blob, name: string): void {
     const a = document.createElement('a');
     a.href = URL.createObjectURL(blob);
     a.download = name;

@@ -240,8 +240,9 @@ export class BatchQueue {
       const blob = await this.#host.encode(out.image, pipeline, abort.signal);
       abort.signal.throwIfAborted();
       running.committing = true;
-      const committed = transition(job, 'done', { runMs: performance.now() - startedAt, key: out.key });
-      if (await this.#store.commit(committed, { id: job.id, blob, name: outputName(job.name, pipeline) })) this.#jobs.set(job.id, committed);
+      const output = outputName(job.name, pipeline);
+      const committed = transition(job, 'done', { runMs: performance.now() - startedAt, key: out.key, output });
+      if (await this.#store.commit(committed, { id: job.id, blob, name: output })) this.#jobs.set(job.id, committed);
     } catch (e) {
       const current = this.#jobs.get(job.id);
       if (abort.signal.aborted) {

@@ -35,6 +35,8 @@ export interface BatchJob {
   readonly runMs?: number;
   /** The written step's content key, once done: equal keys, equal pixels. */
   readonly key?: string;
+  /** The result's file name, once done (its pipeline's format decides the extension). */
+  readonly output?: string;
 }
 
 /** The frozen pipeline jobs run: the graph file as it was when queued, and what to export. */
@@ -66,7 +68,7 @@ export class TransitionError extends Error {
 }
 
 /** The job in its new state; throws if the rules do not allow the change. */
-export function transition(job: BatchJob, to: JobState, extra: Partial<Pick<BatchJob, 'error' | 'runMs' | 'megapixels' | 'attempts' | 'suspect' | 'key'>> = {}): BatchJob {
+export function transition(job: BatchJob, to: JobState, extra: Partial<Pick<BatchJob, 'error' | 'runMs' | 'megapixels' | 'attempts' | 'suspect' | 'key' | 'output'>> = {}): BatchJob {
   if (job.state !== to && !ALLOWED[job.state].includes(to)) throw new TransitionError(job.state, to);
   const next: BatchJob = { ...job, ...extra, state: to };
   if (to !== 'failed') delete (next as { error?: string }).error;

@@ -148,6 +148,11 @@ describe('batch queue', () => {
     expect(host.started).toEqual(['asset-1', 'asset-2', 'asset-3', 'asset-4']);
     expect(await resultsOf(q)).toEqual({ 'dir/img1.png': 254, 'dir/img2.png': 253, 'dir/img3.png': 252, 'dir/img4.png': 251 });
     expect(q.view.jobs.map((j) => j.key)).toEqual(['key-1', 'key-2', 'key-3', 'key-4']);
+    expect(q.view.jobs.map((j) => j.output)).toEqual(['dir/img1.png', 'dir/img2.png', 'dir/img3.png', 'dir/img4.png']);
+    // A job's output name comes from its own pipeline's format, whatever is queued later.
+    await q.enqueue({ ...pipeline, id: 'p2', type: 'image/jpeg' }, files(5));
+    await q.idle();
+    expect(q.view.jobs.at(-1)!.output).toBe('dir/img5.jpg');
     await q.close();
   });
 
