@@ -32,16 +32,27 @@ export class PriorityQueue<T extends Queued> {
     this.#entries.push({ item, seq: ++this.#seq });
   }
 
+  /** The entry that would start next (highest priority, oldest within it), left in place. */
+  peek(): T | undefined {
+    const i = this.#next();
+    return i < 0 ? undefined : this.#entries[i]!.item;
+  }
+
   /** Removes and returns the entry to start next: highest priority, oldest within it. */
   take(): T | undefined {
-    if (this.#entries.length === 0) return undefined;
+    const i = this.#next();
+    return i < 0 ? undefined : this.#entries.splice(i, 1)[0]!.item;
+  }
+
+  #next(): number {
+    if (this.#entries.length === 0) return -1;
     let best = 0;
     for (let i = 1; i < this.#entries.length; i++) {
       const a = this.#entries[i]!;
       const b = this.#entries[best]!;
       if (a.item.priority > b.item.priority || (a.item.priority === b.item.priority && a.seq < b.seq)) best = i;
     }
-    return this.#entries.splice(best, 1)[0]!.item;
+    return best;
   }
 
   /** Removes an entry that is still waiting; false when it is not here. */

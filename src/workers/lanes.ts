@@ -4,7 +4,8 @@
 // when idle, and replace one that dies. They run opaque jobs (a call on the worker's API) and know
 // nothing of steps, tiles or proxies; a job that can be split into parts is split when it reaches
 // the workers, over those that no other waiting job will need. Time limits are the engine's: a
-// task ends as timed out when its signal aborts with a StepTimeoutError.
+// task ends as timed out when its signal aborts with a StepTimeoutError. While background work
+// (the batch queue) holds a worker, one reserve lane beyond the size runs more urgent work only.
 //
 // Cancellation really stops a kernel: the lanes write the task's shared flag, which the kernel's
 // signal reads between bands; a worker still busy after a grace period is terminated and its lane
@@ -106,6 +107,8 @@ interface Lane {
   job: Job | null;
   /** The lane's task was cancelled; waiting for its worker to return or the grace period to end. */
   stopping: boolean;
+  /** A resize made this worker surplus: it stops when its task ends. */
+  retire: boolean;
   graceTimer: ReturnType<typeof setTimeout> | undefined;
   idleTimer: ReturnType<typeof setTimeout> | undefined;
 }
@@ -157,6 +160,13 @@ export interface LanesOptions {
   readonly startTimeoutMs: number;
   /** Use a shared flag to stop synchronous kernels (only when SharedArrayBuffer is usable). */
   readonly sharedCancellation: boolean;
+  /**
+   * Jobs at or below this priority are background work (the batch queue). While background work
+   * holds a worker, one more worker than `size` (the reserve lane) may run anything more urgent, so
+   * an edit never waits for a batch band, decode or encode to finish; background work never runs
+   * there. The reserve worker starts with the first background job. Undefined: no reserve lane.
+   */
+  readonly backgroundPriority?: number;
   readonly onEvent?: (event: PoolEvent) => void;
   readonly now: () => number;
 }
@@ -177,6 +187,7 @@ export class Lanes {
   readonly #createWorker: WorkerFactory;
   readonly #now: () => number;
   readonly #shared: boolean;
+  readonly #background: number | undefined;
   readonly #listeners = new Set<(e: PoolEvent) => void>();
   #lanes: Lane[] = [];
   #size: number;
@@ -189,10 +200,25 @@ export class Lanes {
     this.#createWorker = options.createWorker;
     this.#now = options.now;
     this.#shared = options.sharedCancellation;
+    this.#background = options.backgroundPriority;
     const { graceMs, idleTimeoutMs, startTimeoutMs } = options;
     this.#opts = { graceMs, idleTimeoutMs, startTimeoutMs };
     if (options.onEvent) this.#listeners.add(options.onEvent);
-    this.#lanes = Array.from({ length: this.#size }, (_, i) => newLane(i));
+    this.#lanes = Array.from({ length: this.#count }, (_, i) => newLane(i));
+  }
+
+  /** Lanes there may be: the size, and the reserve lane when there is background work. */
+  get #count(): number {
+    return this.#size + (this.#background === undefined ? 0 : 1);
+  }
+
+  #isBackground(job: Job): boolean {
+    return this.#background !== undefined && job.priority <= this.#background;
+  }
+
+  /** Background work holds one of the sized lanes. */
+  #backgroundBusy(): boolean {
+    return this.#lanes.some((l) => l.index < this.#size && l.job !== null && this.#isBackground(l.job));
   }
 
   get size(): number {
@@ -206,7 +232,9 @@ export class Lanes {
   }
 
   get activity(): PoolActivity {
-    const lanes = this.#lanes.map((lane): LaneActivity => {
+    // The reserve lane is shown only while it has a worker.
+    const shown = this.#lanes.filter((l) => l.index < this.#size || l.handle);
+    const lanes = shown.map((lane): LaneActivity => {
       const state = laneState(lane);
       const job = lane.job;
       if (!job || job.state === 'settled') return { lane: lane.index, state };
@@ -215,7 +243,7 @@ export class Lanes {
     });
     const count = (s: LaneState) => lanes.filter((l) => l.state === s).length;
     return {
-      size: this.#size,
+      size: lanes.length,
       workers: lanes.length - count('empty'),
       busy: count('busy'),
       idle: count('idle'),
@@ -230,9 +258,11 @@ export class Lanes {
   resize(size: number): void {
     const n = checkedSize(size);
     this.#size = n;
-    for (let i = this.#lanes.length; i < n; i++) this.#lanes.push(newLane(i));
+    for (let i = this.#lanes.length; i < this.#count; i++) this.#lanes.push(newLane(i));
     for (const lane of this.#lanes) {
-      if (lane.index >= n && lane.handle && !lane.job) this.#kill(lane, 'resized');
+      // A shrink stops the workers past the new size (the reserve's too) once they are idle.
+      lane.retire = lane.index >= n && lane.handle !== null;
+      if (lane.retire && !lane.job && !lane.stopping) this.#kill(lane, 'resized');
     }
     this.#trim();
     this.#pump();
@@ -300,7 +330,7 @@ export class Lanes {
     if (this.#disposed) return;
     this.#trim();
     while (this.#queue.size > 0) {
-      const free = this.#freeLanes();
+      const free = this.#freeLanes(this.#queue.peek()!);
       if (free.length === 0) return;
       const job = this.#queue.take()!;
       const share = free.length - this.#queue.size;
@@ -376,10 +406,14 @@ export class Lanes {
     else job.reject(value);
   }
 
-  /** Lanes that can take a task now, best first: warm idle workers, then starting ones, then empty lanes. */
-  #freeLanes(): Lane[] {
-    const usable = this.#lanes.filter((l) => l.index < this.#size && !l.job && !l.stopping);
-    const rank = (l: Lane) => (l.handle?.ready ? 0 : l.handle ? 1 : 2);
+  /**
+   * Lanes that can take `job` now, best first: warm idle workers, then starting ones, then empty
+   * lanes; the reserve lane last, and only for work more urgent than the background work that holds a worker.
+   */
+  #freeLanes(job: Job): Lane[] {
+    const reserve = !this.#isBackground(job) && this.#backgroundBusy();
+    const usable = this.#lanes.filter((l) => (l.index < this.#size || (reserve && l.index === this.#size)) && !l.job && !l.stopping);
+    const rank = (l: Lane) => (l.index >= this.#size ? 3 : l.handle?.ready ? 0 : l.handle ? 1 : 2);
     return usable.sort((a, b) => rank(a) - rank(b) || a.index - b.index);
   }
 
@@ -399,6 +433,11 @@ export class Lanes {
     job.startedAt = this.#now();
     job.flag = this.#shared ? new Int32Array(new SharedArrayBuffer(FLAG_LENGTH * 4)) : undefined;
     this.#emit({ type: 'task-start', lane: lane.index, t: job.startedAt, ...info(job) });
+    if (this.#isBackground(job)) {
+      // Background work has begun: the reserve worker gets ready for the next edit.
+      const reserve = this.#lanes[this.#size];
+      if (reserve && !reserve.handle && !reserve.job) this.#spawn(reserve);
+    }
     job.onStart?.();
     let p: Promise<unknown>;
     try {
@@ -579,6 +618,7 @@ export class Lanes {
     lane.handle = null;
     lane.job = null;
     lane.stopping = false;
+    lane.retire = false;
     clearTimeout(lane.graceTimer);
     clearTimeout(lane.idleTimer);
     this.stats.terminated++;
@@ -587,7 +627,7 @@ export class Lanes {
 
   /** A lane whose worker has no task any more: idle (with its idle timer) or removed by a resize. */
   #release(lane: Lane): void {
-    if (lane.index >= this.#size) {
+    if (lane.index >= this.#count || lane.retire) {
       this.#kill(lane, 'resized');
       this.#trim();
       return;
@@ -603,7 +643,7 @@ export class Lanes {
 
   /** Drops lanes past the size once their worker is gone. */
   #trim(): void {
-    while (this.#lanes.length > this.#size) {
+    while (this.#lanes.length > this.#count) {
       const last = this.#lanes[this.#lanes.length - 1]!;
       if (last.handle || last.job) break;
       this.#lanes.pop();
@@ -622,7 +662,7 @@ export class Lanes {
 }
 
 function newLane(index: number): Lane {
-  return { index, handle: null, job: null, stopping: false, graceTimer: undefined, idleTimer: undefined };
+  return { index, handle: null, job: null, stopping: false, retire: false, graceTimer: undefined, idleTimer: undefined };
 }
 
 function laneState(lane: Lane): LaneState {

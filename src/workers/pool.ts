@@ -3,7 +3,7 @@
 // row bands, is the step executor (step-executor.ts); decode, encode and bitmap are thin calls on
 // the lanes here. Pixels cross threads as shared memory or by transfer, never by silent copy.
 
-import type { ExecContext, Executor, Outputs, StepTask } from '../engine/types';
+import { PRIORITY, type ExecContext, type Executor, type Outputs, type StepTask } from '../engine/types';
 import { MAX_PIXELS, sharedMemoryAvailable } from '../ops/image';
 import type { Image, Value } from '../ops/types';
 import { AssetStore } from './assets';
@@ -43,6 +43,12 @@ export interface WorkerPoolOptions {
   readonly assets?: AssetStore;
   /** Use a shared flag to stop synchronous kernels. Default: when SharedArrayBuffer is usable. */
   readonly sharedCancellation?: boolean;
+  /**
+   * Tasks at or below this priority are background work: while one holds a worker, a reserve
+   * worker beyond `size` runs anything more urgent (see LanesOptions). Default PRIORITY.batch;
+   * null: no reserve worker.
+   */
+  readonly backgroundPriority?: number | null;
   /** Priority of decode and encode tasks; they are short and a person waits for them. Default above any step. */
   readonly filePriority?: number;
   /**
@@ -96,6 +102,7 @@ export class WorkerPool implements Executor<Value> {
       graceMs: options.graceMs ?? DEFAULTS.graceMs,
       idleTimeoutMs: options.idleTimeoutMs ?? DEFAULTS.idleTimeoutMs,
       startTimeoutMs: options.startTimeoutMs ?? DEFAULTS.startTimeoutMs,
+      backgroundPriority: options.backgroundPriority === null ? undefined : (options.backgroundPriority ?? PRIORITY.batch),
       onEvent: options.onEvent,
     });
     this.stats = this.#lanes.stats;

@@ -110,6 +110,36 @@ describe('running steps', () => {
     expect(order).toEqual(['blocker', 'high-1', 'high-2', 'mid', 'low']);
   });
 
+  test('while batch work holds the only worker, an edit runs at once on the reserve worker; batch work never takes it', async () => {
+    const { pool, events } = makePool({ size: 1 });
+    const started = (node: string) => events.some((e) => e.type === 'task-start' && e.node === node);
+    const ended = (node: string) => events.some((e) => e.type === 'task-end' && e.node === node);
+    const batch = run(pool, task(sleepOp, { ms: 3000 }, { node: 'batch-a', priority: PRIORITY.batch }));
+    const batchNext = run(pool, task(sleepOp, { ms: 0 }, { node: 'batch-b', priority: PRIORITY.batch }));
+    await expect.poll(() => started('batch-a'), { timeout: 15_000 }).toBe(true);
+    const edit = run(pool, task(sleepOp, { ms: 0 }, { node: 'edit', priority: PRIORITY.proxy }));
+    await edit;
+    // The edit finished while the batch task still held the first worker, on the other one.
+    expect(ended('batch-a')).toBe(false);
+    expect(started('batch-b')).toBe(false);
+    const lane = (node: string) => events.find((e) => e.type === 'task-start' && e.node === node)?.lane;
+    expect(lane('edit')).toBe(1);
+    expect(pool.activity.size).toBe(2);
+    await Promise.all([batch, batchNext]);
+    expect(lane('batch-b')).toBe(0);
+  });
+
+  test('without batch work there is no reserve worker: an edit waits for the busy one', async () => {
+    const { pool, events } = makePool({ size: 1 });
+    const blocker = run(pool, task(sleepOp, { ms: 300 }, { node: 'blocker', priority: PRIORITY.interactive }));
+    const edit = run(pool, task(sleepOp, { ms: 0 }, { node: 'edit', priority: PRIORITY.proxy }));
+    await Promise.all([blocker, edit]);
+    const order = events.flatMap((e) => (e.type === 'task-start' || e.type === 'task-end' ? [`${e.type}:${e.node}`] : []));
+    expect(order.indexOf('task-end:blocker')).toBeLessThan(order.indexOf('task-start:edit'));
+    expect(new Set(events.flatMap((e) => (e.type === 'task-start' ? [e.lane] : [])))).toEqual(new Set([0]));
+    expect(pool.activity.size).toBe(1);
+  });
+
   test('a waiting task moves ahead when its step is re-prioritised by key', async () => {
     const { pool, events } = makePool({ size: 1 });
     const all = [
