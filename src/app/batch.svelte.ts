@@ -1,9 +1,9 @@
-// The Batch panel's state: the persisted queue (src/batch) seen at most ten times a second, the
+// The Batch panel's state: the persisted queue (src/batch) kept from its deltas (at most ten a second), the
 // export choices, and the actions the panel's controls call. One tab runs the queue (a Web Lock);
 // another shows it and says so.
 
 import { downloadZip } from 'client-zip';
-import { BatchQueue, type EnqueueFile, type QueueView } from '../batch/batch-queue';
+import { applyDelta, BatchQueue, type EnqueueFile, type QueueView } from '../batch/batch-queue';
 import { eta, type BatchPipeline } from '../batch/model';
 import { BatchStore } from '../batch/store';
 import { serializeGraph } from '../engine/document';
@@ -13,7 +13,6 @@ import { registry } from '../ops/registry';
 import type { EncodeType } from '../workers/protocol';
 import { batchHost } from './batch-host';
 import type { EditorState } from './editor.svelte';
-import { Throttle } from './throttle';
 
 const EMPTY: QueueView = { jobs: [], paused: false, notice: null, progress: 0 };
 
@@ -34,9 +33,6 @@ export class BatchState {
   readonly #editor: EditorState;
   #queue: BatchQueue | null = null;
   readonly ready: Promise<void>;
-  readonly #redraw = new Throttle(() => {
-    if (this.#queue) this.view = this.#queue.view;
-  });
 
   constructor(editor: EditorState) {
     this.#editor = editor;
@@ -50,8 +46,8 @@ export class BatchState {
     this.runsHere = runsHere;
     const q = await BatchQueue.open(new BatchStore(), batchHost(this.#editor.runtime), { runsHere });
     this.#queue = q;
-    q.subscribe(() => this.#redraw.request());
-    this.view = q.view;
+    // The queue sends what changed, at most ten times a second; the panel keeps its copy by them.
+    q.subscribe((d) => (this.view = applyDelta(this.view, d)));
   }
 
   /** Seconds left, from the recent cost per megapixel; undefined until a job has finished. */

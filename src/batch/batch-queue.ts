@@ -33,6 +33,50 @@ export interface QueueView {
   readonly progress: number;
 }
 
+/**
+ * What changed since a listener's last delta; a listener keeps its copy of the queue by applying
+ * them (`applyDelta`). Sent at most every DELTA_MS, however fast jobs change.
+ */
+export interface QueueDelta {
+  /** A whole picture (the first delta a listener gets): `jobs` is every job. */
+  readonly reset: boolean;
+  /** Jobs added or changed, as they are now. */
+  readonly jobs: readonly BatchJob[];
+  /** Ids of jobs removed. */
+  readonly removed: readonly string[];
+  readonly paused: boolean;
+  readonly notice: string | null;
+  readonly progress: number;
+}
+
+/** Least time between two deltas to the listeners: ten a second at most. */
+export const DELTA_MS = 100;
+
+/** A queue's view after a delta. Re-sorts only when a job was added, removed or moved. */
+export function applyDelta(view: QueueView, d: QueueDelta): QueueView {
+  const rest = { paused: d.paused, notice: d.notice, progress: d.progress };
+  if (d.reset) return { jobs: ordered(d.jobs), ...rest };
+  if (d.jobs.length === 0 && d.removed.length === 0) return { jobs: view.jobs, ...rest };
+  const at = new Map(view.jobs.map((j, i) => [j.id, i]));
+  let jobs = view.jobs.slice();
+  let resort = false;
+  for (const j of d.jobs) {
+    const i = at.get(j.id);
+    if (i === undefined) {
+      at.set(j.id, jobs.push(j) - 1);
+      resort = true;
+    } else {
+      resort ||= jobs[i]!.rank !== j.rank || jobs[i]!.priority !== j.priority;
+      jobs[i] = j;
+    }
+  }
+  if (d.removed.length > 0) {
+    const gone = new Set(d.removed);
+    jobs = jobs.filter((j) => !gone.has(j.id));
+  }
+  return { jobs: resort ? ordered(jobs) : jobs, ...rest };
+}
+
 export interface EnqueueFile {
   readonly name: string;
   readonly file: Blob;
@@ -42,7 +86,12 @@ export class BatchQueue {
   readonly #store: BatchStore;
   readonly #host: BatchHost;
   readonly #jobs = new Map<string, BatchJob>();
-  readonly #listeners = new Set<(v: QueueView) => void>();
+  readonly #listeners = new Set<(d: QueueDelta) => void>();
+  /** Changed since the last delta: jobs as they are now, and removed ids. */
+  readonly #dirty = new Map<string, BatchJob>();
+  readonly #removed = new Set<string>();
+  #deltaTimer: ReturnType<typeof setTimeout> | null = null;
+  #lastDelta = -Infinity;
   #paused = false;
   #notice: string | null = null;
   #progress = 0;
@@ -70,7 +119,7 @@ export class BatchQueue {
     q.#paused = meta.paused;
     if (q.runsHere) {
       const { changed, unclean } = recover(jobs);
-      for (const j of changed) q.#jobs.set(j.id, j);
+      for (const j of changed) q.#put(j);
       await store.putMany(changed);
       if (unclean) {
         q.#paused = true;
@@ -86,9 +135,13 @@ export class BatchQueue {
     return { jobs: ordered(this.#jobs.values()), paused: this.#paused, notice: this.#notice, progress: this.#progress };
   }
 
-  /** Listen to every change (the panel throttles its redraws); returns the function that stops listening. */
-  subscribe(listener: (v: QueueView) => void): () => void {
+  /**
+   * Listen to changes: at once a whole picture, then deltas of what changed, at most every
+   * DELTA_MS. Returns the function that stops listening.
+   */
+  subscribe(listener: (d: QueueDelta) => void): () => void {
     this.#listeners.add(listener);
+    listener({ reset: true, jobs: [...this.#jobs.values()], removed: [], paused: this.#paused, notice: this.#notice, progress: this.#progress });
     return () => this.#listeners.delete(listener);
   }
 
@@ -107,7 +160,7 @@ export class BatchQueue {
       });
     }
     const added = await this.#store.add(pipeline, items);
-    for (const j of added) this.#jobs.set(j.id, j);
+    for (const j of added) this.#put(j);
     this.#emit();
     this.#kick();
     return added.length;
@@ -172,7 +225,11 @@ export class BatchQueue {
   async clearFinished(): Promise<void> {
     const ids = [...this.#jobs.values()].filter((j) => FINISHED.has(j.state)).map((j) => j.id);
     await this.#store.remove(ids);
-    for (const id of ids) this.#jobs.delete(id);
+    for (const id of ids) {
+      this.#jobs.delete(id);
+      this.#dirty.delete(id);
+      this.#removed.add(id);
+    }
     this.#emit();
   }
 
@@ -190,6 +247,8 @@ export class BatchQueue {
     this.#closed = true;
     this.#running?.abort.abort(new DOMException('Closed', 'AbortError'));
     await this.#loop;
+    if (this.#deltaTimer !== null) clearTimeout(this.#deltaTimer);
+    this.#deltaTimer = null;
     this.#store.close();
   }
 
@@ -242,7 +301,7 @@ export class BatchQueue {
       running.committing = true;
       const output = outputName(job.name, pipeline);
       const committed = transition(job, 'done', { runMs: performance.now() - startedAt, key: out.key, output });
-      if (await this.#store.commit(committed, { id: job.id, blob, name: output })) this.#jobs.set(job.id, committed);
+      if (await this.#store.commit(committed, { id: job.id, blob, name: output })) this.#put(committed);
     } catch (e) {
       const current = this.#jobs.get(job.id);
       if (abort.signal.aborted) {
@@ -264,14 +323,29 @@ export class BatchQueue {
   }
 
   async #set(job: BatchJob): Promise<void> {
-    this.#jobs.set(job.id, job);
+    this.#put(job);
     this.#emit();
     await this.#store.put(job);
   }
 
+  #put(job: BatchJob): void {
+    this.#jobs.set(job.id, job);
+    this.#dirty.set(job.id, job);
+    this.#removed.delete(job.id);
+  }
+
+  /** A delta goes out soon: at once after a quiet spell, else DELTA_MS after the last one. */
   #emit(): void {
-    const v = this.view;
-    for (const l of this.#listeners) l(v);
+    if (this.#deltaTimer !== null || this.#closed) return;
+    const wait = Math.max(0, this.#lastDelta + DELTA_MS - performance.now());
+    this.#deltaTimer = setTimeout(() => {
+      this.#deltaTimer = null;
+      this.#lastDelta = performance.now();
+      const d: QueueDelta = { reset: false, jobs: [...this.#dirty.values()], removed: [...this.#removed], paused: this.#paused, notice: this.#notice, progress: this.#progress };
+      this.#dirty.clear();
+      this.#removed.clear();
+      for (const l of this.#listeners) l(d);
+    }, wait);
   }
 }
 

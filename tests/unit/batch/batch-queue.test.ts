@@ -3,7 +3,7 @@
 // test in which every job ends exactly once with one committed result, crashes included.
 import { describe, expect, test } from 'vitest';
 import { freshFactory } from '../cache/helpers';
-import { BatchQueue, outputName, type BatchHost } from '../../../src/batch/batch-queue';
+import { applyDelta, BatchQueue, DELTA_MS, outputName, type BatchHost, type QueueDelta, type QueueView } from '../../../src/batch/batch-queue';
 import { BatchStore } from '../../../src/batch/store';
 import { eta, nextJob, rankBetween, recover, transition, type BatchJob, type BatchPipeline } from '../../../src/batch/model';
 import { createImage } from '../../../src/ops/image';
@@ -153,6 +153,45 @@ describe('batch queue', () => {
     await q.enqueue({ ...pipeline, id: 'p2', type: 'image/jpeg' }, files(5));
     await q.idle();
     expect(q.view.jobs.at(-1)!.output).toBe('dir/img5.jpg');
+    await q.close();
+  });
+
+  test('listeners get a whole picture, then only what changed, at most ten times a second; their copy ends equal to the queue', async () => {
+    const host = fakeHost();
+    const q = await BatchQueue.open(new BatchStore({ indexedDB: freshFactory() }), host);
+    await q.pause();
+    await q.enqueue(pipeline, files(1, 2, 3, 4, 5, 6, 7, 8));
+    const deltas: { at: number; d: QueueDelta }[] = [];
+    let copy: QueueView = { jobs: [], paused: false, notice: null, progress: 0 };
+    let changedNothing = 0;
+    q.subscribe((d) => {
+      deltas.push({ at: performance.now(), d });
+      if (!d.reset) {
+        // A delta names only jobs that differ from the listener's copy, or are new to it.
+        for (const j of d.jobs) if (JSON.stringify(copy.jobs.find((c) => c.id === j.id)) === JSON.stringify(j)) changedNothing++;
+      }
+      copy = applyDelta(copy, d);
+    });
+    expect(deltas).toHaveLength(1);
+    expect(deltas[0]!.d.reset).toBe(true);
+    expect(deltas[0]!.d.jobs).toHaveLength(8);
+    const id = (n: number) => q.view.jobs.find((j) => j.name === `dir/img${n}.png`)!.id;
+    await q.move(id(8), id(1));
+    await q.cancel(id(2));
+    await q.resume();
+    await q.idle();
+    await q.clearFinished();
+    await q.enqueue(pipeline, files(9));
+    await q.idle();
+    await new Promise((r) => setTimeout(r, DELTA_MS * 3));
+    expect(copy).toEqual(q.view);
+    expect(copy.jobs.map((j) => j.name)).toEqual(['dir/img9.png']);
+    expect(changedNothing).toBe(0);
+    // A timer never fires early by more than rounding: consecutive deltas are DELTA_MS apart.
+    const gaps = deltas.slice(1).map((x, i) => x.at - deltas[i]!.at);
+    for (const g of gaps.slice(1)) expect(g).toBeGreaterThanOrEqual(DELTA_MS - 2);
+    // Many changes (8 jobs through 3 states each, a move, a cancel, a clear) went in few deltas.
+    expect(deltas.length).toBeLessThan(20);
     await q.close();
   });
 
