@@ -4,11 +4,11 @@
 
 import { downloadZip } from 'client-zip';
 import { applyDelta, BatchQueue, type EnqueueFile, type QueueView } from '../batch/batch-queue';
-import { eta, type BatchPipeline } from '../batch/model';
+import { MANIFEST_MAX_BYTES, ManifestError, manifestOf, parseManifest, pipelineId } from '../batch/manifest';
+import { eta, type BatchJob, type BatchPipeline } from '../batch/model';
 import { BatchStore } from '../batch/store';
 import { serializeGraph } from '../engine/document';
 import { setParam } from '../engine/graph';
-import { hashText128 } from '../engine/hash';
 import { registry } from '../ops/registry';
 import type { EncodeType } from '../workers/protocol';
 import { batchHost } from './batch-host';
@@ -84,12 +84,19 @@ export class BatchState {
     const type = this.format;
     const quality = Math.min(1, Math.max(0, this.quality / 100));
     const background = this.background;
-    const id = hashText128(JSON.stringify([graph, source, step, type, quality, background]));
-    return { id, graph, source, step, type, quality, background };
+    const content = { graph, source, step, type, quality, background };
+    return { id: pipelineId(content), ...content };
   }
 
+  /**
+   * Queues image files with the editor's graph as it is now; with a batch manifest among them
+   * (a zip's manifest.json), queues that manifest's jobs again instead, each with its own pipeline,
+   * finding their inputs among the files (by content) or still stored.
+   */
   async add(files: readonly EnqueueFile[]): Promise<void> {
-    const images = files.filter((f) => f.file.type.startsWith('image/') || /\.(png|jpe?g|webp|avif|gif|bmp)$/i.test(f.name));
+    const manifest = files.find((f) => /(^|\/)[^/]*manifest[^/]*\.json$/i.test(f.name));
+    if (manifest) return this.#import(manifest, files.filter((f) => f !== manifest && isImage(f)));
+    const images = files.filter(isImage);
     if (images.length === 0) {
       this.message = 'No image files there';
       return;
@@ -100,6 +107,22 @@ export class BatchState {
       this.message = `${added} image${added === 1 ? '' : 's'} queued${added < images.length ? ` (${images.length - added} already in the queue)` : ''}`;
       // Ask once that the queue and its results are not cleared under storage pressure.
       if (this.persisted === null) this.persisted = (await navigator.storage?.persist?.()) ?? false;
+    } catch (e) {
+      this.message = e instanceof Error ? e.message : String(e);
+    }
+  }
+
+  async #import(file: EnqueueFile, images: readonly EnqueueFile[]): Promise<void> {
+    try {
+      if (file.file.size > MANIFEST_MAX_BYTES) throw new ManifestError(`it is larger than ${MANIFEST_MAX_BYTES / (1024 * 1024)} MB`);
+      const manifest = parseManifest(await file.file.text());
+      await this.ready;
+      const { added, missing } = await this.#queue!.enqueueManifest(manifest, images);
+      const total = manifest.jobs.length;
+      this.message =
+        `From ${file.name}: ${added} of ${total} job${total === 1 ? '' : 's'} queued` +
+        (total - added - missing.length > 0 ? `, ${total - added - missing.length} already in the queue` : '') +
+        (missing.length > 0 ? `; ${missing.length} input${missing.length === 1 ? '' : 's'} not found (${missing.slice(0, 3).join(', ')}${missing.length > 3 ? ', …' : ''}): add the manifest together with its images or their folder` : '');
     } catch (e) {
       this.message = e instanceof Error ? e.message : String(e);
     }
@@ -130,13 +153,18 @@ export class BatchState {
   async downloadZip(): Promise<void> {
     const q = this.#queue;
     if (!q) return;
-    const manifest: { format: string; version: number; jobs: unknown[] } = { format: 'pipette-batch-manifest', version: 1, jobs: [] };
     const files = async function* () {
+      const done: { job: BatchJob; name: string }[] = [];
+      const pipelines = new Map<string, BatchPipeline>();
       for await (const r of q.results()) {
-        manifest.jobs.push({ input: r.job.name, output: r.name, inputId: r.job.input, key: r.job.key, pipeline: r.job.pipeline });
+        done.push({ job: r.job, name: r.name });
+        if (!pipelines.has(r.job.pipeline)) {
+          const p = await q.pipeline(r.job.pipeline);
+          if (p) pipelines.set(p.id, p);
+        }
         yield { name: r.name, input: r.blob, lastModified: new Date() };
       }
-      yield { name: 'manifest.json', input: JSON.stringify(manifest, null, 2), lastModified: new Date() };
+      yield { name: 'manifest.json', input: JSON.stringify(manifestOf(done, [...pipelines.values()]), null, 2), lastModified: new Date() };
     };
     this.#editor.download(await downloadZip(files()).blob(), 'pipette-batch.zip');
   }
@@ -191,6 +219,10 @@ export class BatchState {
       this.message = e instanceof Error ? e.message : String(e);
     }
   }
+}
+
+function isImage(f: EnqueueFile): boolean {
+  return f.file.type.startsWith('image/') || /\.(png|jpe?g|webp|avif|gif|bmp)$/i.test(f.name);
 }
 
 async function exists(dir: FileSystemDirectoryHandle, name: string): Promise<boolean> {

@@ -5,6 +5,7 @@
 
 import type { Image } from '../ops/types';
 import { FINISHED, nextJob, ordered, rankBetween, recover, transition, type BatchJob, type BatchPipeline, type JobState } from './model';
+import type { Manifest } from './manifest';
 import type { BatchStore } from './store';
 
 /** What the queue needs from the app. */
@@ -80,6 +81,8 @@ export function applyDelta(view: QueueView, d: QueueDelta): QueueView {
 export interface EnqueueFile {
   readonly name: string;
   readonly file: Blob;
+  /** Its content id when already computed from these bytes (else the host computes it). */
+  readonly contentId?: string;
 }
 
 export class BatchQueue {
@@ -150,7 +153,7 @@ export class BatchQueue {
     let last = Math.max(0, ...[...this.#jobs.values()].map((j) => j.rank));
     const items: { job: BatchJob; file: Blob }[] = [];
     for (const f of files) {
-      const input = await this.#host.contentId(f.file);
+      const input = f.contentId ?? (await this.#host.contentId(f.file));
       const id = this.#host.hash(`${pipeline.id}:${input}`);
       if (this.#jobs.has(id) || items.some((i) => i.job.id === id)) continue;
       last = rankBetween(last, undefined);
@@ -164,6 +167,39 @@ export class BatchQueue {
     this.#emit();
     this.#kick();
     return added.length;
+  }
+
+  /**
+   * Queues a manifest's jobs again, each with its own pipeline: an input is found among `files`
+   * by its content (whatever its name now), else among the inputs still stored. Answers how many
+   * were added and the inputs found nowhere.
+   */
+  async enqueueManifest(manifest: Manifest, files: readonly EnqueueFile[]): Promise<{ added: number; missing: string[] }> {
+    const byContent = new Map<string, Blob>();
+    for (const f of files) byContent.set(await this.#host.contentId(f.file), f.file);
+    const groups = new Map<string, EnqueueFile[]>();
+    const missing: string[] = [];
+    for (const j of manifest.jobs) {
+      const file = byContent.get(j.inputId) ?? (await this.#store.input(j.inputId));
+      if (!file) {
+        missing.push(j.input);
+        continue;
+      }
+      let group = groups.get(j.pipeline);
+      if (!group) groups.set(j.pipeline, (group = []));
+      group.push({ name: j.input, file, contentId: j.inputId });
+    }
+    let added = 0;
+    for (const p of manifest.pipelines) {
+      const group = groups.get(p.id);
+      if (group) added += await this.enqueue(p, group);
+    }
+    return { added, missing };
+  }
+
+  /** A stored pipeline (for a manifest). */
+  pipeline(id: string): Promise<BatchPipeline | undefined> {
+    return this.#store.pipeline(id);
   }
 
   async pause(): Promise<void> {
