@@ -27,6 +27,7 @@ export function batchHost(runtime: Runtime): BatchHost {
     async compute(p, asset, image, signal, progress) {
       const inEditor = runtime.assets.has(asset);
       runtime.assets.add(asset, image);
+      const unpin = runtime.assets.pin(asset);
       try {
         const graph = setParam(graphOf(p), registry, p.source, 'asset', asset);
         const steps = ancestorsOf(indexGraph(graph), [p.step]).size;
@@ -59,6 +60,7 @@ export function batchHost(runtime: Runtime): BatchHost {
         if (output) return output;
         throw new Error(problem ?? `The step to write gave no image (${summary.states.get(p.step) ?? 'not run'})`);
       } finally {
+        unpin();
         // The pixels stay only where the editor's own graph uses them: a batch must not hold every input.
         if (!inEditor) runtime.assets.delete(asset);
       }

@@ -43,6 +43,8 @@ export interface PipetteApi {
   whenIdle(): Promise<void>;
   steps(): StepReport[];
   cacheStats(): CacheStats;
+  /** Decoded source images held in memory (the rest are decoded again from their stored files when needed). */
+  assetStats(): { count: number; bytes: number };
   /** Waits until the graph is autosaved and every result computed so far is written to IndexedDB. */
   flush(): Promise<void>;
   /**
@@ -256,6 +258,7 @@ export function start(
     whenIdle: idle,
     steps: () => runtime.report(),
     cacheStats: () => cache.stats,
+    assetStats: () => ({ count: runtime.assets.size, bytes: runtime.assets.bytes }),
     flush: async () => {
       await started.saveNow();
       await sources.flush();

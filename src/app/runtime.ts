@@ -25,6 +25,23 @@ import { WorkerPool, type PoolEvent } from '../workers/pool';
 import { ENCODE_TYPES, firstImage, parseHexColour, type EncodeType } from '../workers/protocol';
 import { graphNeedsProxy, isProxy } from '../ops/proxy';
 
+/** Decoded images kept while no step uses them (for an undo, or an image loaded but not yet placed). */
+export const SPARE_ASSET_BYTES = 256 * 1024 * 1024;
+
+/** The asset ids a graph's steps name. */
+export function assetIdsOf(graph: Graph): Set<string> {
+  const ids = new Set<string>();
+  for (const n of graph.nodes) {
+    const params = registry.get(n.op)?.params;
+    if (!params) continue;
+    for (const [name, p] of Object.entries(params)) {
+      const v = n.params[name];
+      if ('asset' in p && p.asset && typeof v === 'string' && v) ids.add(v);
+    }
+  }
+  return ids;
+}
+
 export interface RuntimeOptions {
   readonly store: ResultStore<Value>;
   /** Where loaded image files are kept across reloads (apart from the result cache); none: not kept. */
@@ -300,5 +317,7 @@ export class Runtime {
     const proxies = preview && graphNeedsProxy(graph, registry, this.live.proxyPixels, (id) => this.assets.get(id));
     this.live.setGraph(graph, { immediate, preview: proxies });
     this.#opts.onGraph?.(this.history.present);
+    // Decoded images the graph no longer uses go beyond a spare few; the stored files bring them back.
+    if (this.#opts.sources) this.assets.trim(assetIdsOf(graph), SPARE_ASSET_BYTES);
   }
 }

@@ -52,6 +52,8 @@ export class IdbSourceStore implements SourceStore {
   }
 
   async get(id: string): Promise<Blob | undefined> {
+    // A file still being written is read once it is there.
+    await Promise.allSettled([...this.#pending]);
     const db = await this.#db.open();
     const record = await db.get('sources', id);
     return record && record.blob instanceof Blob ? record.blob : undefined;

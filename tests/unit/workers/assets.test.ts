@@ -25,4 +25,29 @@ describe('AssetStore', () => {
     store.loader = () => Promise.reject(new Error('disk on fire'));
     expect(await store.resolve('other')).toBeUndefined();
   });
+
+  test('trim lets go of the oldest images nothing keeps or pins, down to the spare budget', () => {
+    const store = new AssetStore();
+    const img = () => createImage(10, 10); // 400 bytes
+    for (const id of ['a', 'b', 'c', 'd', 'e']) store.add(id, img());
+    store.add('a', store.get('a')!); // added again: now the newest
+    const unpin = store.pin('b');
+    // Kept: 'c' (the graph uses it), 'b' (pinned); spare: d, e, a (oldest first); room for two.
+    expect(store.trim(new Set(['c']), 800)).toBe(1);
+    expect([...store.ids()].sort()).toEqual(['a', 'b', 'c', 'e']);
+    expect(store.trim(new Set(['c']), 0)).toBe(2);
+    expect([...store.ids()].sort()).toEqual(['b', 'c']);
+    unpin();
+    unpin(); // twice is once
+    expect(store.trim(new Set(['c']), 0)).toBe(1);
+    expect([...store.ids()]).toEqual(['c']);
+    // Two pins on one id: it stays until both are let go.
+    store.add('p', img());
+    const [u1, u2] = [store.pin('p'), store.pin('p')];
+    u1();
+    expect(store.trim(new Set(), 0)).toBe(1); // 'c' goes, 'p' stays
+    u2();
+    expect(store.trim(new Set(), 0)).toBe(1);
+    expect(store.size).toBe(0);
+  });
 });
