@@ -30,13 +30,14 @@ export function batchHost(runtime: Runtime): BatchHost {
       const unpin = runtime.assets.pin(asset);
       try {
         const graph = setParam(graphOf(p), registry, p.source, 'asset', asset);
-        const steps = ancestorsOf(indexGraph(graph), [p.step]).size;
+        const targets = p.outputs.map((o) => o.step);
+        const steps = ancestorsOf(indexGraph(graph), targets).size;
         const finished = new Set<string>();
         let current = 0;
-        let output: { image: Image; key: string } | undefined;
+        const outputs = new Map<string, { image: Image; key: string }>();
         let problem: string | undefined;
         const run = runtime.scheduler.run(graph, {
-          targets: [p.step],
+          targets,
           priority: 'batch',
           signal,
           onEvent: (e) => {
@@ -45,8 +46,8 @@ export function batchHost(runtime: Runtime): BatchHost {
               if (e.state === 'done' || e.state === 'cached') {
                 finished.add(e.node);
                 current = 0;
-                const img = e.node === p.step ? firstImage(e.outputs) : undefined;
-                if (img && e.key) output = { image: img, key: e.key };
+                const img = targets.includes(e.node) ? firstImage(e.outputs) : undefined;
+                if (img && e.key) outputs.set(e.node, { image: img, key: e.key });
               } else if ((e.state === 'failed' || e.state === 'timedout') && !problem) {
                 const node = graph.nodes.find((n) => n.id === e.node);
                 problem = `${node?.label || registry.get(node?.op ?? '')?.title || e.node}: ${e.message ?? e.state}`;
@@ -57,8 +58,9 @@ export function batchHost(runtime: Runtime): BatchHost {
         });
         const summary = await run.done;
         signal.throwIfAborted();
-        if (output) return output;
-        throw new Error(problem ?? `The step to write gave no image (${summary.states.get(p.step) ?? 'not run'})`);
+        const missing = targets.find((t) => !outputs.has(t));
+        if (missing === undefined) return targets.map((t) => outputs.get(t)!);
+        throw new Error(problem ?? `A step to write gave no image (${summary.states.get(missing) ?? 'not run'})`);
       } finally {
         unpin();
         // The pixels stay only where the editor's own graph uses them: a batch must not hold every input.

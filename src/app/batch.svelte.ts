@@ -5,7 +5,7 @@
 import { downloadZip } from 'client-zip';
 import { applyDelta, BatchQueue, type EnqueueFile, type QueueView } from '../batch/batch-queue';
 import { MANIFEST_MAX_BYTES, ManifestError, manifestOf, parseManifest, pipelineId } from '../batch/manifest';
-import { eta, type BatchJob, type BatchPipeline } from '../batch/model';
+import { eta, type BatchJob, type BatchOutput, type BatchPipeline } from '../batch/model';
 import { BatchStore } from '../batch/store';
 import { serializeGraph } from '../engine/document';
 import { setParam } from '../engine/graph';
@@ -24,8 +24,10 @@ export class BatchState {
   /** The browser's answer to keeping this site's storage (null before asking). */
   persisted = $state<boolean | null>(null);
   message = $state<string | null>(null);
-  /** The step whose image is written; null: the selected step, else the last one. */
-  step = $state<string | null>(null);
+  /** The steps whose images are written; none chosen: the selected step, else the last one. */
+  steps = $state<string[]>([]);
+  /** The image step the batch images go into; null: the selected one, else the first. */
+  source = $state<string | null>(null);
   format = $state<EncodeType>('image/png');
   quality = $state(90);
   background = $state('#ffffff');
@@ -62,29 +64,43 @@ export class BatchState {
   }
 
   /** Image steps of the editor's graph, and steps with an image output (what can be written). */
-  get choices(): { readonly sources: string[]; readonly outputs: { id: string; title: string }[] } {
+  get choices(): { readonly sources: { id: string; title: string }[]; readonly outputs: { id: string; title: string }[] } {
     const g = this.#editor.runtime.graph;
-    const sources = g.nodes.filter((n) => n.op === 'image-source').map((n) => n.id);
-    const outputs = g.nodes
-      .filter((n) => n.op !== 'image-source' && registry.get(n.op)?.outputs.some((p) => p.type === 'image'))
-      .map((n) => ({ id: n.id, title: n.label || registry.get(n.op)?.title || n.id }));
+    const titled = (n: (typeof g.nodes)[number]) => ({ id: n.id, title: n.label || registry.get(n.op)?.title || n.id });
+    const sources = g.nodes.filter((n) => n.op === 'image-source').map(titled);
+    const outputs = g.nodes.filter((n) => n.op !== 'image-source' && registry.get(n.op)?.outputs.some((p) => p.type === 'image')).map(titled);
     return { sources, outputs };
   }
 
-  /** The editor's graph frozen as a pipeline: its one image step takes each input, `step` is written. */
+  /** What "Write" will write, in words. */
+  get stepsText(): string {
+    const chosen = this.choices.outputs.filter((o) => this.steps.includes(o.id));
+    if (chosen.length === 0) return 'the selected step (else the last)';
+    if (chosen.length === 1) return chosen[0]!.title;
+    return `${chosen.length} steps, a folder each`;
+  }
+
+  /**
+   * The editor's graph frozen as a pipeline: one image step takes each input, and the chosen steps
+   * are written (several: each into a folder named after it).
+   */
   pipeline(): BatchPipeline {
     const g = this.#editor.runtime.graph;
-    const { sources, outputs } = this.choices;
+    const { outputs: choices } = this.choices;
+    const sources = this.choices.sources.map((o) => o.id);
     if (sources.length === 0) throw new Error('The graph has no image step for the batch images to go into; add one first');
     const selected = this.#editor.selected;
-    const source = sources.includes(selected ?? '') ? selected! : sources[0]!;
-    const step = this.step ?? (outputs.some((o) => o.id === selected) ? selected! : outputs.at(-1)?.id);
-    if (!step) throw new Error('The graph has no step to write; add one after the image step');
+    const source = this.source && sources.includes(this.source) ? this.source : sources.includes(selected ?? '') ? selected! : sources[0]!;
+    const chosen = choices.filter((o) => this.steps.includes(o.id));
+    const fallback = choices.find((o) => o.id === selected) ?? choices.at(-1);
+    const steps = chosen.length > 0 ? chosen : fallback ? [fallback] : [];
+    if (steps.length === 0) throw new Error('The graph has no step to write; add one after the image step');
+    const outputs = folders(steps);
     const graph = serializeGraph(setParam(g, registry, source, 'asset', ''));
     const type = this.format;
     const quality = Math.min(1, Math.max(0, this.quality / 100));
     const background = this.background;
-    const content = { graph, source, step, type, quality, background };
+    const content = { graph, source, outputs, type, quality, background };
     return { id: pipelineId(content), ...content };
   }
 
@@ -154,15 +170,15 @@ export class BatchState {
     const q = this.#queue;
     if (!q) return;
     const files = async function* () {
-      const done: { job: BatchJob; name: string }[] = [];
+      const done: { job: BatchJob; outputs: string[] }[] = [];
       const pipelines = new Map<string, BatchPipeline>();
       for await (const r of q.results()) {
-        done.push({ job: r.job, name: r.name });
+        done.push({ job: r.job, outputs: r.files.map((f) => f.name) });
         if (!pipelines.has(r.job.pipeline)) {
           const p = await q.pipeline(r.job.pipeline);
           if (p) pipelines.set(p.id, p);
         }
-        yield { name: r.name, input: r.blob, lastModified: new Date() };
+        for (const f of r.files) yield { name: f.name, input: f.blob, lastModified: new Date() };
       }
       yield { name: 'manifest.json', input: JSON.stringify(manifestOf(done, [...pipelines.values()]), null, 2), lastModified: new Date() };
     };
@@ -191,18 +207,20 @@ export class BatchState {
     let skipped = 0;
     try {
       for await (const r of q.results()) {
-        const parts = r.name.split('/').filter((p) => p && p !== '.' && p !== '..');
-        let dir = root;
-        for (const p of parts.slice(0, -1)) dir = await dir.getDirectoryHandle(p, { create: true });
-        const name = parts.at(-1)!;
-        if (await exists(dir, name)) {
-          skipped++;
-          continue;
+        for (const f of r.files) {
+          const parts = f.name.split('/').filter((p) => p && p !== '.' && p !== '..');
+          let dir = root;
+          for (const p of parts.slice(0, -1)) dir = await dir.getDirectoryHandle(p, { create: true });
+          const name = parts.at(-1)!;
+          if (await exists(dir, name)) {
+            skipped++;
+            continue;
+          }
+          const out = await (await dir.getFileHandle(name, { create: true })).createWritable();
+          await out.write(f.blob);
+          await out.close();
+          written++;
         }
-        const out = await (await dir.getFileHandle(name, { create: true })).createWritable();
-        await out.write(r.blob);
-        await out.close();
-        written++;
       }
       this.message = `${written} written to ${root.name}${skipped ? `, ${skipped} already there` : ''}`;
     } catch (e) {
@@ -219,6 +237,23 @@ export class BatchState {
       this.message = e instanceof Error ? e.message : String(e);
     }
   }
+}
+
+/**
+ * Where each written step's files go: one step, beside the inputs' own paths; several, each in a
+ * folder named after the step's title (made a safe, distinct folder name).
+ */
+function folders(steps: readonly { id: string; title: string }[]): BatchOutput[] {
+  if (steps.length === 1) return [{ step: steps[0]!.id, folder: '' }];
+  const used = new Set<string>();
+  return steps.map(({ id, title }) => {
+    // eslint-disable-next-line no-control-regex
+    const base = title.replace(/[\u0000-\u001f\u007f/\\:*?"<>|]+/g, '-').replace(/^[\s.-]+|[\s.]+$/g, '').slice(0, 64) || id;
+    let folder = base;
+    for (let n = 2; used.has(folder.toLowerCase()); n++) folder = `${base} ${n}`;
+    used.add(folder.toLowerCase());
+    return { step: id, folder };
+  });
 }
 
 function isImage(f: EnqueueFile): boolean {

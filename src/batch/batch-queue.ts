@@ -6,7 +6,7 @@
 import type { Image } from '../ops/types';
 import { FINISHED, nextJob, ordered, rankBetween, recover, transition, type BatchJob, type BatchPipeline, type JobState } from './model';
 import type { Manifest } from './manifest';
-import type { BatchStore } from './store';
+import type { BatchStore, ResultFile } from './store';
 
 /** What the queue needs from the app. */
 export interface BatchHost {
@@ -14,9 +14,10 @@ export interface BatchHost {
   decode(file: Blob, signal: AbortSignal): Promise<{ readonly image: Image; readonly hash: string }>;
   /**
    * Runs the pipeline's graph with its image step on the asset (already decoded and held), at batch
-   * priority; resolves to the written step's image and content key, or rejects with what went wrong.
+   * priority; resolves to each written step's image and content key (in the pipeline's output
+   * order), or rejects with what went wrong.
    */
-  compute(pipeline: BatchPipeline, asset: string, image: Image, signal: AbortSignal, progress: (f: number) => void): Promise<{ readonly image: Image; readonly key: string }>;
+  compute(pipeline: BatchPipeline, asset: string, image: Image, signal: AbortSignal, progress: (f: number) => void): Promise<readonly { readonly image: Image; readonly key: string }[]>;
   encode(image: Image, pipeline: BatchPipeline, signal: AbortSignal): Promise<Blob>;
   /** The input's content id (a hash of its bytes). */
   contentId(file: Blob): Promise<string>;
@@ -269,12 +270,12 @@ export class BatchQueue {
     this.#emit();
   }
 
-  /** Done jobs' results, in queue order, for a download. */
-  async *results(): AsyncGenerator<{ readonly job: BatchJob; readonly name: string; readonly blob: Blob }> {
+  /** Done jobs' result files, in queue order, for a download. */
+  async *results(): AsyncGenerator<{ readonly job: BatchJob; readonly files: readonly ResultFile[] }> {
     for (const job of ordered(this.#jobs.values())) {
       if (job.state !== 'done') continue;
       const r = await this.#store.result(job.id);
-      if (r) yield { job, name: r.name, blob: r.blob };
+      if (r) yield { job, files: r.files };
     }
   }
 
@@ -332,12 +333,13 @@ export class BatchQueue {
         this.#progress = f;
         this.#emit();
       });
-      const blob = await this.#host.encode(out.image, pipeline, abort.signal);
+      const names = outputNames(job.name, pipeline);
+      const files: ResultFile[] = [];
+      for (let i = 0; i < out.length; i++) files.push({ name: names[i]!, blob: await this.#host.encode(out[i]!.image, pipeline, abort.signal) });
       abort.signal.throwIfAborted();
       running.committing = true;
-      const output = outputName(job.name, pipeline);
-      const committed = transition(job, 'done', { runMs: performance.now() - startedAt, key: out.key, output });
-      if (await this.#store.commit(committed, { id: job.id, blob, name: output })) this.#put(committed);
+      const committed = transition(job, 'done', { runMs: performance.now() - startedAt, keys: out.map((o) => o.key), outputs: names });
+      if (await this.#store.commit(committed, { id: job.id, files })) this.#put(committed);
     } catch (e) {
       const current = this.#jobs.get(job.id);
       if (abort.signal.aborted) {
@@ -385,12 +387,16 @@ export class BatchQueue {
   }
 }
 
-/** A result's file name: the input's name (and folder) with the format's extension. */
-export function outputName(name: string, pipeline: Pick<BatchPipeline, 'type'>): string {
+/**
+ * A job's result file names, one per written step: the input's name (and folder) with the format's
+ * extension, inside the step's folder when the pipeline writes several steps.
+ */
+export function outputNames(name: string, pipeline: Pick<BatchPipeline, 'type' | 'outputs'>): string[] {
   const ext = pipeline.type === 'image/jpeg' ? 'jpg' : pipeline.type.slice(6);
   const dot = name.lastIndexOf('.');
   const slash = name.lastIndexOf('/');
-  return `${dot > slash ? name.slice(0, dot) : name}.${ext}`;
+  const file = `${dot > slash ? name.slice(0, dot) : name}.${ext}`;
+  return pipeline.outputs.map((o) => (o.folder ? `${o.folder}/${file}` : file));
 }
 
 export type { JobState };

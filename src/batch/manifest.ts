@@ -17,6 +17,7 @@ export const MANIFEST_MAX_BYTES = 64 * 1024 * 1024;
 const MAX_JOBS = 100_000;
 const MAX_PIPELINES = 1000;
 const MAX_NAME = 1024;
+const MAX_OUTPUTS = 64;
 const CONTENT_ID = /^[0-9a-f]{32}$/;
 
 export interface ManifestJob {
@@ -24,9 +25,10 @@ export interface ManifestJob {
   readonly input: string;
   /** The input's content id (its SHA-256, shortened): how a re-import finds the file. */
   readonly inputId: string;
-  readonly output: string;
-  /** The written step's content key. */
-  readonly key?: string;
+  /** The result files, one per step the pipeline writes. */
+  readonly outputs: readonly string[];
+  /** The written steps' content keys. */
+  readonly keys?: readonly string[];
   readonly pipeline: string;
 }
 
@@ -46,17 +48,17 @@ export class ManifestError extends Error {
 
 /** A pipeline's id: a hash of everything that decides its results. */
 export function pipelineId(p: Omit<BatchPipeline, 'id'>): string {
-  return hashText128(JSON.stringify([p.graph, p.source, p.step, p.type, p.quality, p.background]));
+  return hashText128(JSON.stringify([p.graph, p.source, p.outputs.map((o) => [o.step, o.folder]), p.type, p.quality, p.background]));
 }
 
-/** The manifest of done jobs (with their result names) and the pipelines they ran. */
-export function manifestOf(done: readonly { readonly job: BatchJob; readonly name: string }[], pipelines: readonly BatchPipeline[]): Manifest {
+/** The manifest of done jobs (with their result file names) and the pipelines they ran. */
+export function manifestOf(done: readonly { readonly job: BatchJob; readonly outputs: readonly string[] }[], pipelines: readonly BatchPipeline[]): Manifest {
   const used = new Set(done.map((d) => d.job.pipeline));
   return {
     format: MANIFEST_FORMAT,
     version: MANIFEST_VERSION,
     pipelines: pipelines.filter((p) => used.has(p.id)),
-    jobs: done.map(({ job, name }) => ({ input: job.name, inputId: job.input, output: name, ...(job.key ? { key: job.key } : {}), pipeline: job.pipeline })),
+    jobs: done.map(({ job, outputs }) => ({ input: job.name, inputId: job.input, outputs, ...(job.keys ? { keys: job.keys } : {}), pipeline: job.pipeline })),
   };
 }
 
@@ -88,9 +90,15 @@ export function parseManifest(text: string): Manifest {
     if (typeof r.inputId !== 'string' || !CONTENT_ID.test(r.inputId)) throw new ManifestError(`${where}'s input id is not a content id`);
     const p = typeof r.pipeline === 'string' ? pipelines.get(r.pipeline) : undefined;
     if (!p) throw new ManifestError(`${where} names a pipeline the manifest does not have`);
-    const output = name(r.output, `${where}'s output`);
-    if (r.key !== undefined && (typeof r.key !== 'string' || r.key.length > 256)) throw new ManifestError(`${where}'s key is not a content key`);
-    return { input, inputId: r.inputId, output, ...(typeof r.key === 'string' ? { key: r.key } : {}), pipeline: p.id };
+    const outputs = list(r.outputs, `${where}'s outputs`, MAX_OUTPUTS).map((o) => name(o, `${where}'s output`));
+    let keys: string[] | undefined;
+    if (r.keys !== undefined) {
+      keys = list(r.keys, `${where}'s keys`, MAX_OUTPUTS).map((k) => {
+        if (typeof k !== 'string' || k.length > 256) throw new ManifestError(`${where}'s key is not a content key`);
+        return k;
+      });
+    }
+    return { input, inputId: r.inputId, outputs, ...(keys ? { keys } : {}), pipeline: p.id };
   });
   return { format: MANIFEST_FORMAT, version: MANIFEST_VERSION, pipelines: [...new Map([...pipelines.values()].map((p) => [p.id, p])).values()], jobs };
 }
@@ -108,13 +116,21 @@ function checkPipeline(raw: unknown, where: string): [string, BatchPipeline] {
   const node = (id: unknown) => (typeof id === 'string' && id.length <= DOCUMENT_LIMITS.idLength ? graph.nodes.find((n) => n.id === id) : undefined);
   const source = node(r.source);
   if (!source || source.op !== 'image-source') throw new ManifestError(`${where}'s source is not an image step of its graph`);
-  const step = node(r.step);
-  if (!step || step === source || !registry.get(step.op)?.outputs.some((o) => o.type === 'image')) throw new ManifestError(`${where}'s step to write is not a step of its graph with an image`);
+  const outputs = list(r.outputs, `${where}'s outputs`, MAX_OUTPUTS).map((o, i) => {
+    const out = record(o, `${where}'s output ${i + 1}`);
+    const step = node(out.step);
+    if (!step || step === source || !registry.get(step.op)?.outputs.some((x) => x.type === 'image')) throw new ManifestError(`${where}'s step to write is not a step of its graph with an image`);
+    if (out.folder !== '') name(out.folder, `${where}'s output folder`);
+    return { step: step.id, folder: out.folder as string };
+  });
+  if (outputs.length === 0) throw new ManifestError(`${where} writes no step`);
+  const folders = new Set(outputs.map((o) => o.folder));
+  if (folders.size !== outputs.length) throw new ManifestError(`${where} writes two steps into one folder`);
   const type = ENCODE_TYPES.find((t) => t === r.type);
   if (!type) throw new ManifestError(`${where}'s format is not one of ${ENCODE_TYPES.join(', ')}`);
   if (typeof r.quality !== 'number' || !(r.quality >= 0 && r.quality <= 1)) throw new ManifestError(`${where}'s quality is not between 0 and 1`);
   if (typeof r.background !== 'string' || !parseHexColour(r.background)) throw new ManifestError(`${where}'s background is not a colour like #ffffff`);
-  const content = { graph: r.graph, source: source.id, step: step.id, type, quality: r.quality, background: r.background };
+  const content = { graph: r.graph, source: source.id, outputs, type, quality: r.quality, background: r.background };
   return [r.id, { id: pipelineId(content), ...content }];
 }
 

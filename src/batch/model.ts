@@ -33,19 +33,25 @@ export interface BatchJob {
   readonly addedAt: number;
   /** Time spent computing it, pauses excluded, once done. */
   readonly runMs?: number;
-  /** The written step's content key, once done: equal keys, equal pixels. */
-  readonly key?: string;
-  /** The result's file name, once done (its pipeline's format decides the extension). */
-  readonly output?: string;
+  /** The written steps' content keys, once done (in the pipeline's output order): equal keys, equal pixels. */
+  readonly keys?: readonly string[];
+  /** The results' file names, once done (its pipeline's outputs and format decide them). */
+  readonly outputs?: readonly string[];
+}
+
+/** A step a pipeline writes, and the folder its files go in ('' when the pipeline writes one step). */
+export interface BatchOutput {
+  readonly step: string;
+  readonly folder: string;
 }
 
 /** The frozen pipeline jobs run: the graph file as it was when queued, and what to export. */
 export interface BatchPipeline {
   readonly id: string;
   readonly graph: string;
-  /** The image step the inputs go into, and the step whose image is written. */
+  /** The image step the inputs go into, and the steps whose images are written. */
   readonly source: string;
-  readonly step: string;
+  readonly outputs: readonly BatchOutput[];
   readonly type: 'image/png' | 'image/jpeg' | 'image/webp';
   readonly quality: number;
   readonly background: string;
@@ -68,7 +74,7 @@ export class TransitionError extends Error {
 }
 
 /** The job in its new state; throws if the rules do not allow the change. */
-export function transition(job: BatchJob, to: JobState, extra: Partial<Pick<BatchJob, 'error' | 'runMs' | 'megapixels' | 'attempts' | 'suspect' | 'key' | 'output'>> = {}): BatchJob {
+export function transition(job: BatchJob, to: JobState, extra: Partial<Pick<BatchJob, 'error' | 'runMs' | 'megapixels' | 'attempts' | 'suspect' | 'keys' | 'outputs'>> = {}): BatchJob {
   if (job.state !== to && !ALLOWED[job.state].includes(to)) throw new TransitionError(job.state, to);
   const next: BatchJob = { ...job, ...extra, state: to };
   if (to !== 'failed') delete (next as { error?: string }).error;

@@ -11,11 +11,38 @@ export interface BatchMeta {
   readonly paused: boolean;
 }
 
+export interface ResultFile {
+  /** The file name in a download (a relative path). */
+  readonly name: string;
+  readonly blob: Blob;
+}
+
+/** A job's committed files, one per step its pipeline writes. */
 export interface BatchResult {
   readonly id: string;
-  readonly blob: Blob;
-  /** The file name in a download. */
-  readonly name: string;
+  readonly files: readonly ResultFile[];
+}
+
+// Records written before pipelines could write several steps (one `step`, one `blob`, `key` and
+// `output` a job) are read in today's shape.
+type StoredPipeline = BatchPipeline | (Omit<BatchPipeline, 'outputs'> & { readonly step: string });
+type StoredResult = BatchResult | { readonly id: string; readonly blob: Blob; readonly name: string };
+type StoredJob = BatchJob & { readonly key?: string; readonly output?: string };
+
+function pipelineNow(p: StoredPipeline): BatchPipeline {
+  if ('outputs' in p) return p;
+  const { step, ...rest } = p;
+  return { ...rest, outputs: [{ step, folder: '' }] };
+}
+
+function resultNow(r: StoredResult): BatchResult {
+  return 'files' in r ? r : { id: r.id, files: [{ name: r.name, blob: r.blob }] };
+}
+
+function jobNow(j: StoredJob): BatchJob {
+  if (j.outputs || j.output === undefined) return j;
+  const { key, output, ...rest } = j;
+  return { ...rest, outputs: [output], ...(key ? { keys: [key] } : {}) };
 }
 
 export class BatchStore {
@@ -28,7 +55,7 @@ export class BatchStore {
   async load(): Promise<{ jobs: BatchJob[]; meta: BatchMeta }> {
     const db = await this.#db.open();
     const [jobs, meta] = await Promise.all([db.getAll('batchJobs'), db.get('batchMeta', 'queue')]);
-    return { jobs, meta: { paused: meta?.paused ?? false } };
+    return { jobs: (jobs as StoredJob[]).map(jobNow), meta: { paused: meta?.paused ?? false } };
   }
 
   async setMeta(meta: BatchMeta): Promise<void> {
@@ -69,7 +96,8 @@ export class BatchStore {
 
   async pipeline(id: string): Promise<BatchPipeline | undefined> {
     const db = await this.#db.open();
-    return db.get('batchPipelines', id);
+    const p = (await db.get('batchPipelines', id)) as StoredPipeline | undefined;
+    return p && pipelineNow(p);
   }
 
   async input(id: string): Promise<Blob | undefined> {
@@ -97,7 +125,8 @@ export class BatchStore {
 
   async result(id: string): Promise<BatchResult | undefined> {
     const db = await this.#db.open();
-    return db.get('batchResults', id);
+    const r = (await db.get('batchResults', id)) as StoredResult | undefined;
+    return r && resultNow(r);
   }
 
   /** Deletes jobs with their results, and the inputs and pipelines no remaining job uses. */

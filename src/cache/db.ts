@@ -58,9 +58,11 @@ export interface PipetteDB extends DBSchema {
   sources: { key: string; value: SourceRecord };
   /** The batch queue (src/batch): jobs, their frozen pipelines, inputs by content, committed results. */
   batchJobs: { key: string; value: BatchJob };
-  batchPipelines: { key: string; value: BatchPipeline };
+  /** Before several outputs, a pipeline had one `step` instead of `outputs` (store.ts reads both). */
+  batchPipelines: { key: string; value: BatchPipeline | (Omit<BatchPipeline, 'outputs'> & { readonly step: string }) };
   batchInputs: { key: string; value: { readonly id: string; readonly blob: Blob } };
-  batchResults: { key: string; value: { readonly id: string; readonly blob: Blob; readonly name: string } };
+  /** `{ id, files: [{ name, blob }] }`; before several outputs, `{ id, blob, name }` (store.ts reads both). */
+  batchResults: { key: string; value: { readonly id: string } };
   batchMeta: { key: string; value: { readonly id: string; readonly paused: boolean; readonly running: boolean } };
 }
 

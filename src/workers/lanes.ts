@@ -232,8 +232,8 @@ export class Lanes {
   }
 
   get activity(): PoolActivity {
-    // The reserve lane is shown only while it has a worker.
-    const shown = this.#lanes.filter((l) => l.index < this.#size || l.handle);
+    // The reserve lane is shown only while it runs something.
+    const shown = this.#lanes.filter((l) => l.index < this.#size || l.job);
     const lanes = shown.map((lane): LaneActivity => {
       const state = laneState(lane);
       const job = lane.job;

@@ -114,18 +114,26 @@ describe('running steps', () => {
     const { pool, events } = makePool({ size: 1 });
     const started = (node: string) => events.some((e) => e.type === 'task-start' && e.node === node);
     const ended = (node: string) => events.some((e) => e.type === 'task-end' && e.node === node);
-    const batch = run(pool, task(sleepOp, { ms: 3000 }, { node: 'batch-a', priority: PRIORITY.batch }));
+    // A batch task that runs until it is stopped: the edit cannot have waited for its end.
+    const ac = new AbortController();
+    const batch = errorOf(run(pool, task(sleepOp, { ms: 60_000 }, { node: 'batch-a', priority: PRIORITY.batch }), { signal: ac.signal }));
     const batchNext = run(pool, task(sleepOp, { ms: 0 }, { node: 'batch-b', priority: PRIORITY.batch }));
     await expect.poll(() => started('batch-a'), { timeout: 15_000 }).toBe(true);
-    const edit = run(pool, task(sleepOp, { ms: 0 }, { node: 'edit', priority: PRIORITY.proxy }));
+    const edit = run(pool, task(sleepOp, { ms: 300 }, { node: 'edit', priority: PRIORITY.proxy }));
+    await expect.poll(() => started('edit'), { timeout: 15_000 }).toBe(true);
+    // While it runs, the reserve worker is shown beside the pool's one.
+    expect(pool.activity).toMatchObject({ size: 2, busy: 2 });
     await edit;
     // The edit finished while the batch task still held the first worker, on the other one.
     expect(ended('batch-a')).toBe(false);
     expect(started('batch-b')).toBe(false);
     const lane = (node: string) => events.find((e) => e.type === 'task-start' && e.node === node)?.lane;
     expect(lane('edit')).toBe(1);
-    expect(pool.activity.size).toBe(2);
-    await Promise.all([batch, batchNext]);
+    // Idle, the reserve is not counted: the pool has one worker.
+    expect(pool.activity.size).toBe(1);
+    ac.abort(new DOMException('Stop', 'AbortError'));
+    expect(isAbort(await batch)).toBe(true);
+    await batchNext;
     expect(lane('batch-b')).toBe(0);
   });
 

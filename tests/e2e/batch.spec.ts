@@ -126,7 +126,7 @@ test('a results zip\'s manifest queues the same work again, each job with the gr
   };
   const first = await zip();
   const manifest = first.get('manifest.json')!;
-  expect(JSON.parse(manifest.toString('utf8'))).toMatchObject({ format: 'pipette-batch-manifest', version: 2, pipelines: [{ source: 'img', step: 'inv', type: 'image/png' }] });
+  expect(JSON.parse(manifest.toString('utf8'))).toMatchObject({ format: 'pipette-batch-manifest', version: 2, pipelines: [{ source: 'img', outputs: [{ step: 'inv', folder: '' }], type: 'image/png' }] });
 
   // The queue forgets the jobs and their inputs; the editor's graph changes.
   await page.getByRole('button', { name: 'Clear finished' }).click();
@@ -152,6 +152,56 @@ test('a results zip\'s manifest queues the same work again, each job with the gr
   await page.getByTestId('batch-manifest').setInputFiles([{ name: 'manifest.json', mimeType: 'application/json', buffer: Buffer.from('{"format":"pipette-batch-manifest","version":2,"pipelines":[],"jobs":[{"input":"../x","inputId":"00","output":"x","pipeline":"p"}]}') }]);
   await expect(page.getByText(/not a batch manifest Pipette can queue/)).toBeVisible();
   await expect(page.getByTestId('batch-job')).toHaveCount(2);
+});
+
+test('a batch that writes two steps puts each step\'s files in a folder named after it, each equal to the editor\'s result', async ({ page }) => {
+  test.setTimeout(120_000);
+  const input = image(33);
+  await page.route('**/e2e/batch/two.png', (route) => route.fulfill({ body: input, contentType: 'image/png' }));
+  await open(page);
+  await page.evaluate((doc) => window.pipette.loadGraph(doc), {
+    format: 'pipette-graph',
+    version: 1,
+    graph: {
+      nodes: [
+        { id: 'img', op: 'image-source', params: {} },
+        { id: 'bc', op: 'brightness-contrast', params: { brightness: 40, contrast: 0 } },
+        { id: 'inv', op: 'invert', params: {} },
+      ],
+      edges: [
+        { from: { node: 'img', port: 'image' }, to: { node: 'bc', port: 'image' } },
+        { from: { node: 'bc', port: 'image' }, to: { node: 'inv', port: 'image' } },
+      ],
+    },
+  });
+  await page.getByRole('button', { name: 'Batch' }).click();
+  await page.getByText('Write: the selected step (else the last)').click();
+  await page.getByRole('checkbox', { name: 'Brightness / Contrast' }).check();
+  await page.getByRole('checkbox', { name: 'Invert' }).check();
+  await expect(page.getByText('Write: 2 steps, a folder each')).toBeVisible();
+  await page.getByText('Write: 2 steps, a folder each').click();
+  await page.getByTestId('batch-files').setInputFiles([{ name: 'two.png', mimeType: 'image/png', buffer: input }]);
+  await expect.poll(() => jobStates(page), { timeout: 60_000 }).toEqual(['done']);
+  const download = page.waitForEvent('download');
+  await page.getByRole('button', { name: 'Download results (zip)' }).click();
+  const entries = unzip(readFileSync(await (await download).path()));
+  expect([...entries.keys()].sort()).toEqual(['Brightness - Contrast/two.png', 'Invert/two.png', 'manifest.json']);
+  const mine = (step: string) =>
+    page.evaluate(
+      async ({ step }) => {
+        const asset = await window.pipette.loadImage('/e2e/batch/two.png');
+        window.pipette.setParam('img', 'asset', asset);
+        const px = await window.pipette.pixels(step);
+        let bin = '';
+        for (let k = 0; k < px.data.length; k += 0x8000) bin += String.fromCharCode(...px.data.subarray(k, k + 0x8000));
+        return btoa(bin);
+      },
+      { step },
+    );
+  for (const [folder, step] of [['Brightness - Contrast', 'bc'], ['Invert', 'inv']] as const) {
+    const zipped = readPng(new Uint8Array(entries.get(`${folder}/two.png`)!));
+    expect(Buffer.compare(Buffer.from(zipped.data), Buffer.from(await mine(step), 'base64'))).toBe(0);
+  }
 });
 
 test('queue controls: pause, reorder, cancel and retry act on the stored queue', async ({ page }) => {

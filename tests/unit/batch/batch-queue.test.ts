@@ -3,14 +3,14 @@
 // test in which every job ends exactly once with one committed result, crashes included.
 import { describe, expect, test } from 'vitest';
 import { freshFactory } from '../cache/helpers';
-import { applyDelta, BatchQueue, DELTA_MS, outputName, type BatchHost, type QueueDelta, type QueueView } from '../../../src/batch/batch-queue';
+import { applyDelta, BatchQueue, DELTA_MS, outputNames, type BatchHost, type QueueDelta, type QueueView } from '../../../src/batch/batch-queue';
 import { BatchStore } from '../../../src/batch/store';
 import { eta, nextJob, rankBetween, recover, transition, type BatchJob, type BatchPipeline } from '../../../src/batch/model';
 import { createImage } from '../../../src/ops/image';
 import { hashText128 } from '../../../src/engine/hash';
 import { rng } from '../ops/helpers';
 
-const pipeline: BatchPipeline = { id: 'p1', graph: '{}', source: 'img', step: 'inv', type: 'image/png', quality: 0.9, background: '#ffffff' };
+const pipeline: BatchPipeline = { id: 'p1', graph: '{}', source: 'img', outputs: [{ step: 'inv', folder: '' }], type: 'image/png', quality: 0.9, background: '#ffffff' };
 
 interface FakeHost extends BatchHost {
   started: string[];
@@ -37,7 +37,7 @@ function fakeHost(): FakeHost {
       image.data[0] = b[0]!;
       return { image, hash: `asset-${b[0]}` };
     },
-    async compute(_p, asset, image, signal) {
+    async compute(p, asset, image, signal) {
       host.started.push(asset);
       if (host.hold) {
         await new Promise<void>((resolve, reject) => {
@@ -48,9 +48,12 @@ function fakeHost(): FakeHost {
       await new Promise((r) => setTimeout(r, 1)); // a job takes a moment: a crash can cut it off
       signal.throwIfAborted();
       if (host.failOn.has(image.data[0]!)) throw new Error(`cannot do ${image.data[0]}`);
-      const out = createImage(2, 1);
-      out.data[0] = 255 - image.data[0]!;
-      return { image: out, key: `key-${image.data[0]}` };
+      // One result per written step: the first inverts the byte, the next inverts it and adds its index.
+      return p.outputs.map((_, i) => {
+        const out = createImage(2, 1);
+        out.data[0] = (255 - image.data[0]! + i) & 255;
+        return { image: out, key: i === 0 ? `key-${image.data[0]}` : `key-${image.data[0]}.${i}` };
+      });
     },
     async encode(image) {
       return new Blob([new Uint8Array([image.data[0]!])]);
@@ -90,7 +93,7 @@ async function until(cond: () => boolean): Promise<void> {
 
 async function resultsOf(q: BatchQueue): Promise<Record<string, number>> {
   const out: Record<string, number> = {};
-  for await (const r of q.results()) out[r.name] = new Uint8Array(await r.blob.arrayBuffer())[0]!;
+  for await (const r of q.results()) for (const f of r.files) out[f.name] = new Uint8Array(await f.blob.arrayBuffer())[0]!;
   return out;
 }
 
@@ -132,8 +135,12 @@ describe('batch model', () => {
   });
 
   test('outputs keep the folder and take the format\'s extension', () => {
-    expect(outputName('a/b.c/photo.jpeg', { type: 'image/png' })).toBe('a/b.c/photo.png');
-    expect(outputName('a.b/noext', { type: 'image/jpeg' })).toBe('a.b/noext.jpg');
+    const one = [{ step: 's', folder: '' }];
+    expect(outputNames('a/b.c/photo.jpeg', { type: 'image/png', outputs: one })).toEqual(['a/b.c/photo.png']);
+    expect(outputNames('a.b/noext', { type: 'image/jpeg', outputs: one })).toEqual(['a.b/noext.jpg']);
+    // Several written steps: each into its folder.
+    const two = [{ step: 's', folder: 'Small' }, { step: 't', folder: 'Levels' }];
+    expect(outputNames('a/photo.jpeg', { type: 'image/webp', outputs: two })).toEqual(['Small/a/photo.webp', 'Levels/a/photo.webp']);
   });
 });
 
@@ -147,13 +154,42 @@ describe('batch queue', () => {
     expect(states(q)).toEqual(['1:done', '2:done', '3:done', '4:done']);
     expect(host.started).toEqual(['asset-1', 'asset-2', 'asset-3', 'asset-4']);
     expect(await resultsOf(q)).toEqual({ 'dir/img1.png': 254, 'dir/img2.png': 253, 'dir/img3.png': 252, 'dir/img4.png': 251 });
-    expect(q.view.jobs.map((j) => j.key)).toEqual(['key-1', 'key-2', 'key-3', 'key-4']);
-    expect(q.view.jobs.map((j) => j.output)).toEqual(['dir/img1.png', 'dir/img2.png', 'dir/img3.png', 'dir/img4.png']);
+    expect(q.view.jobs.map((j) => j.keys)).toEqual([['key-1'], ['key-2'], ['key-3'], ['key-4']]);
+    expect(q.view.jobs.map((j) => j.outputs)).toEqual([['dir/img1.png'], ['dir/img2.png'], ['dir/img3.png'], ['dir/img4.png']]);
     // A job's output name comes from its own pipeline's format, whatever is queued later.
     await q.enqueue({ ...pipeline, id: 'p2', type: 'image/jpeg' }, files(5));
     await q.idle();
-    expect(q.view.jobs.at(-1)!.output).toBe('dir/img5.jpg');
+    expect(q.view.jobs.at(-1)!.outputs).toEqual(['dir/img5.jpg']);
     await q.close();
+  });
+
+  test('a pipeline that writes several steps commits all their files together, each in its folder', async () => {
+    const host = fakeHost();
+    const q = await BatchQueue.open(new BatchStore({ indexedDB: freshFactory() }), host);
+    const both: BatchPipeline = { ...pipeline, id: 'p3', outputs: [{ step: 'inv', folder: 'Invert' }, { step: 'lv', folder: 'Levels' }] };
+    await q.enqueue(both, files(1, 2));
+    await q.idle();
+    expect(q.view.jobs.map((j) => [j.state, j.outputs, j.keys])).toEqual([
+      ['done', ['Invert/dir/img1.png', 'Levels/dir/img1.png'], ['key-1', 'key-1.1']],
+      ['done', ['Invert/dir/img2.png', 'Levels/dir/img2.png'], ['key-2', 'key-2.1']],
+    ]);
+    expect(await resultsOf(q)).toEqual({ 'Invert/dir/img1.png': 254, 'Levels/dir/img1.png': 255, 'Invert/dir/img2.png': 253, 'Levels/dir/img2.png': 254 });
+    await q.close();
+  });
+
+  test('records stored before pipelines wrote several steps are read in today\'s shape', async () => {
+    const factory = freshFactory();
+    const store = new BatchStore({ indexedDB: factory });
+    const old = { id: 'old', graph: '{}', source: 'img', step: 'inv', type: 'image/png', quality: 0.9, background: '#ffffff' };
+    const job: BatchJob = { id: 'j1', pipeline: 'old', input: 'in1', name: 'a.png', megapixels: 1, state: 'running', rank: 1, priority: 0, attempts: 1, addedAt: 0 };
+    await store.add(old as unknown as BatchPipeline, [{ job, file: new Blob([new Uint8Array([7])]) }]);
+    await store.commit({ ...job, state: 'done', key: 'k1', output: 'a.png' } as unknown as BatchJob, { id: 'j1', blob: new Blob([new Uint8Array([9])]), name: 'a.png' } as unknown as Parameters<BatchStore['commit']>[1]);
+    expect((await store.pipeline('old'))!.outputs).toEqual([{ step: 'inv', folder: '' }]);
+    expect((await store.load()).jobs[0]).toMatchObject({ state: 'done', outputs: ['a.png'], keys: ['k1'] });
+    const r = (await store.result('j1'))!;
+    expect(r.files.map((f) => f.name)).toEqual(['a.png']);
+    expect(new Uint8Array(await r.files[0]!.blob.arrayBuffer())[0]).toBe(9);
+    store.close();
   });
 
   test('listeners get a whole picture, then only what changed, at most ten times a second; their copy ends equal to the queue', async () => {
@@ -322,7 +358,7 @@ describe('batch queue', () => {
       expect(jobs.every((j) => j.state === 'done')).toBe(true);
       expect(new Set(jobs.map((j) => j.name)).size).toBe(next - 1);
       const results = await resultsOf(q);
-      expect(Object.keys(results).sort()).toEqual(jobs.map((j) => outputName(j.name, pipeline)).sort());
+      expect(Object.keys(results).sort()).toEqual(jobs.map((j) => outputNames(j.name, pipeline)[0]).sort());
       for (const [name, v] of Object.entries(results)) expect(v).toBe(255 - Number(name.slice(7, -4)));
       await q.close();
     }

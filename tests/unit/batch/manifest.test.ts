@@ -21,7 +21,7 @@ const graph = JSON.stringify({
     edges: [{ from: { node: 'img', port: 'image' }, to: { node: 'inv', port: 'image' } }],
   },
 });
-const content = { graph, source: 'img', step: 'inv', type: 'image/png' as const, quality: 0.9, background: '#ffffff' };
+const content = { graph, source: 'img', outputs: [{ step: 'inv', folder: '' }], type: 'image/png' as const, quality: 0.9, background: '#ffffff' };
 const pipeline: BatchPipeline = { id: pipelineId(content), ...content };
 const idOf = (byte: number) => hashText128(String(byte));
 
@@ -38,7 +38,7 @@ function host(): BatchHost & { started: number[] } {
       started.push(image.data[0]!);
       const out = createImage(1, 1);
       out.data[0] = 255 - image.data[0]!;
-      return { image: out, key: `key-${image.data[0]}` };
+      return [{ image: out, key: `key-${image.data[0]}` }];
     },
     encode: async (image) => new Blob([new Uint8Array([image.data[0]!])]),
     contentId: async (file) => idOf(new Uint8Array(await file.arrayBuffer())[0]!),
@@ -53,16 +53,16 @@ function manifest(over: Record<string, unknown> = {}, job: Record<string, unknow
     format: MANIFEST_FORMAT,
     version: 2,
     pipelines: [{ ...pipeline, ...pipe }],
-    jobs: [{ input: 'in/1.png', inputId: idOf(1), output: 'in/1.png', key: 'k', pipeline: pipeline.id, ...job }],
+    jobs: [{ input: 'in/1.png', inputId: idOf(1), outputs: ['in/1.png'], keys: ['k'], pipeline: pipeline.id, ...job }],
     ...over,
   });
 }
 
 describe('batch manifest', () => {
   test('written from done jobs and read back as the same pipeline and jobs', () => {
-    const job: BatchJob = { id: 'j', pipeline: pipeline.id, input: idOf(1), name: 'in/1.png', megapixels: 1, state: 'done', rank: 1, priority: 0, attempts: 1, addedAt: 0, key: 'key-1', output: 'in/1.png' };
+    const job: BatchJob = { id: 'j', pipeline: pipeline.id, input: idOf(1), name: 'in/1.png', megapixels: 1, state: 'done', rank: 1, priority: 0, attempts: 1, addedAt: 0, keys: ['key-1'], outputs: ['in/1.png'] };
     const other: BatchPipeline = { ...pipeline, id: 'unused' };
-    const m = manifestOf([{ job, name: 'in/1.png' }], [pipeline, other]);
+    const m = manifestOf([{ job, outputs: ['in/1.png'] }], [pipeline, other]);
     expect(m.pipelines).toEqual([pipeline]);
     const back = parseManifest(JSON.stringify(m));
     expect(back).toEqual(m);
@@ -82,15 +82,18 @@ describe('batch manifest', () => {
     ['no job list', () => manifest({ jobs: 'x' }), /list of jobs/],
     ['a broken graph', () => manifest({}, {}, { graph: '{"format":"pipette-graph","version":1,"graph":{"nodes":[{"id":"a","op":"no-such-op","params":{}}],"edges":[]}}' }), /graph/],
     ['a source that is not an image step', () => manifest({}, {}, { source: 'inv' }), /source/],
-    ['a step that is not there', () => manifest({}, {}, { step: 'nope' }), /step to write/],
+    ['a step that is not there', () => manifest({}, {}, { outputs: [{ step: 'nope', folder: '' }] }), /step to write/],
+    ['no step to write', () => manifest({}, {}, { outputs: [] }), /writes no step/],
+    ['two steps into one folder', () => manifest({}, {}, { outputs: [{ step: 'inv', folder: 'a' }, { step: 'inv', folder: 'a' }] }), /one folder/],
+    ['an output folder that climbs out', () => manifest({}, {}, { outputs: [{ step: 'inv', folder: '..' }] }), /relative file name/],
     ['an unknown format', () => manifest({}, {}, { type: 'image/tiff' }), /format is not one of/],
     ['a quality out of range', () => manifest({}, {}, { quality: 7 }), /quality/],
     ['a bad background', () => manifest({}, {}, { background: 'red;' }), /background/],
     ['a job naming no pipeline', () => manifest({}, { pipeline: 'other' }), /names a pipeline/],
     ['an input id that is not a content id', () => manifest({}, { inputId: '../x' }), /content id/],
-    ['a path that climbs out', () => manifest({}, { output: '../../etc/passwd' }), /relative file name/],
+    ['a path that climbs out', () => manifest({}, { outputs: ['../../etc/passwd'] }), /relative file name/],
     ['an absolute path', () => manifest({}, { input: '/etc/passwd' }), /relative file name/],
-    ['a control character in a name', () => manifest({}, { output: 'a\u0007.png' }), /relative file name/],
+    ['a control character in a name', () => manifest({}, { outputs: ['a\u0007.png'] }), /relative file name/],
     ['too many jobs', () => manifest({ jobs: new Array(100_001).fill(0) }), /more than 100000 jobs/],
   ])('refuses %s with a message saying what is wrong', (_what, text, message) => {
     expect(() => parseManifest(text())).toThrow(ManifestError);
@@ -107,7 +110,7 @@ describe('batch manifest', () => {
       format: MANIFEST_FORMAT,
       version: 2,
       pipelines: [pipeline],
-      jobs: [1, 2, 3, 4].map((b) => ({ input: `in/${b}.png`, inputId: idOf(b), output: `in/${b}.png`, pipeline: pipeline.id })),
+      jobs: [1, 2, 3, 4].map((b) => ({ input: `in/${b}.png`, inputId: idOf(b), outputs: [`in/${b}.png`], pipeline: pipeline.id })),
     };
     await q.clearFinished();
     // Input 3's bytes are gone with its job; 1 comes renamed, 2 under its name, 4 not at all.
