@@ -11,6 +11,7 @@ import { PRIORITY } from '../engine/types';
 import { MAX_PIXELS } from '../ops/image';
 import { registry } from '../ops/registry';
 import type { Image } from '../ops/types';
+import { bytesOf, readHeader } from '../workers/image-header';
 import { firstImage, type EncodeType } from '../workers/protocol';
 import type { Runtime } from './runtime';
 
@@ -74,6 +75,8 @@ export function batchHost(runtime: Runtime): BatchHost {
       const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', await file.arrayBuffer()));
       return [...digest.subarray(0, 16)].map((b) => b.toString(16).padStart(2, '0')).join('');
     },
+
+    size: (file) => readHeader(bytesOf(file)),
 
     hash: hashText128,
   };

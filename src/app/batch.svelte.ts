@@ -8,7 +8,7 @@ import { MANIFEST_MAX_BYTES, ManifestError, manifestOf, parseManifest, pipelineI
 import { eta, type BatchJob, type BatchOutput, type BatchPipeline } from '../batch/model';
 import { BatchStore } from '../batch/store';
 import { serializeGraph } from '../engine/document';
-import { setParam } from '../engine/graph';
+import { ancestorsOf, indexGraph, setParam } from '../engine/graph';
 import { registry } from '../ops/registry';
 import type { EncodeType } from '../workers/protocol';
 import { batchHost } from './batch-host';
@@ -52,9 +52,29 @@ export class BatchState {
     q.subscribe((d) => (this.view = applyDelta(this.view, d)));
   }
 
-  /** Seconds left, from the recent cost per megapixel; undefined until a job has finished. */
+  /** The editor's own cost per megapixel of the last pipeline queued (its steps' times), until a job finishes. */
+  #priorMsPerMp: number | undefined;
+
+  /** Seconds left: from the recent cost per megapixel, or the editor's step times before any job has finished. */
   get eta(): number | undefined {
-    return eta(this.view.jobs);
+    return eta(this.view.jobs, { priorMsPerMp: this.#priorMsPerMp, progress: this.view.progress });
+  }
+
+  /**
+   * What the pipeline's steps cost per megapixel in the editor, from their last full-resolution
+   * run (undefined when some were never run there). Decode and encode are not in it: the first
+   * finished job brings them in.
+   */
+  #editorCost(p: BatchPipeline): number | undefined {
+    const runtime = this.#editor.runtime;
+    const needed = ancestorsOf(indexGraph(runtime.graph), p.outputs.map((o) => o.step));
+    let ms = 0;
+    for (const s of runtime.snapshot().values()) {
+      if (!needed.has(s.id) || s.op === 'image-source') continue;
+      if (s.durationMs === null || s.proxy || !s.size) return undefined;
+      ms += s.durationMs / Math.max(1e-3, (s.size.width * s.size.height) / 1e6);
+    }
+    return ms;
   }
 
   get counts(): Record<string, number> {
@@ -119,7 +139,9 @@ export class BatchState {
     }
     try {
       await this.ready;
-      const added = await this.#queue!.enqueue(this.pipeline(), images);
+      const pipeline = this.pipeline();
+      this.#priorMsPerMp = this.#editorCost(pipeline) ?? this.#priorMsPerMp;
+      const added = await this.#queue!.enqueue(pipeline, images);
       this.message = `${added} image${added === 1 ? '' : 's'} queued${added < images.length ? ` (${images.length - added} already in the queue)` : ''}`;
       // Ask once that the queue and its results are not cleared under storage pressure.
       if (this.persisted === null) this.persisted = (await navigator.storage?.persist?.()) ?? false;

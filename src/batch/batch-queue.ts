@@ -21,6 +21,8 @@ export interface BatchHost {
   encode(image: Image, pipeline: BatchPipeline, signal: AbortSignal): Promise<Blob>;
   /** The input's content id (a hash of its bytes). */
   contentId(file: Blob): Promise<string>;
+  /** The input's size from its file header, without decoding it (null when the header does not say). */
+  size?(file: Blob): Promise<{ readonly width: number; readonly height: number } | null>;
   /** A hash of text, for job ids. */
   hash(text: string): string;
 }
@@ -158,9 +160,12 @@ export class BatchQueue {
       const id = this.#host.hash(`${pipeline.id}:${input}`);
       if (this.#jobs.has(id) || items.some((i) => i.job.id === id)) continue;
       last = rankBetween(last, undefined);
+      // Its size for the ETA; a header that cannot be read is found out at decode.
+      const size = await this.#host.size?.(f.file).catch(() => null);
+      const megapixels = size ? (size.width * size.height) / 1e6 : 0;
       items.push({
         file: f.file,
-        job: { id, pipeline: pipeline.id, input, name: f.name, megapixels: 0, state: 'queued', rank: last, priority: 0, attempts: 0, addedAt: Date.now() },
+        job: { id, pipeline: pipeline.id, input, name: f.name, megapixels, state: 'queued', rank: last, priority: 0, attempts: 0, addedAt: Date.now() },
       });
     }
     const added = await this.#store.add(pipeline, items);

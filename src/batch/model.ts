@@ -131,18 +131,22 @@ export function recover(jobs: Iterable<BatchJob>): { changed: BatchJob[]; unclea
 }
 
 /**
- * Seconds left for the queued and running jobs: their megapixels times the recent cost per
- * megapixel (the last finished jobs, pauses excluded); an input not decoded yet counts as the
- * average of those known. Undefined before any job has finished.
+ * Seconds left for the queued and running jobs: their megapixels times a cost per megapixel. The
+ * cost is that of the last finished jobs (their run time, pauses excluded: a paused job's time
+ * starts again when it runs again), else `priorMsPerMp` (from the editor's own step timings) until
+ * one finishes. An input whose size is not known yet counts as the average of those known; the
+ * running job counts only the part of it still to do (`progress`). Undefined with no cost to go by.
  */
-export function eta(jobs: Iterable<BatchJob>, recent = 8): number | undefined {
+export function eta(jobs: Iterable<BatchJob>, opts: { readonly recent?: number; readonly priorMsPerMp?: number; readonly progress?: number } = {}): number | undefined {
   const all = [...jobs];
-  const finished = all.filter((j) => j.state === 'done' && j.runMs !== undefined && j.megapixels > 0).slice(-recent);
-  if (finished.length === 0) return undefined;
-  const msPerMp = finished.reduce((s, j) => s + j.runMs!, 0) / finished.reduce((s, j) => s + j.megapixels, 0);
+  const finished = all.filter((j) => j.state === 'done' && j.runMs !== undefined && j.megapixels > 0).slice(-(opts.recent ?? 8));
+  const msPerMp = finished.length > 0 ? finished.reduce((s, j) => s + j.runMs!, 0) / finished.reduce((s, j) => s + j.megapixels, 0) : opts.priorMsPerMp;
+  if (msPerMp === undefined || !Number.isFinite(msPerMp)) return undefined;
   const left = all.filter((j) => j.state === 'queued' || j.state === 'running');
   const known = all.filter((j) => j.megapixels > 0);
+  if (known.length === 0) return left.length === 0 ? 0 : undefined;
   const typical = known.reduce((s, j) => s + j.megapixels, 0) / known.length;
-  const mp = left.reduce((s, j) => s + (j.megapixels > 0 ? j.megapixels : typical), 0);
+  const progress = Math.min(1, Math.max(0, opts.progress ?? 0));
+  const mp = left.reduce((s, j) => s + (j.megapixels > 0 ? j.megapixels : typical) * (j.state === 'running' ? 1 - progress : 1), 0);
   return (mp * msPerMp) / 1000;
 }

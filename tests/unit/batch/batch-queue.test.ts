@@ -132,6 +132,24 @@ describe('batch model', () => {
     expect(eta([mk('queued', 12)])).toBeUndefined();
     // 1 s per 10 MP; left: 12 MP, and one not decoded yet counted as the average of those known (11 MP).
     expect(eta([mk('done', 10, 1000), mk('queued', 12), mk('queued', 0)])).toBeCloseTo((12 + 11) / 10, 5);
+    // Before any job finishes: the editor's own cost per megapixel (here 50 ms/MP) stands in.
+    expect(eta([mk('queued', 12), mk('queued', 8)], { priorMsPerMp: 50 })).toBeCloseTo((20 * 50) / 1000, 5);
+    // Once jobs finish, their throughput wins over the prior.
+    expect(eta([mk('done', 10, 1000), mk('queued', 10)], { priorMsPerMp: 50 })).toBeCloseTo(1, 5);
+    // The running job counts only what is left of it.
+    expect(eta([mk('done', 10, 1000), mk('running', 10), mk('queued', 10)], { progress: 0.75 })).toBeCloseTo(1.25, 5);
+    // No size known at all: no guess.
+    expect(eta([mk('queued', 0)], { priorMsPerMp: 50 })).toBeUndefined();
+  });
+
+  test('a job\'s megapixels are known from its file\'s header when it is queued', async () => {
+    const host = fakeHost();
+    host.size = async (file) => ({ width: 1000 * new Uint8Array(await file.arrayBuffer())[0]!, height: 1000 });
+    const q = await BatchQueue.open(new BatchStore({ indexedDB: freshFactory() }), host);
+    await q.pause();
+    await q.enqueue(pipeline, files(2, 3));
+    expect(q.view.jobs.map((j) => j.megapixels)).toEqual([2, 3]);
+    await q.close();
   });
 
   test('outputs keep the folder and take the format\'s extension', () => {
