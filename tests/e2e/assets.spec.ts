@@ -3,6 +3,7 @@
 // go is decoded again from its stored file when a step needs it.
 import { expect, test } from '@playwright/test';
 import { buildPng } from '../png-fixture';
+import { chainGraph } from './graphs';
 
 const SIDE = 2000; // 16 MB decoded: twenty of them are more than the spare budget (256 MB)
 const colour = (i: number): [number, number, number] => [i * 12, 255 - i * 12, (i * 37) & 255];
@@ -13,22 +14,12 @@ test('loading twenty 4 MP images one after another keeps a bounded few decoded; 
   await page.route('**/e2e/assets/*.png', (route) => route.fulfill({ body: files[Number(/(\d+)\.png$/.exec(route.request().url())![1])]!, contentType: 'image/png' }));
   await page.goto('/');
   await page.evaluate(() => window.pipette.ready);
-  const doc = (asset: string) => ({
-    format: 'pipette-graph',
-    version: 1,
-    graph: {
-      nodes: [
-        { id: 'img', op: 'image-source', params: { asset } },
-        { id: 'inv', op: 'invert', params: {} },
-      ],
-      edges: [{ from: { node: 'img', port: 'image' }, to: { node: 'inv', port: 'image' } }],
-    },
-  });
+  const doc = (asset: string) => chainGraph(undefined, asset);
   const assets: string[] = [];
   for (let i = 0; i < files.length; i++) {
     const asset = await page.evaluate(async ({ i, doc }) => {
       const asset = await window.pipette.loadImage(`/e2e/assets/${i}.png`);
-      doc.graph.nodes[0]!.params.asset = asset;
+      (doc.graph.nodes[0]!.params as { asset?: string }).asset = asset;
       window.pipette.loadGraph(doc);
       await window.pipette.whenIdle();
       return asset;

@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { expect, test, type Page } from '@playwright/test';
 import { buildPng, readPng } from '../png-fixture';
+import { chainGraph } from './graphs';
 
 const W = 480;
 const H = 360;
@@ -105,16 +106,8 @@ test('a batch survives a reload mid-way and its zip holds exactly what the edito
 
 test('a results zip\'s manifest queues the same work again, each job with the graph it ran, its inputs found by content', async ({ page }) => {
   test.setTimeout(120_000);
-  const chain = (steps: { id: string; op: string; params: Record<string, unknown> }[]) => ({
-    format: 'pipette-graph',
-    version: 1,
-    graph: {
-      nodes: [{ id: 'img', op: 'image-source', params: {} }, ...steps],
-      edges: ['img', ...steps.map((s) => s.id)].slice(1).map((id, i, ids) => ({ from: { node: i === 0 ? 'img' : ids[i - 1]!, port: 'image' }, to: { node: id, port: 'image' } })),
-    },
-  });
   await open(page);
-  await page.evaluate((doc) => window.pipette.loadGraph(doc), chain([{ id: 'bc', op: 'brightness-contrast', params: { brightness: 30, contrast: 10 } }, { id: 'inv', op: 'invert', params: {} }]));
+  await page.evaluate((doc) => window.pipette.loadGraph(doc), chainGraph([{ id: 'bc', op: 'brightness-contrast', params: { brightness: 30, contrast: 10 } }, { id: 'inv', op: 'invert' }]));
   await page.getByRole('button', { name: 'Batch' }).click();
   const inputs = [1, 2].map((i) => ({ name: `p${i}.png`, mimeType: 'image/png', buffer: image(i + 20) }));
   await page.getByTestId('batch-files').setInputFiles(inputs);
@@ -131,7 +124,7 @@ test('a results zip\'s manifest queues the same work again, each job with the gr
   // The queue forgets the jobs and their inputs; the editor's graph changes.
   await page.getByRole('button', { name: 'Clear finished' }).click();
   await expect(page.getByTestId('batch-job')).toHaveCount(0);
-  await page.evaluate((doc) => window.pipette.loadGraph(doc), chain([{ id: 'inv', op: 'invert', params: {} }]));
+  await page.evaluate((doc) => window.pipette.loadGraph(doc), chainGraph());
   const manifestFile = { name: 'manifest.json', mimeType: 'application/json', buffer: manifest };
   // The manifest alone: its inputs are stored nowhere any more.
   await page.getByTestId('batch-manifest').setInputFiles([manifestFile]);
@@ -159,21 +152,7 @@ test('a batch that writes two steps puts each step\'s files in a folder named af
   const input = image(33);
   await page.route('**/e2e/batch/two.png', (route) => route.fulfill({ body: input, contentType: 'image/png' }));
   await open(page);
-  await page.evaluate((doc) => window.pipette.loadGraph(doc), {
-    format: 'pipette-graph',
-    version: 1,
-    graph: {
-      nodes: [
-        { id: 'img', op: 'image-source', params: {} },
-        { id: 'bc', op: 'brightness-contrast', params: { brightness: 40, contrast: 0 } },
-        { id: 'inv', op: 'invert', params: {} },
-      ],
-      edges: [
-        { from: { node: 'img', port: 'image' }, to: { node: 'bc', port: 'image' } },
-        { from: { node: 'bc', port: 'image' }, to: { node: 'inv', port: 'image' } },
-      ],
-    },
-  });
+  await page.evaluate((doc) => window.pipette.loadGraph(doc), chainGraph([{ id: 'bc', op: 'brightness-contrast', params: { brightness: 40, contrast: 0 } }, { id: 'inv', op: 'invert' }]));
   await page.getByRole('button', { name: 'Batch' }).click();
   await page.getByText('Write: the selected step (else the last)').click();
   await page.getByRole('checkbox', { name: 'Brightness / Contrast' }).check();
@@ -283,17 +262,7 @@ test('a thousand queued images: the list shows only the rows in view, the page s
     }).observe({ type: 'long-animation-frame', buffered: true });
   });
   await open(page);
-  await page.evaluate((doc) => window.pipette.loadGraph(doc), {
-    format: 'pipette-graph',
-    version: 1,
-    graph: {
-      nodes: [
-        { id: 'img', op: 'image-source', params: {} },
-        { id: 'inv', op: 'invert', params: {} },
-      ],
-      edges: [{ from: { node: 'img', port: 'image' }, to: { node: 'inv', port: 'image' } }],
-    },
-  });
+  await page.evaluate((doc) => window.pipette.loadGraph(doc), chainGraph());
   await page.getByRole('button', { name: 'Batch' }).click();
   const files = Array.from({ length: 1000 }, (_, i) => ({
     name: `many/${String(i).padStart(4, '0')}.png`,

@@ -4,6 +4,7 @@
 
 import { readFileSync } from 'node:fs';
 import { expect, test, type Page } from '@playwright/test';
+import { chainGraph } from './graphs';
 import { buildPng } from '../png-fixture';
 
 const PNG = buildPng({ width: 6, height: 4, colorType: 2, bitDepth: 8, sample: (x, y) => [x * 40, y * 60, 128] });
@@ -245,19 +246,7 @@ function onDb(page: Page, what: 'sources' | 'wipe'): Promise<string[]> {
 const sourceIds = (page: Page) => onDb(page, 'sources');
 const wipeResults = (page: Page) => onDb(page, 'wipe');
 
-function imageGraph(asset: string) {
-  return {
-    format: 'pipette-graph',
-    version: 1,
-    graph: {
-      nodes: [
-        { id: 'img', op: 'image-source', params: { asset } },
-        { id: 'inv', op: 'invert', params: {} },
-      ],
-      edges: [{ from: { node: 'img', port: 'image' }, to: { node: 'inv', port: 'image' } }],
-    },
-  };
-}
+const imageGraph = (asset: string) => chainGraph(undefined, asset);
 
 test('a loaded image survives a wiped result cache: after a reload its step recomputes from the stored file', async ({ page }) => {
   await openApp(page);
