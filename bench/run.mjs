@@ -231,7 +231,7 @@ async function cliThroughput(n, browser, appUrl) {
       await page.evaluate(() => window.pipette.setParam('bc', 'brightness', -19));
       await page.evaluate(() => window.pipette.whenIdle());
       await page.getByRole('button', { name: 'Batch' }).click();
-      await page.selectOption('[data-testid="batch-panel"] select >> nth=1', 'image/jpeg');
+      await page.getByTestId('batch-panel').getByLabel('as', { exact: true }).selectOption('image/jpeg');
       const files = names.map((f) => path.join(dir, 'in', f));
       const tb = performance.now();
       await page.getByTestId('batch-files').setInputFiles(files);
