@@ -174,6 +174,8 @@ export function keyGraph(graph: Graph, registry: OpRegistry, opts: KeyOptions = 
   const known = opts.conditions ?? new Map<string, number>();
   const steps = new Map<string, StepKey>();
   const conditions = new Map<string, { from: PortRef; key: string }>();
+  /** Per switch (not bypassed, wired): the input it picks, or null while its condition is unknown or cannot be computed. */
+  const decisions = new Map<string, 'a' | 'b' | null>();
   const { order, cyclic } = topoOrder(graph, index);
   for (const id of cyclic) steps.set(id, { ok: false, id, message: 'This step is part of a cycle' });
   // A proxy switch reads its condition at full resolution, so it needs the full keys of what feeds it.
@@ -206,7 +208,7 @@ export function keyGraph(graph: Graph, registry: OpRegistry, opts: KeyOptions = 
     const params = resolveParams(op, node.params);
 
     if (op.control?.kind === 'switch' && !node.bypass) {
-      steps.set(id, keySwitch(id, op, params, wired, arriving, known, proxy, fullKeys, conditions));
+      steps.set(id, keySwitch(id, op, params, wired, arriving, known, proxy, fullKeys, conditions, decisions));
       continue;
     }
 
@@ -251,7 +253,7 @@ export function keyGraph(graph: Graph, registry: OpRegistry, opts: KeyOptions = 
     }
     steps.set(id, { ok: true, id, op, params, key: keyed.key, inputs, outputs: keyed.outputs, passThrough: through });
   }
-  const { skipped, waitsOn } = switchReach(graph, index, steps, conditions);
+  const { skipped, waitsOn } = switchReach(graph, index, steps, decisions);
   return { steps, order: order.filter((id) => steps.get(id)?.ok), index, proxy, conditions, skipped, waitsOn };
 }
 
@@ -265,10 +267,12 @@ function keySwitch(
   proxy: number,
   fullKeys: () => GraphKeys,
   conditions: Map<string, { from: PortRef; key: string }>,
+  decisions: Map<string, 'a' | 'b' | null>,
 ): StepKey {
   const inputs: KeyedInput[] = [];
   let value = params.value as number;
   const condFrom = wired.get(SWITCH_PORTS.condition);
+  decisions.set(id, null);
   if (condFrom) {
     const a = arriving(id, condFrom);
     if ('ok' in a) return a;
@@ -286,6 +290,7 @@ function keySwitch(
     value = v;
   }
   const port = switchChoice(params, value);
+  decisions.set(id, port);
   const from = wired.get(port)!;
   const a = arriving(id, from);
   if ('ok' in a) return a;
@@ -367,57 +372,53 @@ function planRepeat(
 }
 
 /**
- * Which steps a switch leaves out: those that only feed inputs it did not pick (skipped), and
- * those that feed a switch still waiting for its condition and nothing else (they wait with it).
- * "Only" is judged from the graph's ends: a step that also reaches a final step another way runs.
+ * Which steps a switch leaves out: those that only feed the input it did not pick (skipped), and
+ * those that only feed inputs of a switch whose condition is not known yet (they wait for it, and
+ * are blocked with it if the condition cannot be computed). "Only" is judged from the graph's ends:
+ * a step that also reaches a final step another way runs. A step waits on a switch that is itself
+ * needed (the frontier), never on one that may be left out, so conditions are computed only for
+ * switches that are needed, outermost first.
  */
 function switchReach(
   graph: Graph,
   index: GraphIndex,
   steps: ReadonlyMap<string, StepKey>,
-  conditions: ReadonlyMap<string, { from: PortRef; key: string }>,
+  decisions: ReadonlyMap<string, 'a' | 'b' | null>,
 ): { skipped: Set<string>; waitsOn: Map<string, string> } {
   const skipped = new Set<string>();
   const waitsOn = new Map<string, string>();
-  const unpicked: PortRef[] = [];
-  const undecided: { sw: string; from: PortRef }[] = [];
-  for (const [id, s] of steps) {
-    if (!s.ok && s.pending !== undefined) waitsOn.set(id, s.pending);
-    const node = index.nodes.get(id)!;
-    const wired = index.inputs.get(id)!;
-    if (s.ok && s.choice) {
-      const other = wired.get(s.choice.port === 'a' ? 'b' : 'a');
-      if (other) unpicked.push(other);
-    } else if (!s.ok && s.pending === id && !node.bypass) {
-      for (const p of ['a', 'b']) {
-        const f = wired.get(p);
-        if (f) undecided.push({ sw: id, from: f });
-      }
-    }
-  }
-  if (unpicked.length === 0 && undecided.length === 0) return { skipped, waitsOn };
-  // Steps some graph end needs, following only the inputs a switch uses (or will surely use).
+  // Steps some graph end needs, following only the inputs a switch uses (or surely will use).
   const live = new Set<string>();
   const stack = graph.nodes.filter((n) => (index.consumers.get(n.id)?.length ?? 0) === 0).map((n) => n.id);
   while (stack.length) {
     const id = stack.pop()!;
     if (live.has(id)) continue;
     live.add(id);
-    const s = steps.get(id);
     const wired = index.inputs.get(id)!;
-    if (s?.ok && s.choice) {
-      for (const i of s.inputs) stack.push(i.from.node);
-    } else if (s && !s.ok && s.pending === id && conditions.has(id)) {
-      stack.push(conditions.get(id)!.from.node);
-    } else {
-      for (const ref of wired.values()) stack.push(ref.node);
+    const decision = decisions.get(id);
+    for (const [port, ref] of wired) {
+      if (decision === undefined || port === SWITCH_PORTS.condition || port === decision) stack.push(ref.node);
     }
   }
-  for (const { sw, from } of undecided) {
-    for (const n of ancestorsOf(index, [from.node])) if (!live.has(n) && !waitsOn.has(n)) waitsOn.set(n, sw);
+  // Needed steps below a switch that waits for its condition wait for it.
+  for (const [id, s] of steps) if (live.has(id) && !s.ok && s.pending !== undefined) waitsOn.set(id, s.pending);
+  if (decisions.size === 0) return { skipped, waitsOn };
+  const decidable = (sw: string) => {
+    const s = steps.get(sw);
+    return !!s && !s.ok && s.pending === sw;
+  };
+  const frontier = [...decisions].filter(([sw, d]) => d === null && live.has(sw)).map(([sw]) => sw);
+  frontier.sort((x, y) => Number(decidable(y)) - Number(decidable(x)));
+  for (const sw of frontier) {
+    const wired = index.inputs.get(sw)!;
+    const from = [wired.get('a'), wired.get('b')].filter((r) => r !== undefined).map((r) => r.node);
+    for (const n of ancestorsOf(index, from)) if (!live.has(n) && !waitsOn.has(n)) waitsOn.set(n, sw);
   }
-  for (const from of unpicked) {
-    for (const n of ancestorsOf(index, [from.node])) if (!live.has(n) && !waitsOn.has(n)) skipped.add(n);
+  for (const [sw, decision] of decisions) {
+    if (decision === null) continue;
+    const other = index.inputs.get(sw)!.get(decision === 'a' ? 'b' : 'a');
+    if (!other) continue;
+    for (const n of ancestorsOf(index, [other.node])) if (!live.has(n) && !waitsOn.has(n)) skipped.add(n);
   }
   return { skipped, waitsOn };
 }

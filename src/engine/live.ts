@@ -316,7 +316,7 @@ export class LiveController<V> {
     // (`run` is assigned before any event fires: the scheduler starts a run on a microtask.)
     if (run !== this.#run) return;
     if (e.type === 'keys') {
-      this.#rekeyed(e.keys);
+      this.#rekeyed();
       return;
     }
     this.#opts.onEvent?.(e);
@@ -343,12 +343,14 @@ export class LiveController<V> {
   }
 
   /**
-   * The current run learned a switch's condition and keyed the same graph again: steps that waited
-   * for it have keys now. Keys only appear (a keyed step keeps its key), so nothing published goes
-   * stale; proxy keys are made again from the new values when next needed.
+   * A run learned a switch's condition: the graph is keyed again with what the scheduler now knows
+   * (the current graph, which may be newer than the run's), so steps that waited for it get keys.
+   * Keys only appear (a keyed step keeps its key), so nothing published goes stale; proxy keys are
+   * made again from the new values when next needed.
    */
-  #rekeyed(keys: GraphKeys): void {
-    this.#keys = keys;
+  #rekeyed(): void {
+    if (!this.#keys) return;
+    this.#keys = keyGraph(this.#graph, this.#opts.scheduler.registry, { conditions: this.#opts.scheduler.conditions, index: this.#keys.index });
     this.#proxyKeys = null;
     for (const n of this.#graph.nodes) {
       const v = this.#views.get(n.id);

@@ -375,6 +375,8 @@ class RunImpl<V> implements Run {
   readonly #boosted: Set<string>;
   /** Per switch waiting for its condition: the one evaluation of it that every step waiting on it shares. */
   readonly #decisions = new Map<string, Promise<void>>();
+  /** Switches whose evaluation (above) has settled, either way. */
+  readonly #decided = new Set<string>();
   /** The job a repeat is waiting on now, by the repeat's node: cancelling the step stops it. */
   readonly #inner = new Map<string, Job<V>>();
   done!: Promise<RunSummary>;
@@ -511,28 +513,49 @@ class RunImpl<V> implements Run {
         this.keys = keyGraph(this.graph, this.#sched.registry, { conditions: this.#sched.conditions, index: this.keys.index, proxy: this.keys.proxy });
         this.#emit({ type: 'keys', run: this.id, keys: this.keys });
       })();
-      p.catch(() => {});
+      p.then(
+        () => this.#decided.add(sw),
+        () => this.#decided.add(sw),
+      );
       this.#decisions.set(sw, p);
     }
     return p;
   }
 
+  #keyOf(node: string): string | null {
+    const s = this.keys.steps.get(node);
+    return s?.ok ? s.key : null;
+  }
+
   async #compute(node: string): Promise<Outputs<V>> {
     // A step a switch's decision may leave out (or key differently) waits for that decision.
     for (let sw = this.keys.waitsOn.get(node); sw !== undefined; sw = this.keys.waitsOn.get(node)) {
+      let root: string | null = null;
       try {
-        await this.#decide(sw);
+        if (this.keys.conditions.has(sw)) {
+          await this.#decide(sw); // rejects again if it failed before
+          if (this.keys.waitsOn.get(node) === sw && this.keys.conditions.has(sw)) root = sw; // decided, yet still waiting: never loop
+        } else {
+          // That switch cannot decide (its condition cannot be computed); a switch still deciding may yet need this step.
+          const open = this.keys.proxy === 0 ? [...this.keys.conditions.keys()].filter((s) => !this.#decided.has(s)) : [];
+          if (open.length > 0) await Promise.allSettled(open.map((s) => this.#decide(s)));
+          else {
+            const up = this.keys.steps.get(sw);
+            root = up && !up.ok ? (up.blockedBy ?? sw) : sw;
+          }
+        }
       } catch (e) {
         if (this.#stopReason(node) || (e instanceof UpstreamStop && e.state === 'cancelled')) {
-          this.#set(node, null, 'cancelled', { message: 'Cancelled' });
+          this.#set(node, this.#keyOf(node), 'cancelled', { message: 'Cancelled' });
           throw new UpstreamStop(node, 'cancelled', e instanceof UpstreamStop ? e.root : node);
         }
-        const root = e instanceof UpstreamStop ? e.root : sw;
+        root = e instanceof UpstreamStop ? e.root : sw;
+      }
+      if (root !== null) {
         // A proxy run leaves what waits for a condition to the full run; it says nothing of it.
-        if (this.keys.proxy === 0) this.#set(node, null, 'blocked', { message: `Waiting on "${root}", which did not finish`, blockedBy: root });
+        if (this.keys.proxy === 0) this.#set(node, this.#keyOf(node), 'blocked', { message: `Waiting on "${root}", which did not finish`, blockedBy: root });
         throw new UpstreamStop(node, 'blocked', root);
       }
-      if (this.keys.waitsOn.get(node) === sw && !this.keys.conditions.has(sw)) break;
     }
     const step = this.keys.steps.get(node);
     if (!step) throw new UpstreamStop(node, 'failed', node);

@@ -124,6 +124,65 @@ describe('switch', () => {
     expect(c.last('side')?.outputs?.out).toBe(66);
   });
 
+  test('a switch inside an input not picked never computes its condition', async () => {
+    // outer picks A by its Value; inner sits on B with a condition from c
+    let g = addNode(emptyGraph, reg, { id: 'x', op: 'num', params: { value: 1 } });
+    g = addNode(g, reg, { id: 'y', op: 'num', params: { value: 2 } });
+    g = addNode(g, reg, { id: 'c', op: 'num', params: { value: 500 } });
+    g = addNode(g, reg, { id: 'inner', op: 'switch', params: {} });
+    g = addNode(g, reg, { id: 'outer', op: 'switch', params: { value: 200 } });
+    g = edge(g, 'y', 'out', 'inner', 'a');
+    g = edge(g, 'y', 'out', 'inner', 'b');
+    g = edge(g, 'c', 'out', 'inner', 'condition');
+    g = edge(g, 'x', 'out', 'outer', 'a');
+    g = edge(g, 'inner', 'out', 'outer', 'b');
+    const exec = testExecutor();
+    const c = collect();
+    await new Scheduler({ registry: reg, executor: exec }).run(g, { onEvent: c.onEvent }).done;
+    expect(c.last('outer')?.outputs?.out).toBe(1);
+    expect(exec.log.started.map((s) => s.node)).toEqual(['x']);
+    for (const n of ['inner', 'c', 'y']) expect(c.last(n)?.state).toBe('skipped');
+  });
+
+  test('a condition that also feeds the switch it decides, below another switch, resolves outermost first', async () => {
+    // outer's condition (n = 200) picks A = inner; inner's condition and its A both come from x2
+    let g = addNode(emptyGraph, reg, { id: 'n', op: 'num', params: { value: 200 } });
+    g = addNode(g, reg, { id: 'x', op: 'num', params: { value: 150 } });
+    g = addNode(g, reg, { id: 'x2', op: 'add', params: { k: 1 } });
+    g = addNode(g, reg, { id: 'y', op: 'num', params: { value: 2 } });
+    g = addNode(g, reg, { id: 'inner', op: 'switch', params: {} });
+    g = addNode(g, reg, { id: 'outer', op: 'switch', params: {} });
+    g = edge(g, 'x', 'out', 'x2', 'a');
+    g = edge(g, 'x2', 'out', 'inner', 'condition');
+    g = edge(g, 'x2', 'out', 'inner', 'a');
+    g = edge(g, 'y', 'out', 'inner', 'b');
+    g = edge(g, 'n', 'out', 'outer', 'condition');
+    g = edge(g, 'inner', 'out', 'outer', 'a');
+    g = edge(g, 'y', 'out', 'outer', 'b');
+    const keys = keyGraph(g, reg);
+    expect(keys.waitsOn.get('x2')).toBe('outer');
+    const c = collect();
+    const summary = await new Scheduler({ registry: reg, executor: testExecutor() }).run(g, { onEvent: c.onEvent }).done;
+    expect(summary.status).toBe('done');
+    expect(c.last('outer')?.outputs?.out).toBe(151);
+    expect(c.last('y')?.state).toBe('skipped');
+  });
+
+  test('a condition that cannot be computed blocks what only feeds its switch', async () => {
+    let g = switchGraph(200);
+    g = addNode(g, reg, { id: 'neg', op: 'check', params: {} });
+    g = addNode(g, reg, { id: 'm', op: 'num', params: { value: -1 } });
+    g = edge(g, 'm', 'out', 'neg', 'x');
+    g = edge(g, 'neg', 'out', 'sw', 'condition');
+    const exec = testExecutor();
+    const c = collect();
+    await new Scheduler({ registry: reg, executor: exec }).run(g, { onEvent: c.onEvent }).done;
+    expect(c.last('sw')?.state).toBe('blocked');
+    expect(c.last('ka')).toMatchObject({ state: 'blocked', blockedBy: 'neg' });
+    expect(c.last('out')?.state).toBe('blocked');
+    expect(exec.log.started.map((s) => s.node)).not.toContain('ka');
+  });
+
   test('a condition within 1 % of the threshold gives a warning on the switch', async () => {
     const c = collect();
     await new Scheduler({ registry: reg, executor: testExecutor() }).run(switchGraph(127), { onEvent: c.onEvent }).done;
