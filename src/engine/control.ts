@@ -18,7 +18,7 @@ export const SWITCH_PARAMS = {
       { value: 'lt', label: 'condition < threshold' },
     ],
   } satisfies SelectParam,
-  threshold: { kind: 'number', label: 'Threshold', default: 128, min: -1e6, max: 1e6, softMin: 0, softMax: 255 } satisfies NumberParam,
+  threshold: { kind: 'number', label: 'Threshold', default: 128, min: -1e6, max: 1e6, step: 0.1, softMin: 0, softMax: 255 } satisfies NumberParam,
   value: {
     kind: 'number',
     label: 'Value',
@@ -26,6 +26,7 @@ export const SWITCH_PARAMS = {
     default: 0,
     min: -1e6,
     max: 1e6,
+    step: 0.1,
     softMin: 0,
     softMax: 255,
   } satisfies NumberParam,

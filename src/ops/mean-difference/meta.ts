@@ -5,7 +5,7 @@ export default declareOp({
   version: 1,
   title: 'Mean difference',
   category: 'analyze',
-  description: 'Mean absolute difference of two images of the same size, over every channel, on a 0–255 scale (0: identical). Repeat uses it to tell when its body has converged.',
+  description: 'Mean absolute difference of two images of the same size, over every channel, on a 0–255 scale (0: identical): how much one iteration of a loop changed the image.',
   keywords: ['compare', 'delta', 'change', 'error', 'mae'],
   inputs: [
     { name: 'a', type: 'image', label: 'A' },
