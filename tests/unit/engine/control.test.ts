@@ -288,6 +288,19 @@ describe('repeat', () => {
     expect(exec.log.finished.filter((f) => f.node === 'b1')).toHaveLength(5);
   });
 
+  test("its key depends on the body, the initial key and only the parameters its mode uses", () => {
+    const key = (g: Graph) => (keyGraph(g, reg).steps.get('rep') as KeyedStep).key;
+    const base = key(repeatGraph(1, { mode: 'count', count: 3 }));
+    expect(key(repeatGraph(1, { mode: 'count', count: 3, epsilon: 2, maxIterations: 9 }))).toBe(base);
+    expect(key(repeatGraph(1, { mode: 'count', count: 4 }))).not.toBe(base);
+    expect(key(repeatGraph(2, { mode: 'count', count: 3 }))).not.toBe(base);
+    expect(key(repeatGraph(1, { mode: 'count', count: 3 }, 'scale', 3))).not.toBe(base);
+    const conv = key(repeatGraph(1, { mode: 'converge', epsilon: 1 }));
+    expect(key(repeatGraph(1, { mode: 'converge', epsilon: 1, count: 7 }))).toBe(conv);
+    expect(key(repeatGraph(1, { mode: 'converge', epsilon: 2 }))).not.toBe(conv);
+    expect(key(repeatGraph(1, { mode: 'converge', epsilon: 1, maxIterations: 5 }))).not.toBe(conv);
+  });
+
   test('converge mode stops when an iteration changes the value by less than ε', async () => {
     const c = collect();
     const g = repeatGraph(64, { mode: 'converge', epsilon: 1, maxIterations: 20 }, 'scale', 0.5);
