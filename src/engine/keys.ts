@@ -248,7 +248,7 @@ export function keyGraph(graph: Graph, registry: OpRegistry, opts: KeyOptions = 
       }
       // Only what the result depends on: N in count mode; ε and the limit (which can fail it) in converge mode.
       const p = planned.plan;
-      const relevant = p.mode === 'count' ? { mode: p.mode, count: p.count } : { mode: p.mode, epsilon: p.epsilon, maxIterations: p.maxIterations };
+      const relevant: Params = p.mode === 'count' ? { mode: p.mode, count: p.count } : { mode: p.mode, epsilon: p.epsilon, maxIterations: p.maxIterations };
       const key = stepKey(op, relevant, [inputKeys.get(REPEAT_PORTS.image)!, planned.bodyHash], proxy);
       const outputs = new Map(op.outputs.map((o) => [o.name, outputKey(key, o.name)]));
       steps.set(id, { ok: true, id, op, params, key, inputs, outputs, passThrough: null, repeat: planned.plan });

@@ -379,6 +379,8 @@ class RunImpl<V> implements Run {
   readonly #decided = new Set<string>();
   /** The job a repeat is waiting on now, by the repeat's node: cancelling the step stops it. */
   readonly #inner = new Map<string, Job<V>>();
+  /** Jobs run inside a repeat (iterations, measures), with the repeat's key: a run that needs that repeat takes them over. */
+  readonly innerJobs = new Map<Job<V>, string>();
   done!: Promise<RunSummary>;
 
   constructor(
@@ -409,7 +411,7 @@ class RunImpl<V> implements Run {
       if (s?.ok) needed.add(s.key);
     }
     for (const job of old.jobs) {
-      if (needed.has(job.task.key) && job.state !== 'settled') {
+      if ((needed.has(job.task.key) || needed.has(old.innerJobs.get(job) ?? '')) && job.state !== 'settled') {
         // Claimed at the old run's priority until this run gets to the step and says its own.
         this.#sched.claim(job, this, job.claims.get(old) ?? job.priority);
         this.jobs.add(job);
@@ -689,7 +691,7 @@ class RunImpl<V> implements Run {
           if (n >= plan.count) break;
         } else {
           const m = plan.metric!;
-          const out = await this.#runKey(node, { id: node, op: m, params: {}, key: stepKey(m, {}, [prevKey, carriedKey], proxy) }, { [m.inputs[0]!.name]: prev, [m.inputs[1]!.name]: carried }, priority, timeout, () => {});
+          const out = await this.#runKey(node, key, { id: node, op: m, params: {}, key: stepKey(m, {}, [prevKey, carriedKey], proxy) }, { [m.inputs[0]!.name]: prev, [m.inputs[1]!.name]: carried }, priority, timeout, () => {});
           const d = out[m.outputs[0]!.name];
           if (typeof d !== 'number') throw new Error(`${m.title} gave no number`);
           delta = d;
@@ -717,7 +719,7 @@ class RunImpl<V> implements Run {
             b.id,
             through
               ? { [through.output]: bin[through.input] as V }
-              : await this.#runKey(node, { id: b.id, op: b.op, params: b.params, key: keys.steps.get(b.id)! }, bin, priority, timeout, (f) => progress((done + f) / total)),
+              : await this.#runKey(node, key, { id: b.id, op: b.op, params: b.params, key: keys.steps.get(b.id)! }, bin, priority, timeout, (f) => progress((done + f) / total)),
           );
         }
         prev = carried;
@@ -754,6 +756,7 @@ class RunImpl<V> implements Run {
   /** One computation inside a repeat: the store's result for its key, else a job (shared by key like any other). */
   async #runKey(
     node: string,
+    repeatKey: string,
     step: { id: string; op: OpDecl; params: Params; key: string },
     inputs: Record<string, V>,
     priority: number,
@@ -772,6 +775,7 @@ class RunImpl<V> implements Run {
     const job = this.#sched.obtain(this, step, inputs, priority, timeout, this.keys.proxy);
     this.jobs.add(job);
     this.#inner.set(node, job);
+    this.innerJobs.set(job, repeatKey);
     const watcher: JobWatcher = { onStart: () => {}, onProgress };
     job.watchers.add(watcher);
     try {
@@ -779,7 +783,10 @@ class RunImpl<V> implements Run {
     } finally {
       job.watchers.delete(watcher);
       this.#inner.delete(node);
-      if (job.state === 'settled') this.jobs.delete(job);
+      if (job.state === 'settled') {
+        this.jobs.delete(job);
+        this.innerJobs.delete(job);
+      }
     }
   }
 

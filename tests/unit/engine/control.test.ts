@@ -369,6 +369,21 @@ describe('repeat', () => {
     expect(pending).toHaveLength(1);
   });
 
+  test('an unrelated edit during a repeat takes over its iteration in flight instead of restarting it', async () => {
+    const exec = testExecutor((t) => (t.nodeId === 'b1' ? 15 : 0));
+    const store = new MemoryStore<number>({ budgetBytes: 1 << 20, sizeOf: () => 8 });
+    const sched = new Scheduler({ registry: reg, executor: exec, store });
+    const live = new LiveController({ scheduler: sched, debounceMs: 0 });
+    const g = repeatGraph(1, { mode: 'count', count: 4 });
+    live.setGraph(g, { immediate: true });
+    for (let i = 0; i < 500 && exec.log.started.filter((s) => s.node === 'b1').length < 3; i++) await new Promise((r) => setTimeout(r, 1));
+    live.setGraph(addNode(g, reg, { id: 'other', op: 'num', params: { value: 5 } }), { immediate: true });
+    await live.whenIdle();
+    expect(live.result('rep')?.outputs.image).toBe(16);
+    expect(exec.log.aborted).toEqual([]);
+    expect(exec.log.finished.filter((f) => f.node === 'b1')).toHaveLength(4);
+  });
+
   test('cancelling the repeat step alone stops its iteration in flight', async () => {
     const exec = testExecutor((t) => (t.nodeId === 'b1' ? 30 : 0));
     const c = collect();
