@@ -40,6 +40,8 @@ test('a switch picks a branch by a Statistics mean, shows the other branch skipp
   expect(await stepOf(page, 'post')).toMatchObject({ state: 'skipped', durationMs: null }); // never run
   await expect(nodeState(page, 'post')).toHaveAttribute('data-step-state', 'skipped');
   await expect(nodeState(page, 'inv')).toHaveAttribute('data-step-state', 'done');
+  await page.locator('.svelte-flow__node[data-id="post"]').click();
+  await expect(page.getByText('Not run: it only feeds a Switch input that was not picked').first()).toBeVisible();
   const a = await page.evaluate(() => window.pipette.pixels('sw'));
   expect(a.data[0]).toBe(255 - 200);
 
