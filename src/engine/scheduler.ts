@@ -10,9 +10,9 @@
 import type { Graph } from './graph';
 import type { OpRegistry } from './op';
 import { iterationKeys, keyGraph, stepKey, type GraphKeys, type KeyedStep } from './keys';
-import { bypassPort, type PortRef } from './graph';
 import type { OpDecl, Params } from './op';
-import { ancestorsOf } from './graph';
+import { ancestorsOf, bypassPort } from './graph';
+import { REPEAT_PORTS } from './control';
 import {
   CancelledError,
   StepTimeoutError,
@@ -547,6 +547,7 @@ class RunImpl<V> implements Run {
           }
         }
       } catch (e) {
+        if (e instanceof UpstreamStop && e.node === node) throw e; // this switch's own condition is unusable: it said so
         if (this.#stopReason(node) || (e instanceof UpstreamStop && e.state === 'cancelled')) {
           this.#set(node, this.#keyOf(node), 'cancelled', { message: 'Cancelled' });
           throw new UpstreamStop(node, 'cancelled', e instanceof UpstreamStop ? e.root : node);
@@ -678,10 +679,10 @@ class RunImpl<V> implements Run {
     const total = plan.mode === 'count' ? plan.count : plan.maxIterations;
     this.#set(node, key, 'running', { startedAt });
     const progress = (f: number) => this.#emit({ type: 'progress', run: this.id, node, key, progress: Math.min(1, f) });
-    let prev = inputs['image'] as V;
+    let prev = inputs[REPEAT_PORTS.image] as V;
     let prevKey = plan.initialKey;
-    let carried = inputs['body'] as V;
-    let carriedKey = step.inputs.find((i) => i.port === 'body')!.key;
+    let carried = inputs[REPEAT_PORTS.body] as V;
+    let carriedKey = step.inputs.find((i) => i.port === REPEAT_PORTS.body)!.key;
     let n = 1;
     let delta: number | null = null;
     try {
@@ -745,7 +746,7 @@ class RunImpl<V> implements Run {
       this.#set(node, key, 'failed', { message: `Iteration ${n + 1}: ${e instanceof Error ? e.message : String(e)}` });
       throw new UpstreamStop(node, 'failed', node);
     }
-    const outputs = { image: carried } as Outputs<V>;
+    const outputs = { [REPEAT_PORTS.out]: carried } as Outputs<V>;
     const durationMs = this.#sched.now() - startedAt;
     this.#sched.putResult(key, outputs, step.op, durationMs, proxy > 0);
     const message = plan.mode === 'count' ? `Ran ${n} iterations` : `Converged after ${n} iterations (mean |Δ| ${fmt(delta!)})`;
