@@ -8,7 +8,7 @@ export default declareOp({
   title: 'Switch',
   category: 'utility',
   description:
-    'Passes A or B on, by comparing a condition with a threshold: the Condition input (a number, e.g. a Statistics mean) or the Value parameter. The condition is computed first and only the picked input runs; the steps that only feed the other show as skipped.',
+    'Passes A or B on by comparing a condition (the Condition input, e.g. a Statistics mean, or Value) with a threshold. Only the picked input runs; steps that only feed the other are skipped.',
   keywords: ['if', 'condition', 'branch', 'choose', 'select', 'control'],
   inputs: [
     { name: 'a', type: 'image', label: 'A' },
