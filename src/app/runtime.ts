@@ -82,6 +82,8 @@ export interface StepSnapshot {
   readonly durationMs: number | null;
   readonly cached: boolean;
   readonly message: string | null;
+  /** Something to check about a fine result (a switch's condition close to its threshold). */
+  readonly warning: string | null;
   readonly bypass: boolean;
   /** The result shown is a proxy preview (the full-resolution one is still to come). */
   readonly proxy: boolean;
@@ -92,7 +94,7 @@ export interface StepSnapshot {
 }
 
 /** A step as `window.pipette.steps()` reports it. */
-export type StepReport = Pick<StepSnapshot, 'id' | 'op' | 'state' | 'key' | 'durationMs' | 'cached' | 'message' | 'proxy' | 'size'>;
+export type StepReport = Pick<StepSnapshot, 'id' | 'op' | 'state' | 'key' | 'durationMs' | 'cached' | 'message' | 'warning' | 'proxy' | 'size'>;
 
 
 function sameSnapshot(a: StepSnapshot, b: StepSnapshot): boolean {
@@ -255,6 +257,7 @@ export class Runtime {
         durationMs: v.durationMs ?? null,
         cached: pub?.cached ?? false,
         message: v.message ?? null,
+        warning: v.warning ?? null,
         bypass: !!n.bypass,
         proxy: isProxy(img), // only proxy runs make reduced images
         size,
@@ -270,7 +273,7 @@ export class Runtime {
   }
 
   report(): StepReport[] {
-    return [...this.snapshot().values()].map(({ id, op, state, key, durationMs, cached, message, proxy, size }) => ({
+    return [...this.snapshot().values()].map(({ id, op, state, key, durationMs, cached, message, warning, proxy, size }) => ({
       id,
       op,
       state,
@@ -278,6 +281,7 @@ export class Runtime {
       durationMs,
       cached,
       message,
+      warning,
       proxy,
       size,
     }));

@@ -71,6 +71,7 @@ export class StatusState {
     let finished = 0;
     let failed = 0;
     let idle = 0;
+    let skipped = 0;
     const running: RunningStep[] = [];
     for (const n of nodes) {
       const v = views.get(n.id);
@@ -78,10 +79,11 @@ export class StatusState {
       if (s === 'done' || s === 'cached') finished++;
       else if (s === 'failed' || s === 'timedout') failed++;
       else if (s === 'idle') idle++;
+      else if (s === 'skipped') skipped++; // left out by a switch: not a step of this run
       if (v && s === 'running') running.push({ id: n.id, title: v.title, progress: v.progress });
     }
     // While a run goes, idle steps are still to come; once it is over, they were not asked for (run to step).
-    const total = this.busy ? nodes.length : nodes.length - idle;
+    const total = (this.busy ? nodes.length : nodes.length - idle) - skipped;
     return { finished, total, failed, running };
   });
 

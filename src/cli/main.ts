@@ -203,9 +203,14 @@ async function run(args: RunArgs): Promise<number> {
   const stale = removeStaleTemps(out);
 
   // The pipeline's identity: the written steps' keys with a placeholder image, and the file format.
-  const probe = keyGraph(setParam(pipeline.graph, registry, pipeline.source, 'asset', '0'.repeat(32)), registry);
+  const probeGraph = setParam(pipeline.graph, registry, pipeline.source, 'asset', '0'.repeat(32));
+  const probe = keyGraph(probeGraph, registry);
+  // A step below a switch whose condition is measured on each image has a key only per image; the
+  // pipeline is then identified by its steps and their wiring.
+  const wiring = hashText128(JSON.stringify({ nodes: probeGraph.nodes.map((n) => [n.id, n.op, n.params, !!n.bypass]), edges: probeGraph.edges }));
   const stepKeys = pipeline.steps.map((s) => {
     const k = probe.steps.get(s);
+    if (k && !k.ok && k.pending !== undefined) return `per-image:${wiring}`;
     if (!k?.ok) fail(`Step "${s}" cannot run: ${k && !k.ok ? k.message : 'unknown step'}`);
     return k.key;
   });

@@ -26,6 +26,8 @@ export interface StepView {
   /** Last computation time for the current key (0 for a cache hit). */
   readonly durationMs?: number;
   readonly startedAt?: number;
+  /** A result that is fine but worth a look (a switch's condition close to its threshold). */
+  readonly warning?: string;
 }
 
 export interface Published<V> {
@@ -119,7 +121,8 @@ export class LiveController<V> {
 
   #currentProxyKeys(): GraphKeys | null {
     if (!this.#proxyKeys && this.#proxyLevel > 0 && this.#keys) {
-      this.#proxyKeys = keyGraph(this.#graph, this.#opts.scheduler.registry, { proxy: this.#proxyLevel, index: this.#keys.index });
+      const conditions = this.#opts.scheduler.conditions;
+      this.#proxyKeys = keyGraph(this.#graph, this.#opts.scheduler.registry, { proxy: this.#proxyLevel, index: this.#keys.index, conditions });
     }
     return this.#proxyKeys;
   }
@@ -141,7 +144,7 @@ export class LiveController<V> {
     this.#graph = graph;
     this.#version++;
     const registry = this.#opts.scheduler.registry;
-    const keys = keyGraph(graph, registry);
+    const keys = keyGraph(graph, registry, { conditions: this.#opts.scheduler.conditions });
     this.#keys = keys;
     this.#proxyKeys = null;
     this.#proxyLevel = this.proxyPixels;
@@ -312,6 +315,10 @@ export class LiveController<V> {
     // States belong to the current run only: an old run's "cancelled" must not overwrite a new run's state.
     // (`run` is assigned before any event fires: the scheduler starts a run on a microtask.)
     if (run !== this.#run) return;
+    if (e.type === 'keys') {
+      this.#rekeyed();
+      return;
+    }
     this.#opts.onEvent?.(e);
     // A view shows the step under its current key: events of work an edit made obsolete (a run
     // not yet replaced) say nothing about it.
@@ -327,10 +334,28 @@ export class LiveController<V> {
         ...(e.blockedBy !== undefined ? { blockedBy: e.blockedBy } : {}),
         ...(e.durationMs !== undefined ? { durationMs: e.durationMs } : {}),
         ...(e.startedAt !== undefined ? { startedAt: e.startedAt } : {}),
+        ...(e.warning !== undefined ? { warning: e.warning } : {}),
       });
     } else if (e.type === 'progress') {
       const prev = this.#views.get(e.node);
       if (prev && prev.state === 'running' && prev.key === e.key) this.#setView(e.node, { ...prev, progress: e.progress });
+    }
+  }
+
+  /**
+   * A run learned a switch's condition: the graph is keyed again with what the scheduler now knows
+   * (the current graph, which may be newer than the run's), so steps that waited for it get keys.
+   * Keys only appear (a keyed step keeps its key), so nothing published goes stale; proxy keys are
+   * made again from the new values when next needed.
+   */
+  #rekeyed(): void {
+    if (!this.#keys) return;
+    this.#keys = keyGraph(this.#graph, this.#opts.scheduler.registry, { conditions: this.#opts.scheduler.conditions, index: this.#keys.index });
+    this.#proxyKeys = null;
+    for (const n of this.#graph.nodes) {
+      const v = this.#views.get(n.id);
+      const key = this.keyOf(n.id);
+      if (v && v.key !== key) this.#setView(n.id, { state: 'idle', key, progress: 0 });
     }
   }
 

@@ -113,7 +113,15 @@ export interface OpDecl {
   readonly keywords?: readonly string[];
   /** Declared when the operation can run in row bands, possibly on several workers at once. */
   readonly tile?: TileDecl;
+  /**
+   * A control-flow step (engine/control.ts): the scheduler carries it out and no worker kernel
+   * exists for it. `metric` names the operation a Repeat measures its change with (two images in,
+   * a number out: mean |Δ|).
+   */
+  readonly control?: ControlDecl;
 }
+
+export type ControlDecl = { readonly kind: 'switch' } | { readonly kind: 'repeat'; readonly metric: string };
 
 /**
  * Tile safety. Declaring it promises that a band of whole output rows [y0, y1) is exactly what

@@ -9,8 +9,10 @@
 
 import type { Graph } from './graph';
 import type { OpRegistry } from './op';
-import { keyGraph, type GraphKeys, type KeyedStep } from './keys';
-import { ancestorsOf } from './graph';
+import { iterationKeys, keyGraph, stepKey, type GraphKeys, type KeyedStep } from './keys';
+import type { OpDecl, Params } from './op';
+import { ancestorsOf, bypassPort } from './graph';
+import { REPEAT_PORTS } from './control';
 import {
   CancelledError,
   StepTimeoutError,
@@ -42,6 +44,18 @@ export interface StepEvent<V> {
   readonly durationMs?: number;
   /** When the computation started (scheduler clock), for the timeline. */
   readonly startedAt?: number;
+  /** Something to know about a result that is fine (a switch's condition close to its threshold). */
+  readonly warning?: string;
+}
+
+/**
+ * The run keyed its graph again: a switch's condition became known, so the steps that waited for
+ * it have keys now (and the steps feeding the input it did not pick are skipped).
+ */
+export interface KeysEvent {
+  readonly type: 'keys';
+  readonly run: number;
+  readonly keys: GraphKeys;
 }
 
 export interface ProgressEvent {
@@ -60,7 +74,7 @@ export interface RunEvent {
   readonly status?: 'done' | 'cancelled';
 }
 
-export type SchedulerEvent<V> = StepEvent<V> | ProgressEvent | RunEvent;
+export type SchedulerEvent<V> = StepEvent<V> | ProgressEvent | RunEvent | KeysEvent;
 
 export interface SchedulerOptions<V> {
   readonly registry: OpRegistry;
@@ -97,6 +111,7 @@ export interface RunSummary {
 export interface Run {
   readonly id: number;
   readonly done: Promise<RunSummary>;
+  /** The run's keys; replaced (see KeysEvent) when a switch's condition becomes known. */
   readonly keys: GraphKeys;
   /** Cancels the whole run: waiting steps are dropped, running ones stopped unless another run needs them. */
   cancel(): void;
@@ -161,9 +176,17 @@ class UpstreamStop extends Error {
   }
 }
 
+/** How many condition values the scheduler remembers (a few numbers each; oldest forgotten first). */
+const CONDITION_MEMORY = 10_000;
+
+/** A repeat that did not converge within its limit. */
+class RepeatLimitError extends Error {}
+
 export class Scheduler<V> {
   readonly #opts: SchedulerOptions<V>;
   readonly #jobs = new Map<string, Job<V>>();
+  /** Switch conditions seen, by the full-resolution output key they come from (see KeyOptions.conditions). */
+  readonly #conditions = new Map<string, number>();
   #waiting = 0;
   #running = 0;
   #runSeq = 0;
@@ -185,10 +208,27 @@ export class Scheduler<V> {
     return { queued: this.#waiting, running: this.#running };
   }
 
+  /** Condition values known so far; pass them to keyGraph so switches that can decide do. */
+  get conditions(): ReadonlyMap<string, number> {
+    return this.#conditions;
+  }
+
+  /** @internal Remembers the value a switch condition's key stands for. */
+  learn(key: string, value: number): void {
+    this.#conditions.delete(key);
+    this.#conditions.set(key, value);
+    if (this.#conditions.size > CONDITION_MEMORY) this.#conditions.delete(this.#conditions.keys().next().value!);
+  }
+
+  /** @internal */
+  putResult(key: string, outputs: Outputs<V>, op: OpDecl, durationMs: number, proxy: boolean): void {
+    this.#opts.store?.put(key, outputs, { op, durationMs, ...(proxy ? { proxy: true } : {}) });
+  }
+
   run(graph: Graph, opts: RunOptions<V> = {}): Run {
-    const keys = opts.keys ?? keyGraph(graph, this.#opts.registry);
+    const keys = opts.keys ?? keyGraph(graph, this.#opts.registry, { conditions: this.#conditions });
     const targets = opts.targets ? [...opts.targets] : graph.nodes.map((n) => n.id);
-    const run = new RunImpl<V>(this, ++this.#runSeq, keys, targets, opts);
+    const run = new RunImpl<V>(this, ++this.#runSeq, graph, keys, targets, opts);
     const old = opts.replaces as RunImpl<V> | null | undefined;
     if (old instanceof RunImpl) {
       run.adopt(old);
@@ -199,7 +239,7 @@ export class Scheduler<V> {
   }
 
   /** @internal Finds the job computing a key, or hands a new one to the executor; `run` claims it at `priority`. */
-  obtain(run: RunImpl<V>, step: KeyedStep, inputs: Record<string, V>, priority: number, timeoutMs: number, proxy: number): Job<V> {
+  obtain(run: RunImpl<V>, step: Pick<KeyedStep, 'id' | 'op' | 'params' | 'key'>, inputs: Record<string, V>, priority: number, timeoutMs: number, proxy: number): Job<V> {
     const existing = this.#jobs.get(step.key);
     if (existing) {
       this.claim(existing, run, priority);
@@ -333,12 +373,21 @@ class RunImpl<V> implements Run {
   /** Jobs taken over from the run this one replaced, by key: their results are this run's even if they finish early. */
   readonly #adopted = new Map<string, Job<V>>();
   readonly #boosted: Set<string>;
+  /** Per switch waiting for its condition: the one evaluation of it that every step waiting on it shares. */
+  readonly #decisions = new Map<string, Promise<void>>();
+  /** Switches whose evaluation (above) has settled, either way. */
+  readonly #decided = new Set<string>();
+  /** The job a repeat is waiting on now, by the repeat's node: cancelling the step stops it. */
+  readonly #inner = new Map<string, Job<V>>();
+  /** Jobs run inside a repeat (iterations, measures), with the repeat's key: a run that needs that repeat takes them over. */
+  readonly innerJobs = new Map<Job<V>, string>();
   done!: Promise<RunSummary>;
 
   constructor(
     sched: Scheduler<V>,
     readonly id: number,
-    readonly keys: GraphKeys,
+    readonly graph: Graph,
+    public keys: GraphKeys,
     targets: string[],
     opts: RunOptions<V>,
   ) {
@@ -362,7 +411,7 @@ class RunImpl<V> implements Run {
       if (s?.ok) needed.add(s.key);
     }
     for (const job of old.jobs) {
-      if (needed.has(job.task.key) && job.state !== 'settled') {
+      if ((needed.has(job.task.key) || needed.has(old.innerJobs.get(job) ?? '')) && job.state !== 'settled') {
         // Claimed at the old run's priority until this run gets to the step and says its own.
         this.#sched.claim(job, this, job.claims.get(old) ?? job.priority);
         this.jobs.add(job);
@@ -399,6 +448,8 @@ class RunImpl<V> implements Run {
       this.#stepStops.set(node, stop);
     }
     stop.abort(new CancelledError('Cancelled by you'));
+    const inner = this.#inner.get(node);
+    if (inner) this.#sched.abortJob(inner, new CancelledError('Cancelled by you'));
     if (step?.ok) {
       const job = this.#sched.jobFor(step.key);
       if (job && this.jobs.has(job)) this.#sched.abortJob(job, new CancelledError('Cancelled by you'));
@@ -442,9 +493,79 @@ class RunImpl<V> implements Run {
     return s?.signal.aborted ? s.signal.reason : null;
   }
 
+  /**
+   * Evaluates the condition of a switch that waits for it, records the value and keys the graph
+   * again, once per switch and run. A proxy run never evaluates a condition (its value would be a
+   * proxy's): it stops there, and the full run decides.
+   */
+  #decide(sw: string): Promise<void> {
+    let p = this.#decisions.get(sw);
+    if (!p) {
+      p = (async () => {
+        const cond = this.keys.conditions.get(sw);
+        if (!cond) return;
+        if (this.keys.proxy > 0) throw new UpstreamStop(sw, 'blocked', sw);
+        const outs = await this.#resolve(cond.from.node);
+        const value = outs[cond.from.port];
+        if (typeof value !== 'number' || !Number.isFinite(value)) {
+          this.#set(sw, null, 'failed', { message: `The condition from "${cond.from.node}" is not a number` });
+          throw new UpstreamStop(sw, 'failed', sw);
+        }
+        this.#sched.learn(cond.key, value);
+        this.keys = keyGraph(this.graph, this.#sched.registry, { conditions: this.#sched.conditions, index: this.keys.index, proxy: this.keys.proxy });
+        this.#emit({ type: 'keys', run: this.id, keys: this.keys });
+      })();
+      p.then(
+        () => this.#decided.add(sw),
+        () => this.#decided.add(sw),
+      );
+      this.#decisions.set(sw, p);
+    }
+    return p;
+  }
+
+  #keyOf(node: string): string | null {
+    const s = this.keys.steps.get(node);
+    return s?.ok ? s.key : null;
+  }
+
   async #compute(node: string): Promise<Outputs<V>> {
+    // A step a switch's decision may leave out (or key differently) waits for that decision.
+    for (let sw = this.keys.waitsOn.get(node); sw !== undefined; sw = this.keys.waitsOn.get(node)) {
+      let root: string | null = null;
+      try {
+        if (this.keys.conditions.has(sw)) {
+          await this.#decide(sw); // rejects again if it failed before
+          if (this.keys.waitsOn.get(node) === sw && this.keys.conditions.has(sw)) root = sw; // decided, yet still waiting: never loop
+        } else {
+          // That switch cannot decide (its condition cannot be computed); a switch still deciding may yet need this step.
+          const open = this.keys.proxy === 0 ? [...this.keys.conditions.keys()].filter((s) => !this.#decided.has(s)) : [];
+          if (open.length > 0) await Promise.allSettled(open.map((s) => this.#decide(s)));
+          else {
+            const up = this.keys.steps.get(sw);
+            root = up && !up.ok ? (up.blockedBy ?? sw) : sw;
+          }
+        }
+      } catch (e) {
+        if (e instanceof UpstreamStop && e.node === node) throw e; // this switch's own condition is unusable: it said so
+        if (this.#stopReason(node) || (e instanceof UpstreamStop && e.state === 'cancelled')) {
+          this.#set(node, this.#keyOf(node), 'cancelled', { message: 'Cancelled' });
+          throw new UpstreamStop(node, 'cancelled', e instanceof UpstreamStop ? e.root : node);
+        }
+        root = e instanceof UpstreamStop ? e.root : sw;
+      }
+      if (root !== null) {
+        // A proxy run leaves what waits for a condition to the full run; it says nothing of it.
+        if (this.keys.proxy === 0) this.#set(node, this.#keyOf(node), 'blocked', { message: `Waiting on "${root}", which did not finish`, blockedBy: root });
+        throw new UpstreamStop(node, 'blocked', root);
+      }
+    }
     const step = this.keys.steps.get(node);
     if (!step) throw new UpstreamStop(node, 'failed', node);
+    if (this.keys.skipped.has(node)) {
+      this.#set(node, step.ok ? step.key : null, 'skipped', { message: 'Not run: it only feeds a Switch input that was not picked' });
+      throw new UpstreamStop(node, 'skipped', node);
+    }
     if (!step.ok) {
       if (step.blockedBy) {
         this.#set(node, null, 'blocked', { message: step.message, blockedBy: step.blockedBy });
@@ -499,9 +620,13 @@ class RunImpl<V> implements Run {
 
     if (step.passThrough) {
       const outputs = { [step.passThrough.output]: inputs[step.passThrough.input] as V };
-      this.#set(node, key, 'done', { outputs, durationMs: 0 });
+      const choice = step.choice;
+      const said = choice ? { message: `Picked ${choice.port.toUpperCase()} (condition ${Math.round(choice.value * 1000) / 1000})`, ...(choice.warning ? { warning: choice.warning } : {}) } : {};
+      this.#set(node, key, 'done', { outputs, durationMs: 0, ...said });
       return outputs;
     }
+
+    if (step.repeat) return this.#repeat(node, step, inputs);
 
     const priority = this.#boosted.has(node) ? PRIORITY.focus : PRIORITY[this.#opts.priority ?? 'interactive'];
     const timeout = this.#opts.timeoutMs ?? this.#sched.defaultTimeout();
@@ -538,6 +663,134 @@ class RunImpl<V> implements Run {
     }
   }
 
+  /**
+   * Runs a repeat: iteration 1 is the body as wired (its result arrives at the Body input), each
+   * further one runs the body's steps again with the carried image in place of the initial one,
+   * every step keyed by (its body, the carried key) and looked up in the store first, so a larger
+   * N reuses what a smaller one computed. One iteration at a time; the run can stop between them.
+   */
+  async #repeat(node: string, step: KeyedStep, inputs: Record<string, V>): Promise<Outputs<V>> {
+    const plan = step.repeat!;
+    const key = step.key;
+    const proxy = this.keys.proxy;
+    const priority = this.#boosted.has(node) ? PRIORITY.focus : PRIORITY[this.#opts.priority ?? 'interactive'];
+    const timeout = this.#opts.timeoutMs ?? this.#sched.defaultTimeout();
+    const startedAt = this.#sched.now();
+    const total = plan.mode === 'count' ? plan.count : plan.maxIterations;
+    this.#set(node, key, 'running', { startedAt });
+    const progress = (f: number) => this.#emit({ type: 'progress', run: this.id, node, key, progress: Math.min(1, f) });
+    let prev = inputs[REPEAT_PORTS.image] as V;
+    let prevKey = plan.initialKey;
+    let carried = inputs[REPEAT_PORTS.body] as V;
+    let carriedKey = step.inputs.find((i) => i.port === REPEAT_PORTS.body)!.key;
+    let n = 1;
+    let delta: number | null = null;
+    try {
+      for (;;) {
+        progress(n / total);
+        if (plan.mode === 'count') {
+          if (n >= plan.count) break;
+        } else {
+          const m = plan.metric!;
+          const out = await this.#runKey(node, key, { id: node, op: m, params: {}, key: stepKey(m, {}, [prevKey, carriedKey], proxy) }, { [m.inputs[0]!.name]: prev, [m.inputs[1]!.name]: carried }, priority, timeout, () => {});
+          const d = out[m.outputs[0]!.name];
+          if (typeof d !== 'number') throw new Error(`${m.title} gave no number`);
+          delta = d;
+          if (d < plan.epsilon) break;
+          if (n >= plan.maxIterations) {
+            throw new RepeatLimitError(
+              `Did not converge within ${plan.maxIterations} iterations: the last one still changed the image by ${fmt(d)} (mean |Δ|), above ε ${fmt(plan.epsilon)}. Raise Max iterations or ε.`,
+            );
+          }
+        }
+        const stop = this.#stopReason(node);
+        if (stop) throw stop;
+        const keys = iterationKeys(plan, carriedKey, proxy);
+        const values = new Map<string, Outputs<V>>();
+        for (const b of plan.body) {
+          const bin: Record<string, V> = {};
+          for (const i of b.inputs) {
+            if (i.kind === 'carried') bin[i.port] = carried;
+            else if (i.kind === 'body') bin[i.port] = values.get(i.from.node)![i.from.port] as V;
+            else if (i.kind === 'fixed') bin[i.port] = (await this.#resolve(i.from.node))[i.from.port] as V;
+          }
+          const through = b.bypass ? bypassPort(b.op) : null;
+          const done = n;
+          values.set(
+            b.id,
+            through
+              ? { [through.output]: bin[through.input] as V }
+              : await this.#runKey(node, key, { id: b.id, op: b.op, params: b.params, key: keys.steps.get(b.id)! }, bin, priority, timeout, (f) => progress((done + f) / total)),
+          );
+        }
+        prev = carried;
+        prevKey = carriedKey;
+        carried = values.get(plan.output.node)![plan.output.port] as V;
+        carriedKey = keys.output;
+        n++;
+      }
+    } catch (e) {
+      if (e instanceof RepeatLimitError) {
+        this.#set(node, key, 'failed', { message: e.message });
+        throw new UpstreamStop(node, 'failed', node);
+      }
+      if (isTimeout(e)) {
+        this.#set(node, key, 'timedout', { message: `Iteration ${n + 1}: ${(e as Error).message}. Raise the limit or make the body cheaper, then retry.` });
+        throw new UpstreamStop(node, 'timedout', node);
+      }
+      if (isAbort(e) || this.#stopReason(node)) {
+        const reason = this.#stopReason(node);
+        this.#set(node, key, 'cancelled', { message: `${reason instanceof Error ? reason.message : 'Cancelled'} after ${n} of ${total} iterations` });
+        throw new UpstreamStop(node, 'cancelled', node);
+      }
+      this.#set(node, key, 'failed', { message: `Iteration ${n + 1}: ${e instanceof Error ? e.message : String(e)}` });
+      throw new UpstreamStop(node, 'failed', node);
+    }
+    const outputs = { [REPEAT_PORTS.out]: carried } as Outputs<V>;
+    const durationMs = this.#sched.now() - startedAt;
+    this.#sched.putResult(key, outputs, step.op, durationMs, proxy > 0);
+    const message = plan.mode === 'count' ? `Ran ${n} iterations` : `Converged after ${n} iterations (mean |Δ| ${fmt(delta!)})`;
+    this.#set(node, key, 'done', { outputs, durationMs, startedAt, message });
+    return outputs;
+  }
+
+  /** One computation inside a repeat: the store's result for its key, else a job (shared by key like any other). */
+  async #runKey(
+    node: string,
+    repeatKey: string,
+    step: { id: string; op: OpDecl; params: Params; key: string },
+    inputs: Record<string, V>,
+    priority: number,
+    timeout: number,
+    onProgress: (f: number) => void,
+  ): Promise<Outputs<V>> {
+    let hit: Outputs<V> | undefined;
+    try {
+      hit = await this.#sched.lookup(step.key);
+    } catch {
+      hit = undefined;
+    }
+    if (hit) return hit;
+    const stop = this.#stopReason(node);
+    if (stop) throw stop;
+    const job = this.#sched.obtain(this, step, inputs, priority, timeout, this.keys.proxy);
+    this.jobs.add(job);
+    this.#inner.set(node, job);
+    this.innerJobs.set(job, repeatKey);
+    const watcher: JobWatcher = { onStart: () => {}, onProgress };
+    job.watchers.add(watcher);
+    try {
+      return (await raceStop(job.promise, [this.#controller.signal, this.#stepSignal(node)])).outputs;
+    } finally {
+      job.watchers.delete(watcher);
+      this.#inner.delete(node);
+      if (job.state === 'settled') {
+        this.jobs.delete(job);
+        this.innerJobs.delete(job);
+      }
+    }
+  }
+
   #stepSignal(node: string): AbortSignal {
     let s = this.#stepStops.get(node);
     if (!s) {
@@ -546,6 +799,10 @@ class RunImpl<V> implements Run {
     }
     return s.signal;
   }
+}
+
+function fmt(v: number): string {
+  return String(Math.round(v * 1000) / 1000);
 }
 
 /** Follows a promise, but rejects as soon as any signal aborts. */

@@ -13,10 +13,12 @@ export type StepState =
   | 'failed'
   | 'cancelled'
   | 'timedout'
-  | 'blocked';
+  | 'blocked'
+  /** Not needed: it only feeds a switch input that was not picked. */
+  | 'skipped';
 
 /** States after which a step will not change again in the same run. */
-export const FINAL_STATES: ReadonlySet<StepState> = new Set(['done', 'cached', 'failed', 'cancelled', 'timedout', 'blocked']);
+export const FINAL_STATES: ReadonlySet<StepState> = new Set(['done', 'cached', 'failed', 'cancelled', 'timedout', 'blocked', 'skipped']);
 
 /** A step's result: one value per output port. `V` is opaque to the engine. */
 export type Outputs<V> = Readonly<Record<string, V>>;

@@ -12,7 +12,8 @@ import type { OpDef } from './types';
 const modules = import.meta.glob<{ default: OpDef }>('./*/kernel.ts', { eager: true });
 
 /**
- * Each declaration with its kernel, in the declarations' order; throws when one has no kernel, a
+ * Each declaration with its kernel, in the declarations' order (control steps have none and are left
+ * out); throws when one has no kernel, a
  * kernel has no declaration, or a kernel was not made from its declaration. `modules` by path.
  */
 export function pairKernels(decls: readonly OpDecl[], modules: Readonly<Record<string, { default: OpDef }>>): readonly OpDef[] {
@@ -25,6 +26,8 @@ export function pairKernels(decls: readonly OpDecl[], modules: Readonly<Record<s
   }
   const out: OpDef[] = [];
   for (const decl of decls) {
+    // Control steps (switch, repeat) are carried out by the scheduler, never by a kernel.
+    if (decl.control) continue;
     const def = byId.get(decl.id);
     if (!def) throw new Error(`Operation "${decl.id}" is declared but has no kernel (expected ./${decl.id}/kernel.ts)`);
     // the kernel must carry the very declaration the main thread uses (defineOp(meta, …) copies it)

@@ -185,6 +185,29 @@ describe('pipette run', () => {
     expect(filesUnder(cache).some((f) => f.endsWith(`${keys.gray}.image.rgba`))).toBe(true);
   }, 60_000);
 
+  test('a switch on each image\'s brightness writes the side it picks for that image', async () => {
+    const flat = (v: number) => buildPng({ width: 8, height: 6, colorType: 2, bitDepth: 8, sample: () => [v, v, v] });
+    const input = folder('switch-in', { 'bright.png': flat(220), 'dark.png': flat(30) });
+    const out = path.join(work, 'switch-out');
+    const nodes = [
+      { id: 'img', op: 'image-source', params: { asset: '' } },
+      { id: 'stats', op: 'statistics', params: {} },
+      { id: 'inv', op: 'invert', params: {} },
+      { id: 'post', op: 'posterize', params: { levels: 2 } },
+      { id: 'sw', op: 'switch', params: { threshold: 128 } },
+    ];
+    const e = (a: string, ap: string, b: string, bp: string) => ({ from: { node: a, port: ap }, to: { node: b, port: bp } });
+    const edges = [e('img', 'image', 'stats', 'image'), e('img', 'image', 'inv', 'image'), e('img', 'image', 'post', 'image'), e('inv', 'image', 'sw', 'a'), e('post', 'image', 'sw', 'b'), e('stats', 'mean', 'sw', 'condition')];
+    const g = path.join(work, 'switch.json');
+    writeFileSync(g, JSON.stringify({ format: 'pipette-graph', version: 1, graph: { nodes, edges } }));
+    const r = await pipette(['run', g, '--in', input, '--out', out, '--step', 'sw']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(readPng(new Uint8Array(readFileSync(path.join(out, 'bright.png')))).data[0]).toBe(255 - 220); // A: inverted
+    expect(readPng(new Uint8Array(readFileSync(path.join(out, 'dark.png')))).data[0]).toBe(0); // B: posterized to 2 levels
+    const again = await pipette(['run', g, '--in', input, '--out', out, '--step', 'sw']);
+    expect(again.stderr).toMatch(/2 already done/);
+  }, 60_000);
+
   test('mistakes in the command or the graph are explained, with exit code 2', async () => {
     const r1 = await pipette(['run', 'nope.json', '--in', work, '--out', path.join(work, 'x')]);
     expect(r1.code).toBe(2);

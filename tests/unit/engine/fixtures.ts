@@ -1,6 +1,7 @@
 // A small numeric operation set and an in-process executor for engine tests. Values are numbers,
 // so expected results can be computed by hand or from scratch.
 import { registryOf, type OpDecl } from '../../../src/engine/op';
+import { REPEAT_PARAMS, SWITCH_PARAMS } from '../../../src/engine/control';
 import type { Executor, ExecContext, Outputs, StepTask } from '../../../src/engine/types';
 
 export const numOp: OpDecl = {
@@ -81,7 +82,54 @@ export const histOp: OpDecl = {
   params: {},
 };
 
-export const testRegistry = registryOf([numOp, addOp, scaleOp, checkOp, splitOp, histOp]);
+/** Switch over numbers: the same control declaration as src/ops/switch, with number ports. */
+export const switchOp: OpDecl = {
+  id: 'switch',
+  version: 1,
+  title: 'Switch',
+  category: 'utility',
+  description: 'a or b by a condition',
+  inputs: [
+    { name: 'a', type: 'number' },
+    { name: 'b', type: 'number' },
+    { name: 'condition', type: 'number', optional: true },
+  ],
+  outputs: [{ name: 'out', type: 'number' }],
+  params: SWITCH_PARAMS,
+  control: { kind: 'switch' },
+};
+
+/** Repeat over numbers; measures change with absdiff. */
+export const repeatOp: OpDecl = {
+  id: 'repeat',
+  version: 1,
+  title: 'Repeat',
+  category: 'utility',
+  description: 'repeats its body',
+  inputs: [
+    { name: 'image', type: 'number' },
+    { name: 'body', type: 'number' },
+  ],
+  outputs: [{ name: 'image', type: 'number' }],
+  params: REPEAT_PARAMS,
+  control: { kind: 'repeat', metric: 'absdiff' },
+};
+
+export const absdiffOp: OpDecl = {
+  id: 'absdiff',
+  version: 1,
+  title: 'Difference',
+  category: 'analyze',
+  description: '|a − b|',
+  inputs: [
+    { name: 'a', type: 'number' },
+    { name: 'b', type: 'number' },
+  ],
+  outputs: [{ name: 'mean', type: 'number' }],
+  params: {},
+};
+
+export const testRegistry = registryOf([numOp, addOp, scaleOp, checkOp, splitOp, histOp, switchOp, repeatOp, absdiffOp]);
 
 /**
  * The pure meaning of each test op, shared by the executor and the from-scratch evaluator. At
@@ -105,6 +153,8 @@ export function evaluate(opId: string, params: Record<string, unknown>, inputs: 
       return { out: inputs.x ?? 0 };
     case 'split':
       return { pos: inputs.x ?? 0, neg: -(inputs.x ?? 0) };
+    case 'absdiff':
+      return { mean: Math.abs((inputs.a ?? 0) - (inputs.b ?? 0)) };
     default:
       throw new Error(`no such op ${opId}`);
   }

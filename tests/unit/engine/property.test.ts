@@ -5,20 +5,30 @@
 // longer matches stays published; (3) when idle, the published results equal a from-scratch
 // computation of the final graph, and every step that cannot compute says so. A third of the edits
 // are previews (a slider drag): proxy results must match a from-scratch proxy evaluation, be marked
-// as proxies, and never outlive the full result or their own key.
+// as proxies, and never outlive the full result or their own key. Switches and repeats are among the
+// steps: a switch's unpicked side must end skipped (and a proxy must pick what the full run picks),
+// a repeat's result must equal its body applied by hand.
 import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
 import { addNode, connect, disconnect, EditError, emptyGraph, removeNode, setBypass, setParam, type Graph } from '../../../src/engine/graph';
 import { LiveController } from '../../../src/engine/live';
 import { MemoryStore } from '../../../src/engine/memory-store';
 import { Scheduler } from '../../../src/engine/scheduler';
 import { QueuedExecutor } from '../../../src/engine/queue';
-import { evaluateFromScratch } from './reference';
+import { evaluateFromScratch, switchReach } from './reference';
 import { evaluate, testRegistry as reg } from './fixtures';
 import { rng } from '../ops/helpers';
 
 const SEQUENCES = 500;
 
-const OPS = ['num', 'add', 'scale', 'check', 'split'] as const;
+const OPS = ['num', 'add', 'scale', 'check', 'split', 'switch', 'repeat'] as const;
+
+function switchParams(r: () => number): Record<string, number | string> {
+  return { threshold: Math.round(r() * 20 - 5), compare: r() < 0.5 ? 'gt' : 'lt', value: Math.round(r() * 20 - 5) };
+}
+
+function repeatParams(r: () => number): Record<string, number | string> {
+  return { mode: r() < 0.5 ? 'count' : 'converge', count: 1 + Math.floor(r() * 4), epsilon: pick(r, [0.5, 1, 3]), maxIterations: 2 + Math.floor(r() * 6) };
+}
 
 function pick<T>(r: () => number, list: readonly T[]): T {
   return list[Math.floor(r() * list.length)]!;
@@ -26,12 +36,40 @@ function pick<T>(r: () => number, list: readonly T[]): T {
 
 function randomEdit(r: () => number, g: Graph, counter: { n: number }): Graph {
   const nodes = g.nodes;
+  // Control steps are inserted over steps that compute, so that they get to decide and iterate.
+  const truth = evaluateFromScratch(g);
+  const computing = nodes.filter((n) => truth.get(n.id)?.ok);
   const kind = r();
   try {
-    if (nodes.length < 2 || kind < 0.15) {
+    if (computing.length >= 1 && kind < 0.08) {
+      // a repeat over a new one-step body, from an existing step: s → body → repeat.body, s → repeat.image
+      const s = pick(r, computing);
+      const sOp = reg.get(s.op)!;
+      if (sOp.outputs.length === 0) return g;
+      const port = pick(r, sOp.outputs).name;
+      const body = `s${counter.n++}`;
+      const rep = `s${counter.n++}`;
+      let h = addNode(g, reg, { id: body, op: r() < 0.5 ? 'scale' : 'add', params: r() < 0.5 ? { factor: pick(r, [0.5, 2, -1]) } : { k: pick(r, [-1, 1, 2]) } });
+      h = addNode(h, reg, { id: rep, op: 'repeat', params: repeatParams(r) });
+      h = connect(h, reg, { from: { node: s.id, port }, to: { node: body, port: reg.get(h.nodes.at(-2)!.op)!.inputs[0]!.name } });
+      h = connect(h, reg, { from: { node: s.id, port }, to: { node: rep, port: 'image' } });
+      return connect(h, reg, { from: { node: body, port: 'out' }, to: { node: rep, port: 'body' } });
+    }
+    if (computing.length >= 2 && kind < 0.2) {
+      // a switch between two existing steps, its condition another step's output or its Value
+      const out = (n: (typeof nodes)[number]) => pick(r, reg.get(n.op)!.outputs.map((o) => o.name));
+      const [a, b, c] = [pick(r, computing), pick(r, computing), pick(r, computing)];
+      if (!reg.get(a.op)!.outputs.length || !reg.get(b.op)!.outputs.length || !reg.get(c.op)!.outputs.length) return g;
+      const sw = `s${counter.n++}`;
+      let h = addNode(g, reg, { id: sw, op: 'switch', params: switchParams(r) });
+      h = connect(h, reg, { from: { node: a.id, port: out(a) }, to: { node: sw, port: 'a' } });
+      h = connect(h, reg, { from: { node: b.id, port: out(b) }, to: { node: sw, port: 'b' } });
+      return r() < 0.7 ? connect(h, reg, { from: { node: c.id, port: out(c) }, to: { node: sw, port: 'condition' } }) : h;
+    }
+    if (nodes.length < 2 || kind < 0.28) {
       const op = pick(r, OPS);
-      const params: Record<string, number> =
-        op === 'num' ? { value: Math.round(r() * 20 - 5) } : op === 'scale' ? { factor: pick(r, [-1, 0.5, 2, 3]) } : {};
+      const params: Record<string, number | string> =
+        op === 'num' ? { value: Math.round(r() * 20 - 5) } : op === 'scale' ? { factor: pick(r, [-1, 0.5, 2, 3]) } : op === 'switch' ? switchParams(r) : op === 'repeat' ? repeatParams(r) : {};
       return addNode(g, reg, { id: `s${counter.n++}`, op, params });
     }
     if (kind < 0.5) {
@@ -40,6 +78,10 @@ function randomEdit(r: () => number, g: Graph, counter: { n: number }): Graph {
       if (n.op === 'num') return setParam(g, reg, n.id, 'value', Math.round(r() * 20 - 5));
       if (n.op === 'add') return setParam(g, reg, n.id, 'k', Math.round(r() * 6 - 3));
       if (n.op === 'scale') return r() < 0.7 ? setParam(g, reg, n.id, 'factor', pick(r, [-2, -1, 0.5, 1, 2, 3])) : setParam(g, reg, n.id, 'mode', pick(r, ['plain', 'neg']));
+      if (n.op === 'switch' || n.op === 'repeat') {
+        const [name, value] = pick(r, Object.entries(n.op === 'switch' ? switchParams(r) : repeatParams(r)));
+        return setParam(g, reg, n.id, name, value);
+      }
       return g;
     }
     if (kind < 0.75) {
@@ -77,6 +119,7 @@ describe('live re-execution under random edits', () => {
     let proxyPublications = 0;
     let stale = 0;
     let mismatches = 0;
+    const seen = { skipped: 0, switched: 0, repeated: 0 };
     for (let seq = 0; seq < SEQUENCES; seq++) {
       const r = rng(1000 + seq);
       const store = r() < 0.5 ? new MemoryStore<number>({ budgetBytes: Math.floor(r() * 10) * 8, sizeOf: () => 8 }) : undefined;
@@ -134,11 +177,20 @@ describe('live re-execution under random edits', () => {
       await vi.runAllTimersAsync();
       await idle;
       const truth = evaluateFromScratch(current);
+      const reach = switchReach(current, truth);
       for (const n of current.nodes) {
         const t = truth.get(n.id)!;
         const view = live.view(n.id);
         const pub = live.result(n.id);
-        if (t.ok) {
+        if (t.ok && n.op === 'switch' && !n.bypass) seen.switched++;
+        if (t.ok && n.op === 'repeat' && !n.bypass) seen.repeated++;
+        if (reach.skipped.has(n.id)) {
+          // not run; a result it had under this same key may still show, and is checked above
+          seen.skipped++;
+          if (view.state !== 'skipped') mismatches++;
+        } else if (reach.waiting.has(n.id)) {
+          if (view.state !== 'blocked') mismatches++;
+        } else if (t.ok) {
           if (!pub || pub.proxy || Object.entries(t.outputs).some(([port, v]) => pub.outputs[port] !== v)) mismatches++;
           if (view.state !== 'done' && view.state !== 'cached') mismatches++;
         } else {
@@ -149,6 +201,10 @@ describe('live re-execution under random edits', () => {
     }
     expect(publications).toBeGreaterThan(SEQUENCES * 3);
     expect(proxyPublications).toBeGreaterThan(SEQUENCES / 5);
+    // the random graphs do exercise both control steps
+    expect(seen.switched).toBeGreaterThan(SEQUENCES / 20);
+    expect(seen.skipped).toBeGreaterThan(5);
+    expect(seen.repeated).toBeGreaterThan(10);
     expect(stale).toBe(0);
     expect(mismatches).toBe(0);
   }, 120_000);

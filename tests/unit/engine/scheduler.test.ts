@@ -102,7 +102,7 @@ describe('scheduler', () => {
     const sched = new Scheduler({ registry: reg, executor: testExecutor(() => 1) });
     const c = collect();
     await sched.run(twoBranches(), { targets: ['n'], onEvent: c.onEvent }).done;
-    const seq = c.events.filter((e) => e.type !== 'run' && e.node === 'n').map((e) => (e.type === 'step' ? e.state : 'progress'));
+    const seq = c.events.filter((e) => (e.type === 'step' || e.type === 'progress') && e.node === 'n').map((e) => (e.type === 'step' ? e.state : 'progress'));
     expect(seq).toEqual(['queued', 'running', 'progress', 'done']);
   });
 

@@ -118,6 +118,7 @@ const NOT_TILED: Record<string, string> = {
   gradient: 'a source, and its ramp spans the whole image',
   histogram: 'counts the whole image; not an image output',
   statistics: 'summarises the whole image; not an image output',
+  'mean-difference': 'summarises two whole images; not an image output',
   resize: 'output size differs',
   rotate: 'output size differs and rows move',
   crop: 'output size differs',
