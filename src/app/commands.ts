@@ -94,11 +94,12 @@ export class Commands {
     return id;
   }
 
-  /** Copies steps with the connections among them; returns the copies' ids. */
+  /** Copies steps with the connections among them and selects the (last) copy; returns the copies' ids. */
   duplicate(ids: readonly string[]): string[] {
     if (ids.length === 0) return [];
     const { graph, ids: copies } = duplicateNodes(this.#runtime.graph, registry, ids);
     this.edit(() => graph);
+    if (copies.length) this.select(copies[copies.length - 1]!);
     return copies;
   }
 

@@ -150,9 +150,11 @@ export class EditorState {
     this.#try(() => this.commands.add(opId, { after: this.selected, ...(position ? { position } : {}) }));
   }
 
-  /** Copies steps with the connections among them, offset so the copies are visible. */
-  duplicate(ids: readonly string[]): void {
-    this.#try(() => this.commands.duplicate(ids));
+  /** Copies steps with the connections among them, offset so the copies are visible; selects the copy. Returns the copies' ids. */
+  duplicate(ids: readonly string[]): string[] {
+    let copies: string[] = [];
+    this.#try(() => (copies = this.commands.duplicate(ids)));
+    return copies;
   }
 
   toggleBypass(id: string): void {
