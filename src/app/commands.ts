@@ -74,6 +74,9 @@ export class Commands {
     if (ids.length === 0) return;
     this.edit((g) => removeNodes(g, ids));
     if (this.selected && ids.includes(this.selected)) this.select(null);
+    // A run-to target that is gone leaves nothing to stop at: every step is computed again.
+    const targets = this.#runtime.live.targets;
+    if (targets?.some((t) => ids.includes(t))) this.runTo(targets.length > 1 ? targets.filter((t) => !ids.includes(t)) : null);
   }
 
   move(positions: ReadonlyMap<string, Position>): void {
@@ -116,8 +119,13 @@ export class Commands {
   }
 
   /** Run to step: compute only what `node` needs (null: everything). */
-  runTo(node: string | null): void {
-    this.#runtime.live.setTargets(node === null ? null : [node]);
+  runTo(node: string | readonly string[] | null): void {
+    this.#runtime.live.setTargets(node === null ? null : typeof node === 'string' ? [node] : node);
+  }
+
+  /** The step a run stops at (Run to here), or null when every step is computed. */
+  get runTarget(): string | null {
+    return this.#runtime.live.targets?.[0] ?? null;
   }
 
   cancel(): void {

@@ -32,6 +32,8 @@ export class EditorState {
   notice = $state<string | null>(null);
   /** The step the viewer follows and the parameter panel edits; computed first. */
   selected = $state<string | null>(null);
+  /** The step runs stop at after Run to here (later edits compute only what it needs); null: every step. */
+  runTarget = $state<string | null>(null);
   /** A short message about the last refused action (a connection that would make a cycle …). */
   flash = $state<string | null>(null);
   #flashTimer: ReturnType<typeof setTimeout> | null = null;
@@ -185,6 +187,7 @@ export class EditorState {
   /** Run to step: compute only what `id` needs (null: everything). */
   runTo(id: string | null): void {
     this.commands.runTo(id);
+    this.runTarget = this.commands.runTarget;
   }
 
   /** Step-through: computes the next step whose inputs are ready; returns it, or null when all are done. */
@@ -328,6 +331,8 @@ export class EditorState {
   #redraw(): void {
     // The runtime keeps unchanged steps' objects (and the map, when none changed): only the nodes
     // whose step did change re-render.
+    // A script (window.pipette.runTo) or a deleted target changes it too.
+    this.runTarget = this.commands.runTarget;
     const next = this.runtime.snapshot();
     if (next !== this.views) this.views = next;
   }
