@@ -15,6 +15,7 @@ import {
 import { assetIdsIn, IdbSourceStore, type SourceStore } from '../cache/source-store';
 import { Runtime, type RuntimeOptions, type StepReport } from './runtime';
 import { Commands } from './commands';
+import { restoreHistory, saveHistory } from './history-store';
 import type { EncodeType } from '../workers/protocol';
 
 export interface PipetteApi {
@@ -169,6 +170,7 @@ export function start(
   });
   const flush = () => void autosaver.flush().catch(setSaveProblem);
   addEventListener('pagehide', flush);
+  addEventListener('pagehide', () => saveHistory(runtime));
   addEventListener('visibilitychange', () => document.visibilityState === 'hidden' && flush());
 
   const commands = new Commands(runtime);
@@ -212,7 +214,12 @@ export function start(
       });
     },
   };
-  const ready = restoreSaved(graphStore, (saved) => runtime.loadGraphText(JSON.stringify(saved)))
+  // The restored graph is not an edit (undoing it would empty the editor); the history this tab
+  // had before the reload comes back with it.
+  const ready = restoreSaved(graphStore, (saved) => {
+    runtime.loadGraphText(JSON.stringify(saved), { undoable: false });
+    restoreHistory(runtime);
+  })
     .then(({ error, keptAside, mayAutosave }) => {
       autosave = mayAutosave;
       if (error === undefined) return;

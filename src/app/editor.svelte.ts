@@ -64,7 +64,8 @@ export class EditorState {
         // Selection is the runtime's focus, whoever sets it (a click here, or window.pipette.select).
         onFocus: (node) => (this.selected = node),
       },
-      () => this.openExample(examples[0]!.id),
+      // The first example at first start is not an edit either: undo must not empty the editor.
+      () => this.openExample(examples[0]!.id, { undoable: false }),
     );
     this.#started.cache.onNotice((n) => (this.notice = n.message));
     this.#started.onSaveProblem((p) => (this.saveProblem = p));
@@ -312,7 +313,7 @@ export class EditorState {
   }
 
   /** Opens a starter example: decodes its samples, then replaces the graph (one undo step). */
-  async openExample(id: string): Promise<void> {
+  async openExample(id: string, opts: { undoable?: boolean } = {}): Promise<void> {
     const ex = examples.find((e) => e.id === id);
     if (!ex) return;
     try {
@@ -321,7 +322,8 @@ export class EditorState {
         const asset = await this.#started.api.loadImage(`${import.meta.env.BASE_URL}samples/${file}`);
         g = setParam(g, registry, node, 'asset', asset);
       }
-      this.runtime.replaceGraph(g);
+      if (opts.undoable === false) this.runtime.restoreGraph(g);
+      else this.runtime.replaceGraph(g);
       this.error = null;
     } catch (e) {
       this.error = `Could not open "${ex.title}": ${e instanceof Error ? e.message : String(e)}`;
