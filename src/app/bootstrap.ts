@@ -216,8 +216,11 @@ export function start(
   };
   // The restored graph is not an edit (undoing it would empty the editor); the history this tab
   // had before the reload comes back with it.
+  // Set once a saved graph is restored, even an empty one (New graph): only a first start opens the example.
+  let restored = false;
   const ready = restoreSaved(graphStore, (saved) => {
     runtime.loadGraphText(JSON.stringify(saved), { undoable: false });
+    restored = true;
     restoreHistory(runtime);
   })
     .then(({ error, keptAside, mayAutosave }) => {
@@ -237,7 +240,7 @@ export function start(
     .then(async () => {
       // Stored image files no saved graph refers to are let go, now that the saved graphs are known.
       if (autosave) void forgetUnusedSources(runtime, graphStore, sources);
-      if (runtime.graph.nodes.length === 0 && !started.restoreError && initial) await initial();
+      if (!restored && runtime.graph.nodes.length === 0 && !started.restoreError && initial) await initial();
     });
 
   const idle = async () => {

@@ -5,7 +5,10 @@
 
 import {
   addStepAfter,
+  addStepAtWireEnd,
   connect,
+  emptyGraph,
+  insertIntoWire,
   disconnect,
   duplicateNodes,
   indexGraph,
@@ -17,6 +20,7 @@ import {
   type Graph,
   type GraphEdge,
   type ParamValue,
+  type PortRef,
   type Position,
 } from '../engine';
 import { registry } from '../ops/registry';
@@ -95,6 +99,29 @@ export class Commands {
     this.edit(() => graph);
     this.select(id);
     return id;
+  }
+
+  /**
+   * Adds a step of `opId` at `position`, wired to the loose end of a wire let go on the canvas
+   * (from the output `end`, or into the input `end`), and selects it. Returns its id.
+   */
+  addAtWireEnd(opId: string, end: PortRef, side: 'output' | 'input', position: Position): string {
+    const { graph, id } = addStepAtWireEnd(this.#runtime.graph, registry, opId, end, side, position);
+    this.edit(() => graph);
+    this.select(id);
+    return id;
+  }
+
+  /** Puts a step (moved to `position`) into the wire `edge`, as one undo step. */
+  insertIntoWire(node: string, edge: GraphEdge, position?: Position): void {
+    this.edit((g) => insertIntoWire(position ? moveNode(g, node, { x: Math.round(position.x), y: Math.round(position.y) }) : g, registry, node, edge));
+  }
+
+  /** Starts an empty graph; one undo step, so the graph before it is one Ctrl+Z away. */
+  newGraph(): void {
+    this.select(null);
+    this.#runtime.live.setTargets(null);
+    this.#runtime.replaceGraph(emptyGraph);
   }
 
   /** Copies steps with the connections among them and selects the (last) copy; returns the copies' ids. */

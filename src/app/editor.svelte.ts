@@ -22,9 +22,19 @@ import { start, type Started } from './bootstrap';
 import type { StepSnapshot } from './runtime';
 import { examples } from './examples';
 import { Throttle } from './throttle';
+import { placeFree } from './placement';
+import { STEP_SIZE } from './StepNode.svelte';
 
 /** What a step's node, the panels and the viewer show: the runtime's snapshot of it. */
 export type NodeView = StepSnapshot;
+
+/** The graph canvas as the editor needs it, once it is on screen (App provides it). */
+export interface CanvasView {
+  /** Where a new step goes when nothing says otherwise: the middle of the view (its top-left corner). */
+  center(): Position;
+  /** Pans the view so a step at `position` is on screen (the zoom is kept). */
+  reveal(position: Position): void;
+}
 
 export class EditorState {
   graph = $state.raw<Graph>(emptyGraph);
@@ -44,6 +54,8 @@ export class EditorState {
   saveProblem = $state<string | null>(null);
   /** Another tab saved the graph since this one loaded it: what to tell, until resolved. */
   conflict = $state<string | null>(null);
+  /** The canvas, once shown: new steps are placed in its view. */
+  canvas: CanvasView | null = null;
   readonly #started: Started;
   /** Redraws at once after a quiet spell, at most every REDRAW_MS in a burst. */
   readonly #redraws = new Throttle(() => this.#redraw());
@@ -148,9 +160,40 @@ export class EditorState {
    * Adds a step of `opId`. With a step selected, the new one is placed after it and wired from its
    * first output into the first input that takes that type.
    */
-  add(opId: string, position?: Position): void {
+  add(opId: string, position?: Position, opts: { wire?: boolean } = {}): void {
     if (!registry.get(opId)) return;
-    this.#try(() => this.commands.add(opId, { after: this.selected, ...(position ? { position } : {}) }));
+    const after = opts.wire === false ? null : this.selected;
+    const at = this.#placeNew(position, after);
+    this.#try(() => this.commands.add(opId, { after, ...(at ? { position: at } : {}) }));
+    if (at) this.canvas?.reveal(at);
+  }
+
+  /** A free spot for a new step: near `want`, else beside the step it follows, else mid-view. */
+  #placeNew(want: Position | undefined, after: string | null): Position | undefined {
+    const g = this.runtime.graph;
+    const from = after ? g.nodes.find((n) => n.id === after)?.position : undefined;
+    const target = want ?? (from ? { x: from.x + STEP_SIZE.width + 60, y: from.y } : this.canvas?.center());
+    if (!target) return undefined;
+    const taken = g.nodes.flatMap((n) => (n.position ? [n.position] : []));
+    return placeFree(taken, { x: Math.round(target.x), y: Math.round(target.y) }, STEP_SIZE);
+  }
+
+  /** Adds a step at the loose end of a wire let go on the canvas, wired to it. */
+  addAtWireEnd(opId: string, end: { node: string; port: string }, side: 'output' | 'input', position: Position): void {
+    const at = this.#placeNew(position, null)!;
+    this.#try(() => this.commands.addAtWireEnd(opId, end, side, at));
+  }
+
+  /** Puts a step into a wire it was dropped on. */
+  insertIntoWire(node: string, edge: GraphEdge, position?: Position): boolean {
+    return this.#try(() => this.commands.insertIntoWire(node, edge, position));
+  }
+
+  /** Starts an empty graph; Undo brings the previous one back. */
+  newGraph(): void {
+    if (this.runtime.graph.nodes.length === 0) return;
+    this.commands.newGraph();
+    this.say('Started a new graph. Undo (Ctrl+Z) brings the previous one back.');
   }
 
   /** Copies steps with the connections among them, offset so the copies are visible; selects the copy. Returns the copies' ids. */
