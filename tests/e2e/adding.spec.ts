@@ -22,7 +22,7 @@ const overlaps = (a: { x: number; y: number; width: number; height: number }, b:
 
 test('Enter in the palette search adds the best match by title, and the palette lists sources first', async ({ page }) => {
   await openApp(page);
-  await expect(page.getByRole('region', { name: 'Operations' }).locator('h3').first()).toHaveText('source');
+  await expect(page.getByRole('region', { name: 'Operations' }).locator('h2').first()).toHaveText('source');
   await page.locator('.svelte-flow__pane').click({ position: { x: 5, y: 5 } });
   await page.getByLabel('Search operations').fill('image');
   await expect(page.getByTestId('palette-best')).toHaveText('Enter adds Image');
