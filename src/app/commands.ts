@@ -112,6 +112,14 @@ export class Commands {
     return id;
   }
 
+  /** Adds a step of `opId` at `position` straight into the wire `edge` (one undo step) and selects it. */
+  addIntoWire(opId: string, position: Position, edge: GraphEdge): string {
+    const { graph, id } = addStepAfter(this.#runtime.graph, registry, opId, { after: null, position });
+    this.edit(() => insertIntoWire(graph, registry, id, edge));
+    this.select(id);
+    return id;
+  }
+
   /** Puts a step (moved to `position`) into the wire `edge`, as one undo step. */
   insertIntoWire(node: string, edge: GraphEdge, position?: Position): void {
     this.edit((g) => insertIntoWire(position ? moveNode(g, node, { x: Math.round(position.x), y: Math.round(position.y) }) : g, registry, node, edge));

@@ -184,6 +184,12 @@ export class EditorState {
     this.#try(() => this.commands.addAtWireEnd(opId, end, side, at));
   }
 
+  /** Adds a step dropped from the palette onto a wire into it; one that cannot take the wire is added beside it, with the reason shown. */
+  addIntoWire(opId: string, position: Position, edge: GraphEdge): void {
+    const at = { x: Math.round(position.x), y: Math.round(position.y) };
+    if (!this.#try(() => this.commands.addIntoWire(opId, at, edge))) this.add(opId, position, { wire: false });
+  }
+
   /** Puts a step into a wire it was dropped on. */
   insertIntoWire(node: string, edge: GraphEdge, position?: Position): boolean {
     return this.#try(() => this.commands.insertIntoWire(node, edge, position));

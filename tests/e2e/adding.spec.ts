@@ -76,6 +76,24 @@ test('a palette entry dragged onto the canvas is added where it is dropped', asy
   expect((await graph(page)).edges.some((e) => e.to.node === 'posterize-1')).toBe(false);
 });
 
+test('a palette entry dropped onto a wire is inserted into it, as one undo step', async ({ page }) => {
+  await openApp(page);
+  const canvas = await box(page.getByTestId('canvas'));
+  const a = centre(await box(node(page, 'bc').locator('.svelte-flow__handle.source')));
+  const z = centre(await box(node(page, 'hsl').locator('.svelte-flow__handle.target')));
+  await page.getByRole('button', { name: 'Posterize', exact: true }).dragTo(page.getByTestId('canvas'), {
+    targetPosition: { x: (a.x + z.x) / 2 - canvas.x, y: (a.y + z.y) / 2 - canvas.y },
+  });
+  await expect.poll(async () => (await graph(page)).edges).toContainEqual({ from: { node: 'bc', port: 'image' }, to: { node: 'posterize-1', port: 'image' } });
+  const g = await graph(page);
+  expect(g.edges).toContainEqual({ from: { node: 'posterize-1', port: 'image' }, to: { node: 'hsl', port: 'image' } });
+  expect(g.edges.some((e) => e.from.node === 'bc' && e.to.node === 'hsl')).toBe(false);
+  await page.locator('.svelte-flow__pane').click({ position: { x: 5, y: 5 } });
+  await page.keyboard.press('Control+z');
+  await expect.poll(async () => (await graph(page)).nodes.map((n) => n.id)).toEqual(['photo', 'bc', 'hsl', 'levels', 'blur', 'blend']);
+  expect((await graph(page)).edges).toContainEqual({ from: { node: 'bc', port: 'image' }, to: { node: 'hsl', port: 'image' } });
+});
+
 test('a wire let go on empty canvas opens a search of the steps that fit, and connects the one chosen', async ({ page }) => {
   await openApp(page);
   const from = centre(await box(node(page, 'levels').locator('.svelte-flow__handle.source')));
