@@ -130,6 +130,7 @@ test('Shift+A and a double-click on the canvas open the search at the cursor', a
   await page.keyboard.type('gauss');
   await page.keyboard.press('Enter');
   await expect(node(page, 'gaussian-blur-1')).toBeVisible();
+  await expect(node(page, 'gaussian-blur-1')).toBeFocused();
   const b = await box(node(page, 'gaussian-blur-1'));
   expect(spot.x >= b.x - 2 && spot.x < b.x + b.width && spot.y >= b.y - 2 && spot.y < b.y + b.height).toBe(true);
   // Escape closes it without adding anything.
