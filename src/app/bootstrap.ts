@@ -15,6 +15,7 @@ import {
 import { assetIdsIn, IdbSourceStore, type SourceStore } from '../cache/source-store';
 import { Runtime, type RuntimeOptions, type StepReport } from './runtime';
 import { Commands } from './commands';
+import { restoreHistory, saveHistory } from './history-store';
 import type { EncodeType } from '../workers/protocol';
 
 export interface PipetteApi {
@@ -171,6 +172,7 @@ export function start(
   });
   const flush = () => void autosaver.flush().catch(setSaveProblem);
   addEventListener('pagehide', flush);
+  addEventListener('pagehide', () => saveHistory(runtime));
   addEventListener('visibilitychange', () => document.visibilityState === 'hidden' && flush());
 
   const commands = new Commands(runtime);
@@ -214,7 +216,15 @@ export function start(
       });
     },
   };
-  const ready = restoreSaved(graphStore, (saved) => runtime.loadGraphText(JSON.stringify(saved)))
+  // The restored graph is not an edit (undoing it would empty the editor); the history this tab
+  // had before the reload comes back with it.
+  // Set once a saved graph is restored, even an empty one (New graph): only a first start opens the example.
+  let restored = false;
+  const ready = restoreSaved(graphStore, (saved) => {
+    runtime.loadGraphText(JSON.stringify(saved), { undoable: false });
+    restored = true;
+    restoreHistory(runtime);
+  })
     .then(({ error, keptAside, mayAutosave }) => {
       autosave = mayAutosave;
       if (error === undefined) return;
@@ -232,7 +242,7 @@ export function start(
     .then(async () => {
       // Stored image files no saved graph refers to are let go, now that the saved graphs are known.
       if (autosave) void forgetUnusedSources(runtime, graphStore, sources);
-      if (runtime.graph.nodes.length === 0 && !started.restoreError && initial) await initial();
+      if (!restored && runtime.graph.nodes.length === 0 && !started.restoreError && initial) await initial();
     });
 
   const idle = async () => {

@@ -5,7 +5,10 @@
 
 import {
   addStepAfter,
+  addStepAtWireEnd,
   connect,
+  emptyGraph,
+  insertIntoWire,
   disconnect,
   duplicateNodes,
   indexGraph,
@@ -17,6 +20,7 @@ import {
   type Graph,
   type GraphEdge,
   type ParamValue,
+  type PortRef,
   type Position,
 } from '../engine';
 import { registry } from '../ops/registry';
@@ -74,6 +78,9 @@ export class Commands {
     if (ids.length === 0) return;
     this.edit((g) => removeNodes(g, ids));
     if (this.selected && ids.includes(this.selected)) this.select(null);
+    // A run-to target that is gone leaves nothing to stop at: every step is computed again.
+    const targets = this.#runtime.live.targets;
+    if (targets?.some((t) => ids.includes(t))) this.runTo(targets.length > 1 ? targets.filter((t) => !ids.includes(t)) : null);
   }
 
   move(positions: ReadonlyMap<string, Position>): void {
@@ -94,11 +101,43 @@ export class Commands {
     return id;
   }
 
-  /** Copies steps with the connections among them; returns the copies' ids. */
+  /**
+   * Adds a step of `opId` at `position`, wired to the loose end of a wire let go on the canvas
+   * (from the output `end`, or into the input `end`), and selects it. Returns its id.
+   */
+  addAtWireEnd(opId: string, end: PortRef, side: 'output' | 'input', position: Position): string {
+    const { graph, id } = addStepAtWireEnd(this.#runtime.graph, registry, opId, end, side, position);
+    this.edit(() => graph);
+    this.select(id);
+    return id;
+  }
+
+  /** Adds a step of `opId` at `position` straight into the wire `edge` (one undo step) and selects it. */
+  addIntoWire(opId: string, position: Position, edge: GraphEdge): string {
+    const { graph, id } = addStepAfter(this.#runtime.graph, registry, opId, { after: null, position });
+    this.edit(() => insertIntoWire(graph, registry, id, edge));
+    this.select(id);
+    return id;
+  }
+
+  /** Puts a step (moved to `position`) into the wire `edge`, as one undo step. */
+  insertIntoWire(node: string, edge: GraphEdge, position?: Position): void {
+    this.edit((g) => insertIntoWire(position ? moveNode(g, node, { x: Math.round(position.x), y: Math.round(position.y) }) : g, registry, node, edge));
+  }
+
+  /** Starts an empty graph; one undo step, so the graph before it is one Ctrl+Z away. */
+  newGraph(): void {
+    this.select(null);
+    this.#runtime.live.setTargets(null);
+    this.#runtime.replaceGraph(emptyGraph);
+  }
+
+  /** Copies steps with the connections among them and selects the (last) copy; returns the copies' ids. */
   duplicate(ids: readonly string[]): string[] {
     if (ids.length === 0) return [];
     const { graph, ids: copies } = duplicateNodes(this.#runtime.graph, registry, ids);
     this.edit(() => graph);
+    if (copies.length) this.select(copies[copies.length - 1]!);
     return copies;
   }
 
@@ -115,8 +154,13 @@ export class Commands {
   }
 
   /** Run to step: compute only what `node` needs (null: everything). */
-  runTo(node: string | null): void {
-    this.#runtime.live.setTargets(node === null ? null : [node]);
+  runTo(node: string | readonly string[] | null): void {
+    this.#runtime.live.setTargets(node === null ? null : typeof node === 'string' ? [node] : node);
+  }
+
+  /** The step a run stops at (Run to here), or null when every step is computed. */
+  get runTarget(): string | null {
+    return this.#runtime.live.targets?.[0] ?? null;
   }
 
   cancel(): void {

@@ -22,9 +22,19 @@ import { start, type Started } from './bootstrap';
 import type { StepSnapshot } from './runtime';
 import { examples } from './examples';
 import { Throttle } from './throttle';
+import { placeFree } from './placement';
+import { STEP_SIZE } from './StepNode.svelte';
 
 /** What a step's node, the panels and the viewer show: the runtime's snapshot of it. */
 export type NodeView = StepSnapshot;
+
+/** The graph canvas as the editor needs it, once it is on screen (App provides it). */
+export interface CanvasView {
+  /** Where a new step goes when nothing says otherwise: the middle of the view (its top-left corner). */
+  center(): Position;
+  /** Pans the view so a step at `position` is on screen (the zoom is kept). */
+  reveal(position: Position): void;
+}
 
 export class EditorState {
   graph = $state.raw<Graph>(emptyGraph);
@@ -32,6 +42,8 @@ export class EditorState {
   notice = $state<string | null>(null);
   /** The step the viewer follows and the parameter panel edits; computed first. */
   selected = $state<string | null>(null);
+  /** The step runs stop at after Run to here (later edits compute only what it needs); null: every step. */
+  runTarget = $state<string | null>(null);
   /** A short message about the last refused action (a connection that would make a cycle …). */
   flash = $state<string | null>(null);
   #flashTimer: ReturnType<typeof setTimeout> | null = null;
@@ -42,6 +54,8 @@ export class EditorState {
   saveProblem = $state<string | null>(null);
   /** Another tab saved the graph since this one loaded it: what to tell, until resolved. */
   conflict = $state<string | null>(null);
+  /** The canvas, once shown: new steps are placed in its view. */
+  canvas: CanvasView | null = null;
   readonly #started: Started;
   /** Redraws at once after a quiet spell, at most every REDRAW_MS in a burst. */
   readonly #redraws = new Throttle(() => this.#redraw());
@@ -62,7 +76,8 @@ export class EditorState {
         // Selection is the runtime's focus, whoever sets it (a click here, or window.pipette.select).
         onFocus: (node) => (this.selected = node),
       },
-      () => this.openExample(examples[0]!.id),
+      // The first example at first start is not an edit either: undo must not empty the editor.
+      () => this.openExample(examples[0]!.id, { undoable: false }),
     );
     this.#started.cache.onNotice((n) => (this.notice = n.message));
     this.#started.onSaveProblem((p) => (this.saveProblem = p));
@@ -145,14 +160,53 @@ export class EditorState {
    * Adds a step of `opId`. With a step selected, the new one is placed after it and wired from its
    * first output into the first input that takes that type.
    */
-  add(opId: string, position?: Position): void {
+  add(opId: string, position?: Position, opts: { wire?: boolean } = {}): void {
     if (!registry.get(opId)) return;
-    this.#try(() => this.commands.add(opId, { after: this.selected, ...(position ? { position } : {}) }));
+    const after = opts.wire === false ? null : this.selected;
+    const at = this.#placeNew(position, after);
+    this.#try(() => this.commands.add(opId, { after, ...(at ? { position: at } : {}) }));
+    if (at) this.canvas?.reveal(at);
   }
 
-  /** Copies steps with the connections among them, offset so the copies are visible. */
-  duplicate(ids: readonly string[]): void {
-    this.#try(() => this.commands.duplicate(ids));
+  /** A free spot for a new step: near `want`, else beside the step it follows, else mid-view. */
+  #placeNew(want: Position | undefined, after: string | null): Position | undefined {
+    const g = this.runtime.graph;
+    const from = after ? g.nodes.find((n) => n.id === after)?.position : undefined;
+    const target = want ?? (from ? { x: from.x + STEP_SIZE.width + 60, y: from.y } : this.canvas?.center());
+    if (!target) return undefined;
+    const taken = g.nodes.flatMap((n) => (n.position ? [n.position] : []));
+    return placeFree(taken, { x: Math.round(target.x), y: Math.round(target.y) }, STEP_SIZE);
+  }
+
+  /** Adds a step at the loose end of a wire let go on the canvas, wired to it. */
+  addAtWireEnd(opId: string, end: { node: string; port: string }, side: 'output' | 'input', position: Position): void {
+    const at = this.#placeNew(position, null)!;
+    this.#try(() => this.commands.addAtWireEnd(opId, end, side, at));
+  }
+
+  /** Adds a step dropped from the palette onto a wire into it; one that cannot take the wire is added beside it, with the reason shown. */
+  addIntoWire(opId: string, position: Position, edge: GraphEdge): void {
+    const at = { x: Math.round(position.x), y: Math.round(position.y) };
+    if (!this.#try(() => this.commands.addIntoWire(opId, at, edge))) this.add(opId, position, { wire: false });
+  }
+
+  /** Puts a step into a wire it was dropped on. */
+  insertIntoWire(node: string, edge: GraphEdge, position?: Position): boolean {
+    return this.#try(() => this.commands.insertIntoWire(node, edge, position));
+  }
+
+  /** Starts an empty graph; Undo brings the previous one back. */
+  newGraph(): void {
+    if (this.runtime.graph.nodes.length === 0) return;
+    this.commands.newGraph();
+    this.say('Started a new graph. Undo (Ctrl+Z) brings the previous one back.');
+  }
+
+  /** Copies steps with the connections among them, offset so the copies are visible; selects the copy. Returns the copies' ids. */
+  duplicate(ids: readonly string[]): string[] {
+    let copies: string[] = [];
+    this.#try(() => (copies = this.commands.duplicate(ids)));
+    return copies;
   }
 
   toggleBypass(id: string): void {
@@ -183,6 +237,7 @@ export class EditorState {
   /** Run to step: compute only what `id` needs (null: everything). */
   runTo(id: string | null): void {
     this.commands.runTo(id);
+    this.runTarget = this.commands.runTarget;
   }
 
   /** Step-through: computes the next step whose inputs are ready; returns it, or null when all are done. */
@@ -307,7 +362,7 @@ export class EditorState {
   }
 
   /** Opens a starter example: decodes its samples, then replaces the graph (one undo step). */
-  async openExample(id: string): Promise<void> {
+  async openExample(id: string, opts: { undoable?: boolean } = {}): Promise<void> {
     const ex = examples.find((e) => e.id === id);
     if (!ex) return;
     try {
@@ -316,7 +371,8 @@ export class EditorState {
         const asset = await this.#started.api.loadImage(`${import.meta.env.BASE_URL}samples/${file}`);
         g = setParam(g, registry, node, 'asset', asset);
       }
-      this.runtime.replaceGraph(g);
+      if (opts.undoable === false) this.runtime.restoreGraph(g);
+      else this.runtime.replaceGraph(g);
       this.error = null;
     } catch (e) {
       this.error = `Could not open "${ex.title}": ${e instanceof Error ? e.message : String(e)}`;
@@ -326,6 +382,8 @@ export class EditorState {
   #redraw(): void {
     // The runtime keeps unchanged steps' objects (and the map, when none changed): only the nodes
     // whose step did change re-render.
+    // A script (window.pipette.runTo) or a deleted target changes it too.
+    this.runTarget = this.commands.runTarget;
     const next = this.runtime.snapshot();
     if (next !== this.views) this.views = next;
   }

@@ -191,11 +191,21 @@ export class Runtime {
     this.#apply(true);
   }
 
-  /** Parses and validates a graph file; on any problem throws and leaves the current graph as it is. */
-  loadGraphText(text: string): Graph {
+  /**
+   * Parses and validates a graph file; on any problem throws and leaves the current graph as it is.
+   * `undoable: false` (the autosave restored after a reload) starts the history over from it.
+   */
+  loadGraphText(text: string, opts: { undoable?: boolean } = {}): Graph {
     const doc = parseGraphDocument(text, registry);
-    this.replaceGraph(doc.graph);
+    if (opts.undoable === false) this.restoreGraph(doc.graph);
+    else this.replaceGraph(doc.graph);
     return doc.graph;
+  }
+
+  /** Shows `graph` with the given undo history (none by default); not itself an undo step. */
+  restoreGraph(graph: Graph, past: readonly Graph[] = [], future: readonly Graph[] = []): void {
+    this.history.reset(graph, past, future);
+    this.#apply(true);
   }
 
   exportGraphText(name?: string): string {

@@ -73,6 +73,28 @@ export class History {
     return next;
   }
 
+  /** The graphs before the present one, oldest first. */
+  get past(): readonly Graph[] {
+    return this.#past;
+  }
+
+  /** The graphs undone, the next redo last. */
+  get future(): readonly Graph[] {
+    return this.#future;
+  }
+
+  /**
+   * Starts over from `graph` without making that an undo step (a graph restored after a reload is
+   * not an edit: undoing it would empty the editor). `past` and `future` bring back the history the
+   * graph had, when it is known (the oldest beyond the limit are dropped).
+   */
+  reset(graph: Graph, past: readonly Graph[] = [], future: readonly Graph[] = []): void {
+    this.#present = graph;
+    this.#past = past.slice(Math.max(0, past.length - this.#limit));
+    this.#future = future.slice();
+    this.#lastTag = null;
+  }
+
   /** Starts over from a graph (a file opened, an example loaded): that is itself one undo step. */
   replace(graph: Graph): void {
     this.push(graph);

@@ -11,3 +11,4 @@ export * from './live';
 export * from './memory-store';
 export * from './document';
 export * from './history';
+export * from './wire-edits';

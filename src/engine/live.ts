@@ -190,6 +190,11 @@ export class LiveController<V> {
     return this.#focus;
   }
 
+  /** The steps computed (run-to-step), or null for all. */
+  get targets(): readonly string[] | null {
+    return this.#targets;
+  }
+
   /** Which steps to compute: null for all (the default), or a list for run-to-step. */
   setTargets(targets: readonly string[] | null, opts: { immediate?: boolean } = { immediate: true }): void {
     this.#targets = targets;

@@ -61,4 +61,28 @@ describe('undo history', () => {
     while (h.undo()) n++;
     expect(n).toBe(3);
   });
+
+  test('reset starts over from a graph that is not itself an undo step', () => {
+    const h = new History(g0);
+    h.push(withValue(1));
+    const restored = withValue(7);
+    h.reset(restored);
+    expect(h.present).toBe(restored);
+    expect(h.canUndo).toBe(false);
+    expect(h.undo()).toBeNull();
+    expect(h.present).toBe(restored);
+  });
+
+  test('reset brings back a known history, keeping only the newest entries within the limit', () => {
+    const h = new History(g0, { limit: 2 });
+    const past = [withValue(1), withValue(2), withValue(3)];
+    const future = [withValue(9)];
+    h.reset(withValue(4), past, future);
+    expect(h.undo()).toBe(past[2]);
+    expect(h.undo()).toBe(past[1]);
+    expect(h.undo()).toBeNull();
+    h.redo();
+    h.redo();
+    expect(h.redo()).toBe(future[0]);
+  });
 });
