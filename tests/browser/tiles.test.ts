@@ -182,7 +182,8 @@ describe('when a step is not tiled', () => {
 
 describe('batch steps yield to the editor', () => {
   test('a batch step on a large image runs in queued bands, and more urgent work goes between them', async () => {
-    const { pool, events } = makePool({ size: 1 });
+    // No reserve worker (pool.test.ts covers it): the urgent task must wait for a band boundary.
+    const { pool, events } = makePool({ size: 1, backgroundPriority: null });
     const img = testImage(4000, 3000, 21);
     const box = opDef('box-blur')!;
     // Both handed over in the same turn: the first band takes the only worker, the urgent task waits.
