@@ -13,7 +13,7 @@ import {
   type RecoverableGraphStore,
 } from '../cache/graph-store';
 import { assetIdsIn, IdbSourceStore, type SourceStore } from '../cache/source-store';
-import { Runtime, type RuntimeOptions, type StepReport } from './runtime';
+import { assetIdsOf, Runtime, type RuntimeOptions, type StepReport } from './runtime';
 import { Commands } from './commands';
 import { restoreHistory, saveHistory } from './history-store';
 import type { EncodeType } from '../workers/protocol';
@@ -315,7 +315,9 @@ async function forgetUnusedSources(runtime: Runtime, graphs: RecoverableGraphSto
   try {
     const kept = new Set<string>();
     for (const k of await graphs.keptAside()) for (const id of assetIdsIn(k.json)) kept.add(id);
-    await sources.retain(() => new Set([...kept, ...assetIdsIn(runtime.exportGraphText()), ...runtime.assets.ids()]));
+    // The undo history restored with the tab names images too: an undo after the reload must find them.
+    const history = [...runtime.history.past, ...runtime.history.future].flatMap((g) => [...assetIdsOf(g)]);
+    await sources.retain(() => new Set([...kept, ...assetIdsIn(runtime.exportGraphText()), ...runtime.assets.ids(), ...history]));
   } catch (e) {
     console.warn('Pipette: could not tidy the stored image files', e);
   }

@@ -270,7 +270,7 @@ test('a loaded image survives a wiped result cache: after a reload its step reco
   expect(after).toEqual(before);
 });
 
-test('a stored image that no saved graph uses any more is deleted at the next start, and the one in use is kept', async ({ page }) => {
+test('a stored image that neither the saved graph nor the tab\'s undo history uses is deleted at the next start; the ones in use are kept', async ({ page }) => {
   await openApp(page);
   const old = await page.evaluate(() => window.pipette.loadImage('/samples/coffee.png'));
   await page.evaluate((doc) => window.pipette.loadGraph(doc), imageGraph(old));
@@ -281,9 +281,24 @@ test('a stored image that no saved graph uses any more is deleted at the next st
   await page.evaluate(() => window.pipette.flush());
   expect((await sourceIds(page)).sort()).toEqual([old, used].sort());
 
+  // This tab's undo history comes back with the reload and still names the first image: it is kept,
+  // and an undo finds it.
   await page.reload();
   await page.evaluate(() => window.pipette.ready);
-  await expect.poll(() => sourceIds(page)).toEqual([used]);
+  await page.evaluate(() => window.pipette.whenIdle());
+  expect((await sourceIds(page)).sort()).toEqual([old, used].sort());
+  expect(await page.evaluate(() => window.pipette.undo())).toBe(true);
+  expect(await page.evaluate(() => window.pipette.exportGraph())).toContain(old);
+  expect((await page.evaluate(async () => (await window.pipette.pixels('inv')).width)) > 0).toBe(true);
+  expect((await page.evaluate(() => window.pipette.steps())).find((st) => st.id === 'img')?.state).toMatch(/done|cached/);
+  expect(await page.evaluate(() => window.pipette.redo())).toBe(true);
+  await page.evaluate(() => window.pipette.flush());
+
+  // A new tab has no such history: only the saved graph's image stays.
+  const fresh = await page.context().newPage();
+  await page.close();
+  await openApp(fresh);
+  await expect.poll(() => sourceIds(fresh)).toEqual([used]);
 });
 
 
