@@ -22,6 +22,7 @@ import { start, type Started } from './bootstrap';
 import type { StepSnapshot } from './runtime';
 import { examples } from './examples';
 import { Throttle } from './throttle';
+import { PinState } from './pin.svelte';
 
 /** What a step's node, the panels and the viewer show: the runtime's snapshot of it. */
 export type NodeView = StepSnapshot;
@@ -43,6 +44,8 @@ export class EditorState {
   /** Another tab saved the graph since this one loaded it: what to tell, until resolved. */
   conflict = $state<string | null>(null);
   readonly #started: Started;
+  /** The pinned viewer: a step kept on screen while another is tuned. */
+  readonly pin: PinState;
   /** Redraws at once after a quiet spell, at most every REDRAW_MS in a burst. */
   readonly #redraws = new Throttle(() => this.#redraw());
 
@@ -64,6 +67,7 @@ export class EditorState {
       },
       () => this.openExample(examples[0]!.id),
     );
+    this.pin = new PinState(this);
     this.#started.cache.onNotice((n) => (this.notice = n.message));
     this.#started.onSaveProblem((p) => (this.saveProblem = p));
     this.#started.onConflict((c) => {

@@ -72,10 +72,19 @@ export interface StepSnapshot {
   readonly size: { readonly width: number; readonly height: number } | null;
   /** The worker-made node preview of the result shown. */
   readonly thumbnail: ImageBitmap | null;
+  /**
+   * What is shown is the step's result from before the last edit, kept on screen (marked
+   * "updating") until its new one arrives; `size` and `thumbnail` are then that old result's.
+   */
+  readonly updating: boolean;
+  /** The outputs shown (numbers and histograms for the analysis steps' readouts); the same object while unchanged. */
+  readonly outputs: Readonly<Record<string, Value>> | null;
+  /** The step cannot run because an input it requires is not connected (not a failure of its own). */
+  readonly needsInput: boolean;
 }
 
 /** A step as `window.pipette.steps()` reports it. */
-export type StepReport = Pick<StepSnapshot, 'id' | 'op' | 'state' | 'key' | 'durationMs' | 'cached' | 'message' | 'proxy' | 'size'>;
+export type StepReport = Pick<StepSnapshot, 'id' | 'op' | 'state' | 'key' | 'durationMs' | 'cached' | 'message' | 'proxy' | 'size' | 'updating' | 'needsInput'>;
 
 
 function sameSnapshot(a: StepSnapshot, b: StepSnapshot): boolean {
@@ -221,10 +230,17 @@ export class Runtime {
     const order = [...before.keys()];
     const next = new Map<string, StepSnapshot>();
     let changed = before.size !== this.graph.nodes.length;
+    let wired: Set<string> | null = null;
+    const needsInput = (node: string, op: string): boolean => {
+      wired ??= new Set(this.graph.edges.map((e) => `${e.to.node}\u0000${e.to.port}`));
+      return (registry.get(op)?.inputs ?? []).some((p) => !p.optional && !wired!.has(`${node}\u0000${p.name}`));
+    };
     for (const [i, n] of this.graph.nodes.entries()) {
       if (order[i] !== n.id) changed = true; // a step added, removed or moved in the order
       const v = this.live.view(n.id);
-      const pub = this.live.result(n.id);
+      const current = this.live.result(n.id);
+      const previous = current ? undefined : this.live.previous(n.id);
+      const pub = current ?? previous;
       const img = firstImage(pub?.outputs);
       const old = before.get(n.id);
       const size = img ? (old?.size && old.size.width === img.width && old.size.height === img.height ? old.size : { width: img.width, height: img.height }) : null;
@@ -242,6 +258,10 @@ export class Runtime {
         proxy: isProxy(img), // only proxy runs make reduced images
         size,
         thumbnail: img?.thumbnail ?? null,
+        updating: previous !== undefined,
+        outputs: pub?.outputs ?? null,
+        // Only a step that cannot be keyed is asked: the graph's wires are read once a snapshot, and only then.
+        needsInput: v.key === null && needsInput(n.id, n.op),
       };
       const kept = old && sameSnapshot(old, snap) ? old : snap;
       if (kept !== old) changed = true;
@@ -253,7 +273,7 @@ export class Runtime {
   }
 
   report(): StepReport[] {
-    return [...this.snapshot().values()].map(({ id, op, state, key, durationMs, cached, message, proxy, size }) => ({
+    return [...this.snapshot().values()].map(({ id, op, state, key, durationMs, cached, message, proxy, size, updating, needsInput }) => ({
       id,
       op,
       state,
@@ -263,6 +283,8 @@ export class Runtime {
       message,
       proxy,
       size,
+      updating,
+      needsInput,
     }));
   }
 

@@ -19,6 +19,8 @@ export interface StepCounts {
   /** Steps of the graph the run covers (idle steps are left out once nothing is running). */
   readonly total: number;
   readonly failed: number;
+  /** Steps that cannot run until an input is connected (not failures). */
+  readonly needInput: number;
   readonly running: readonly RunningStep[];
 }
 
@@ -70,19 +72,21 @@ export class StatusState {
     const nodes = this.#editor.graph.nodes;
     let finished = 0;
     let failed = 0;
+    let needInput = 0;
     let idle = 0;
     const running: RunningStep[] = [];
     for (const n of nodes) {
       const v = views.get(n.id);
       const s = v?.state ?? 'idle';
       if (s === 'done' || s === 'cached') finished++;
+      else if (v?.needsInput) needInput++;
       else if (s === 'failed' || s === 'timedout') failed++;
       else if (s === 'idle') idle++;
       if (v && s === 'running') running.push({ id: n.id, title: v.title, progress: v.progress });
     }
     // While a run goes, idle steps are still to come; once it is over, they were not asked for (run to step).
-    const total = this.busy ? nodes.length : nodes.length - idle;
-    return { finished, total, failed, running };
+    const total = this.busy ? nodes.length - needInput : nodes.length - idle - needInput;
+    return { finished, total, failed, needInput, running };
   });
 
   /** "3/7 steps · Gaussian Blur 45 %" */
@@ -93,6 +97,7 @@ export class StatusState {
     const first = c.running[0];
     if (first) parts.push(`${first.title} ${formatPercent(first.progress)}` + (c.running.length > 1 ? ` +${c.running.length - 1}` : ''));
     if (c.failed > 0) parts.push(`${c.failed} failed`);
+    if (c.needInput > 0) parts.push(c.needInput === 1 ? '1 needs an input' : `${c.needInput} need an input`);
     return parts.join(' · ');
   });
 

@@ -255,16 +255,6 @@ export class ViewerState {
     return node && image ? shownOf(node, this.title, image) : null;
   });
 
-  /** Number outputs of the step (statistics), to show when it has no image. */
-  readonly numbers = $derived.by((): { name: string; value: number }[] => {
-    const outs = this.#published?.outputs ?? {};
-    return Object.entries(outs)
-      .filter((e): e is [string, number] => typeof e[1] === 'number')
-      .map(([name, value]) => ({ name, value }));
-  });
-
-  readonly hasHistogram = $derived.by(() => Object.values(this.#published?.outputs ?? {}).some((v) => typeof v === 'object' && v !== null && 'kind' in v));
-
   /** Where the step's first image input comes from, if it is wired. */
   readonly inputSource = $derived.by((): { node: string; port: string } | null => {
     const node = this.node;
