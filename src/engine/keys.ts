@@ -5,7 +5,7 @@
 // show: a result is displayed only under the key the step has now.
 
 import type { Graph, GraphIndex, PortRef } from './graph';
-import { bypassPort, indexGraph, nodeIssues, topoOrder } from './graph';
+import { bypassPort, indexGraph, nodeIssues, stepTitle, topoOrder } from './graph';
 import type { OpDecl, OpRegistry, Params } from './op';
 import { canonicalParams, resolveParams } from './params';
 import { hashText128 } from './hash';
@@ -100,12 +100,12 @@ export function keyGraph(graph: Graph, registry: OpRegistry, opts: KeyOptions = 
       if (!from) continue;
       const up = steps.get(from.node);
       if (!up || !up.ok) {
-        blocked = { ok: false, id, message: `Waiting on "${from.node}", which cannot run`, blockedBy: up?.ok === false ? (up.blockedBy ?? up.id) : from.node };
+        blocked = { ok: false, id, message: `Waiting on "${stepTitle(index.nodes.get(from.node), registry, from.node)}", which cannot run`, blockedBy: up?.ok === false ? (up.blockedBy ?? up.id) : from.node };
         break;
       }
       const key = up.outputs.get(from.port);
       if (key === undefined) {
-        blocked = { ok: false, id, message: `"${from.node}" gives no output "${from.port}" while bypassed`, blockedBy: from.node };
+        blocked = { ok: false, id, message: `"${stepTitle(index.nodes.get(from.node), registry, from.node)}" gives no output "${from.port}" while bypassed`, blockedBy: from.node };
         break;
       }
       inputs.push({ port: port.name, from, key });

@@ -10,7 +10,7 @@
 import type { Graph } from './graph';
 import type { OpRegistry } from './op';
 import { keyGraph, type GraphKeys, type KeyedStep } from './keys';
-import { ancestorsOf } from './graph';
+import { ancestorsOf, stepTitle } from './graph';
 import {
   CancelledError,
   StepTimeoutError,
@@ -442,6 +442,11 @@ class RunImpl<V> implements Run {
     return s?.signal.aborted ? s.signal.reason : null;
   }
 
+  /** A step as messages name it: its label or its operation's title. */
+  #title(node: string): string {
+    return stepTitle(this.keys.index.nodes.get(node), this.#sched.registry, node);
+  }
+
   async #compute(node: string): Promise<Outputs<V>> {
     const step = this.keys.steps.get(node);
     if (!step) throw new UpstreamStop(node, 'failed', node);
@@ -487,10 +492,10 @@ class RunImpl<V> implements Run {
       if (this.#stopReason(node)) cancelled();
       if (e instanceof UpstreamStop) {
         if (e.state === 'cancelled') {
-          this.#set(node, key, 'cancelled', { message: `Not run: "${e.root}" was cancelled` });
+          this.#set(node, key, 'cancelled', { message: `Not run: "${this.#title(e.root)}" was cancelled` });
           throw new UpstreamStop(node, 'cancelled', e.root);
         }
-        this.#set(node, key, 'blocked', { message: `Waiting on "${e.root}", which did not finish`, blockedBy: e.root });
+        this.#set(node, key, 'blocked', { message: `Waiting on "${this.#title(e.root)}", which did not finish`, blockedBy: e.root });
         throw new UpstreamStop(node, 'blocked', e.root);
       }
       throw e;
