@@ -23,6 +23,7 @@ import type { StepSnapshot } from './runtime';
 import { examples } from './examples';
 import { Throttle } from './throttle';
 import { PinState } from './pin.svelte';
+import { SettingsState } from './settings.svelte';
 
 /** What a step's node, the panels and the viewer show: the runtime's snapshot of it. */
 export type NodeView = StepSnapshot;
@@ -46,6 +47,8 @@ export class EditorState {
   readonly #started: Started;
   /** The pinned viewer: a step kept on screen while another is tuned. */
   readonly pin: PinState;
+  /** Pool size, time limit, proxy size and cache budgets: stored, and applied as they change. */
+  readonly settings: SettingsState;
   /** Redraws at once after a quiet spell, at most every REDRAW_MS in a burst. */
   readonly #redraws = new Throttle(() => this.#redraw());
 
@@ -68,6 +71,7 @@ export class EditorState {
       () => this.openExample(examples[0]!.id),
     );
     this.pin = new PinState(this);
+    this.settings = new SettingsState(this);
     this.#started.cache.onNotice((n) => (this.notice = n.message));
     this.#started.onSaveProblem((p) => (this.saveProblem = p));
     this.#started.onConflict((c) => {

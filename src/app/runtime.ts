@@ -46,7 +46,12 @@ export interface RuntimeOptions {
 
 export type RuntimeEvent =
   | { readonly source: 'pool'; readonly event: PoolEvent }
-  | { readonly source: 'run'; readonly event: SchedulerEvent<Value> };
+  | {
+      readonly source: 'run';
+      readonly event: SchedulerEvent<Value>;
+      /** performance.now() when the event arrived: one clock for every panel that times runs. */
+      readonly at: number;
+    };
 
 /** A step as the scripting API reports it. */
 /**
@@ -135,7 +140,7 @@ export class Runtime {
       onFocus: (node) => opts.onFocus?.(node),
       onEvent: (e) => {
         opts.onRunEvent?.(e);
-        this.#emit({ source: 'run', event: e });
+        this.#emit({ source: 'run', event: e, at: performance.now() });
       },
     });
   }

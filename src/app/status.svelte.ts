@@ -2,6 +2,7 @@
 // states come from the editor's views (already redrawn at most ten times a second); pool activity
 // is re-read on runtime events, throttled to the same rate.
 
+import { untrack } from 'svelte';
 import type { PoolActivity } from '../workers/pool';
 import type { EditorState } from './editor.svelte';
 import { formatMs, formatPercent } from './format';
@@ -36,6 +37,11 @@ export class StatusState {
     this.#editor = editor;
     const runtime = editor.runtime;
     this.activity = runtime.pool.activity;
+    // A pool resized in the settings shows its new size at once, not at its next event.
+    $effect(() => {
+      void editor.settings.values.poolSize;
+      this.activity = untrack(() => runtime.pool.activity);
+    });
     $effect(() => {
       let runStart: number | null = null;
       const refresh = () => {
@@ -51,15 +57,17 @@ export class StatusState {
       const soon = () => redraws.request();
       const stop = runtime.subscribe((e) => {
         if (e.source === 'run' && e.event.type === 'run') {
-          if (e.event.phase === 'start') runStart = performance.now();
+          if (e.event.phase === 'start') runStart = e.at;
           else if (runStart !== null) {
-            this.lastRun = { ms: performance.now() - runStart, status: e.event.status ?? 'done' };
+            this.lastRun = { ms: e.at - runStart, status: e.event.status ?? 'done' };
             runStart = null;
           }
         }
         soon();
       });
-      refresh();
+      // Read once here without subscribing the effect to what refresh reads (busy): re-running it
+      // would drop the run that is going (its start) and the refresh that ends it.
+      untrack(refresh);
       return () => {
         stop();
         redraws.stop();
