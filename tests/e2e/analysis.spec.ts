@@ -29,10 +29,11 @@ async function open(page: Page) {
 
 test('Statistics shows its numbers, labelled, on its node and in the viewer', async ({ page }) => {
   await open(page);
-  const node = page.locator('.svelte-flow__node[data-id="stats"] [data-testid="node-numbers"]');
-  await expect(node).toContainText('Mean');
-  await expect(node.locator('dd[data-output="mean"]')).toHaveText('51');
-  await expect(node.locator('dd[data-output="stddev"]')).toHaveText('0');
+  // On the node each number is beside its own output port, after the port's label.
+  const node = page.locator('.svelte-flow__node[data-id="stats"]');
+  await expect(node.locator('[data-testid="port-label"][data-port="mean"]')).toHaveText(/^Mean\s51$/);
+  await expect(node.locator('b[data-output="mean"]')).toHaveText('51');
+  await expect(node.locator('b[data-output="stddev"]')).toHaveText('0');
   await page.locator('.svelte-flow__node[data-id="stats"]').click();
   const viewer = page.getByTestId('viewer-numbers');
   await expect(viewer).toContainText('Std. dev.');
@@ -41,7 +42,7 @@ test('Statistics shows its numbers, labelled, on its node and in the viewer', as
   // Changing the channel changes the numbers shown.
   await page.evaluate(() => window.pipette.setParam('stats', 'channel', 'b'));
   await expect(viewer.locator('dd[data-output="mean"]')).toHaveText('153', { timeout: 15_000 });
-  await expect(node.locator('dd[data-output="mean"]')).toHaveText('153');
+  await expect(node.locator('b[data-output="mean"]')).toHaveText('153');
 });
 
 test('Histogram draws its chart on its node and in the viewer, with the peaks where the levels are', async ({ page }) => {
