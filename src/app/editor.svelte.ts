@@ -10,6 +10,7 @@ import {
   freshNodeId,
   labelText,
   readGraphFile,
+  renameNode,
   setParam,
   type Graph,
   type GraphEdge,
@@ -18,6 +19,7 @@ import {
 } from '../engine';
 import { registry } from '../ops/registry';
 import type { EncodeType } from '../workers/protocol';
+import { GRAPH_KEYWORD, readTextChunk, withTextChunk } from '../workers/png-text';
 import { start, type Started } from './bootstrap';
 import type { StepSnapshot } from './runtime';
 import { examples } from './examples';
@@ -202,11 +204,16 @@ export class EditorState {
    * Encodes a step's image result in a worker and downloads it or copies it to the clipboard. A
    * JPEG is flattened on `background`.
    */
-  async exportStep(id: string, type: EncodeType, quality: number, to: 'download' | 'clipboard', background = '#ffffff'): Promise<void> {
+  async exportStep(id: string, type: EncodeType, quality: number, to: 'download' | 'clipboard', background = '#ffffff', withGraph = false): Promise<void> {
     try {
       // The panel's quality field is 1–100; anything typed outside it is clamped, not refused.
       const q = Math.min(1, Math.max(0, Number.isFinite(quality) ? quality : 0.92));
-      const blob = await this.commands.exportImage(id, to === 'clipboard' ? 'image/png' : type, q, background);
+      let blob = await this.commands.exportImage(id, to === 'clipboard' ? 'image/png' : type, q, background);
+      // The graph goes into the PNG's metadata: dropped on Pipette, the file opens it again.
+      if (withGraph && to === 'download' && blob.type === 'image/png') {
+        const png = withTextChunk(new Uint8Array(await blob.arrayBuffer()), GRAPH_KEYWORD, this.runtime.exportGraphText());
+        blob = new Blob([png as Uint8Array<ArrayBuffer>], { type: 'image/png' });
+      }
       if (to === 'clipboard') {
         await navigator.clipboard.write([new ClipboardItem({ [blob.type]: blob })]);
         this.say('Copied to the clipboard');
@@ -270,6 +277,22 @@ export class EditorState {
     this.commands.cancel();
   }
 
+  /**
+   * A dropped image: a PNG that carries a Pipette graph (exported with "Include the graph") opens
+   * that graph; any other image is loaded as `loadImageFile` does.
+   */
+  async dropImageFile(file: File): Promise<void> {
+    if (file.type === 'image/png' && file.size <= 256 * 1024 * 1024) {
+      const text = readTextChunk(new Uint8Array(await file.arrayBuffer()), GRAPH_KEYWORD);
+      if (text !== null) {
+        this.openGraphText(text);
+        if (this.error === null) this.say(`Opened the graph saved in ${labelText(file.name) || 'the image'}`);
+        return;
+      }
+    }
+    await this.loadImageFile(file, file.name);
+  }
+
   /** Loads an image file: into the selected image source, or as a new source step. */
   async loadImageFile(file: Blob, fileName = 'image'): Promise<void> {
     // A file name is outside text: it may hold line breaks or a right-to-left override, which the
@@ -279,7 +302,8 @@ export class EditorState {
       const asset = await this.runtime.addImage(file);
       const sel = this.selected ? this.runtime.graph.nodes.find((n) => n.id === this.selected) : undefined;
       if (sel?.op === 'image-source') {
-        this.edit((g) => setParam(g, registry, sel.id, 'asset', asset), { immediate: true });
+        // The step takes the new file's name: it names the image it holds, as a new step's does.
+        this.edit((g) => renameNode(setParam(g, registry, sel.id, 'asset', asset), sel.id, name), { immediate: true });
       } else {
         const id = freshNodeId(this.runtime.graph, 'image-source');
         const count = this.runtime.graph.nodes.length;
