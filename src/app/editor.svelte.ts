@@ -230,6 +230,16 @@ export class EditorState {
     this.download(new Blob([this.runtime.exportGraphText()], { type: 'application/json' }), 'pipeline.pipette.json');
   }
 
+  /** Downloads the graph with its image files embedded, so that it opens in any browser. */
+  async downloadGraphWithImages(): Promise<void> {
+    try {
+      const text = await this.runtime.exportGraphWithImages();
+      this.download(new Blob([text], { type: 'application/json' }), 'pipeline.pipette.json');
+    } catch (e) {
+      this.say(`Could not save with images: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
+
   /**
    * Settles a save made in another tab: 'theirs' loads it here, 'mine' saves this tab's graph over
    * it, 'copy' downloads this tab's graph as a file and then loads theirs.
@@ -325,7 +335,12 @@ export class EditorState {
       this.error = e instanceof Error ? e.message : String(e);
       return;
     }
-    this.openGraphText(text);
+    try {
+      const { notes } = await this.runtime.loadGraphFile(text);
+      this.error = notes.length > 0 ? notes.join('. ') : null;
+    } catch (e) {
+      this.error = e instanceof Error ? e.message : String(e);
+    }
   }
 
   /** Opens a graph file's text; a broken file is refused with its reasons and the current graph kept. */

@@ -10,6 +10,8 @@ import {
   parseGraphDocument,
   serializeGraph,
   setParam as setParamEdit,
+  DOCUMENT_LIMITS,
+  type EmbeddedImage,
   type Graph,
   type ParamValue,
   type Published,
@@ -24,6 +26,7 @@ import type { SourceStore } from '../cache/source-store';
 import { WorkerPool, type PoolEvent } from '../workers/pool';
 import { ENCODE_TYPES, firstImage, parseHexColour, type EncodeType } from '../workers/protocol';
 import { graphNeedsProxy, isProxy } from '../ops/proxy';
+import { fromBase64, toBase64 } from './embed';
 
 export interface RuntimeOptions {
   readonly store: ResultStore<Value>;
@@ -195,6 +198,46 @@ export class Runtime {
 
   exportGraphText(name?: string): string {
     return serializeGraph(this.graph, name);
+  }
+
+  /**
+   * The graph file with the image files its image steps use embedded, so that it opens anywhere
+   * (another browser, a fresh profile). Rejects, saying why, when an image file is not stored here
+   * or the file would be over the graph-file size limit.
+   */
+  async exportGraphWithImages(name?: string): Promise<string> {
+    const images: Record<string, EmbeddedImage> = {};
+    for (const n of this.graph.nodes) {
+      const id = n.params.asset;
+      if (typeof id !== 'string' || id === '' || images[id]) continue;
+      const file = await this.#opts.sources?.get(id);
+      if (!file) throw new Error(`the image of "${n.label ?? registry.get(n.op)?.title ?? n.op}" is not stored in this browser: load it again first`);
+      images[id] = { type: /^image\/[a-z0-9.+-]{1,40}$/.test(file.type) ? file.type : 'image/png', data: toBase64(new Uint8Array(await file.arrayBuffer())) };
+    }
+    const text = serializeGraph(this.graph, name, images);
+    const bytes = new Blob([text]).size;
+    if (bytes > DOCUMENT_LIMITS.bytes) {
+      const mb = (n: number) => `${(n / (1024 * 1024)).toFixed(1)} MB`;
+      throw new Error(`with its images the file would be ${mb(bytes)}, over the ${mb(DOCUMENT_LIMITS.bytes)} a graph file may be: save it without images`);
+    }
+    return text;
+  }
+
+  /**
+   * Opens a graph file, first decoding and keeping the images embedded in it (each must decode to
+   * the id it is filed under). Throws, leaving the current graph as it is, on any problem with the
+   * file; an embedded image that does not match is reported in the returned notes.
+   */
+  async loadGraphFile(text: string): Promise<{ graph: Graph; notes: string[] }> {
+    const doc = parseGraphDocument(text, registry);
+    const notes: string[] = [];
+    for (const [id, img] of Object.entries(doc.images ?? {})) {
+      if (this.assets.has(id)) continue;
+      const got = await this.addImage(new Blob([fromBase64(img.data)], { type: img.type }));
+      if (got !== id) notes.push(`An embedded image (${id.slice(0, 8)}…) decodes to other pixels here; load it again`);
+    }
+    this.replaceGraph(doc.graph);
+    return { graph: doc.graph, notes };
   }
 
   setParam(node: string, name: string, value: ParamValue, opts: { coalesce?: string; preview?: boolean } = {}): void {

@@ -60,3 +60,48 @@ test('a PNG exported with the graph opens that graph when dropped; one without i
   await expect.poll(async () => (await graphOf(page)).nodes.length).toBe(original.nodes.length + 1);
   expect((await graphOf(page)).nodes.at(-1)).toMatchObject({ op: 'image-source', label: 'plain.png' });
 });
+
+test('a graph saved with its images opens in a fresh browser profile with its images', async ({ page, browser }) => {
+  await openApp(page);
+  // An image that exists only here (not one of the bundled samples).
+  await page.locator('.svelte-flow__node[data-id="photo"]').click({ position: { x: 40, y: 12 } });
+  const png = buildPng({ width: 12, height: 10, colorType: 6, bitDepth: 8, sample: (x, y) => [x * 20, y * 25, 200, 255] });
+  await page.getByLabel('Image file').setInputFiles({ name: 'only-here.png', mimeType: 'image/png', buffer: Buffer.from(png) });
+  await expect(page.locator('.svelte-flow__node[data-id="photo"] .title')).toHaveText('only-here.png');
+  await page.evaluate(() => window.pipette.flush());
+  const download = page.waitForEvent('download');
+  await page.getByRole('button', { name: 'Save with images' }).click();
+  const text = readFileSync(await (await download).path(), 'utf8');
+  const doc = JSON.parse(text);
+  const asset = doc.graph.nodes.find((n: { id: string }) => n.id === 'photo').params.asset as string;
+  expect(Object.keys(doc.images)).toEqual([asset]);
+  expect(doc.images[asset].type).toBe('image/png');
+
+  // A new context has its own, empty storage: nothing of the first page's images is there.
+  const fresh = await browser.newContext();
+  const other = await fresh.newPage();
+  try {
+    await openApp(other);
+    await other.getByLabel('Open a graph file').setInputFiles({ name: 'pipeline.pipette.json', mimeType: 'application/json', buffer: Buffer.from(text) });
+    await expect.poll(async () => (await other.evaluate(() => window.pipette.exportGraph())).includes(asset)).toBe(true);
+    await other.evaluate(() => window.pipette.whenIdle());
+    const steps = await other.evaluate(() => window.pipette.steps());
+    expect(steps.filter((s) => s.state !== 'done' && s.state !== 'cached')).toEqual([]);
+    expect(steps.find((s) => s.id === 'photo')!.size).toEqual({ width: 12, height: 10 });
+    const pixels = await other.evaluate(async () => Array.from((await window.pipette.pixels('photo')).data.slice(0, 8)));
+    expect(pixels).toEqual([0, 0, 200, 255, 20, 0, 200, 255]);
+    await expect(other.getByTestId('error')).toHaveCount(0);
+  } finally {
+    await fresh.close();
+  }
+});
+
+test('an embedded image that is not base64 makes the file refused, and the graph is kept', async ({ page }) => {
+  await openApp(page);
+  const before = await page.evaluate(() => window.pipette.exportGraph());
+  const doc = JSON.parse(before);
+  doc.images = { ['0'.repeat(32)]: { type: 'image/png', data: '<script>' } };
+  await page.getByLabel('Open a graph file').setInputFiles({ name: 'bad.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(doc)) });
+  await expect(page.getByTestId('error')).toContainText('must be {"type": "image/…", "data": base64}');
+  expect(await page.evaluate(() => window.pipette.exportGraph())).toBe(before);
+});
