@@ -10,6 +10,7 @@ import {
   freshNodeId,
   labelText,
   readGraphFile,
+  renameNode,
   setParam,
   type Graph,
   type GraphEdge,
@@ -18,12 +19,15 @@ import {
 } from '../engine';
 import { registry } from '../ops/registry';
 import type { EncodeType } from '../workers/protocol';
+import { GRAPH_KEYWORD, readTextChunk, withTextChunk } from '../workers/png-text';
 import { start, type Started } from './bootstrap';
 import type { StepSnapshot } from './runtime';
 import { examples } from './examples';
 import { Throttle } from './throttle';
 import { placeFree } from './placement';
 import { STEP_SIZE } from './StepNode.svelte';
+import { PinState } from './pin.svelte';
+import { SettingsState } from './settings.svelte';
 
 /** What a step's node, the panels and the viewer show: the runtime's snapshot of it. */
 export type NodeView = StepSnapshot;
@@ -57,6 +61,10 @@ export class EditorState {
   /** The canvas, once shown: new steps are placed in its view. */
   canvas: CanvasView | null = null;
   readonly #started: Started;
+  /** The pinned viewer: a step kept on screen while another is tuned. */
+  readonly pin: PinState;
+  /** Pool size, time limit, proxy size and cache budgets: stored, and applied as they change. */
+  readonly settings: SettingsState;
   /** Redraws at once after a quiet spell, at most every REDRAW_MS in a burst. */
   readonly #redraws = new Throttle(() => this.#redraw());
 
@@ -79,6 +87,8 @@ export class EditorState {
       // The first example at first start is not an edit either: undo must not empty the editor.
       () => this.openExample(examples[0]!.id, { undoable: false }),
     );
+    this.pin = new PinState(this);
+    this.settings = new SettingsState(this);
     this.#started.cache.onNotice((n) => (this.notice = n.message));
     this.#started.onSaveProblem((p) => (this.saveProblem = p));
     this.#started.onConflict((c) => {
@@ -249,11 +259,16 @@ export class EditorState {
    * Encodes a step's image result in a worker and downloads it or copies it to the clipboard. A
    * JPEG is flattened on `background`.
    */
-  async exportStep(id: string, type: EncodeType, quality: number, to: 'download' | 'clipboard', background = '#ffffff'): Promise<void> {
+  async exportStep(id: string, type: EncodeType, quality: number, to: 'download' | 'clipboard', background = '#ffffff', withGraph = false): Promise<void> {
     try {
       // The panel's quality field is 1–100; anything typed outside it is clamped, not refused.
       const q = Math.min(1, Math.max(0, Number.isFinite(quality) ? quality : 0.92));
-      const blob = await this.commands.exportImage(id, to === 'clipboard' ? 'image/png' : type, q, background);
+      let blob = await this.commands.exportImage(id, to === 'clipboard' ? 'image/png' : type, q, background);
+      // The graph goes into the PNG's metadata: dropped on Pipette, the file opens it again.
+      if (withGraph && to === 'download' && blob.type === 'image/png') {
+        const png = withTextChunk(new Uint8Array(await blob.arrayBuffer()), GRAPH_KEYWORD, this.runtime.exportGraphText());
+        blob = new Blob([png as Uint8Array<ArrayBuffer>], { type: 'image/png' });
+      }
       if (to === 'clipboard') {
         await navigator.clipboard.write([new ClipboardItem({ [blob.type]: blob })]);
         this.say('Copied to the clipboard');
@@ -268,6 +283,16 @@ export class EditorState {
   /** Downloads the current graph as a file (Save graph). */
   downloadGraph(): void {
     this.download(new Blob([this.runtime.exportGraphText()], { type: 'application/json' }), 'pipeline.pipette.json');
+  }
+
+  /** Downloads the graph with its image files embedded, so that it opens in any browser. */
+  async downloadGraphWithImages(): Promise<void> {
+    try {
+      const text = await this.runtime.exportGraphWithImages();
+      this.download(new Blob([text], { type: 'application/json' }), 'pipeline.pipette.json');
+    } catch (e) {
+      this.say(`Could not save with images: ${e instanceof Error ? e.message : String(e)}`);
+    }
   }
 
   /**
@@ -317,6 +342,22 @@ export class EditorState {
     this.commands.cancel();
   }
 
+  /**
+   * A dropped image: a PNG that carries a Pipette graph (exported with "Include the graph") opens
+   * that graph; any other image is loaded as `loadImageFile` does.
+   */
+  async dropImageFile(file: File): Promise<void> {
+    if (file.type === 'image/png' && file.size <= 256 * 1024 * 1024) {
+      const text = readTextChunk(new Uint8Array(await file.arrayBuffer()), GRAPH_KEYWORD);
+      if (text !== null) {
+        this.openGraphText(text);
+        if (this.error === null) this.say(`Opened the graph saved in ${labelText(file.name) || 'the image'}`);
+        return;
+      }
+    }
+    await this.loadImageFile(file, file.name);
+  }
+
   /** Loads an image file: into the selected image source, or as a new source step. */
   async loadImageFile(file: Blob, fileName = 'image'): Promise<void> {
     // A file name is outside text: it may hold line breaks or a right-to-left override, which the
@@ -326,7 +367,8 @@ export class EditorState {
       const asset = await this.runtime.addImage(file);
       const sel = this.selected ? this.runtime.graph.nodes.find((n) => n.id === this.selected) : undefined;
       if (sel?.op === 'image-source') {
-        this.edit((g) => setParam(g, registry, sel.id, 'asset', asset), { immediate: true });
+        // The step takes the new file's name: it names the image it holds, as a new step's does.
+        this.edit((g) => renameNode(setParam(g, registry, sel.id, 'asset', asset), sel.id, name), { immediate: true });
       } else {
         const id = freshNodeId(this.runtime.graph, 'image-source');
         const count = this.runtime.graph.nodes.length;
@@ -348,7 +390,12 @@ export class EditorState {
       this.error = e instanceof Error ? e.message : String(e);
       return;
     }
-    this.openGraphText(text);
+    try {
+      const { notes } = await this.runtime.loadGraphFile(text);
+      this.error = notes.length > 0 ? notes.join('. ') : null;
+    } catch (e) {
+      this.error = e instanceof Error ? e.message : String(e);
+    }
   }
 
   /** Opens a graph file's text; a broken file is refused with its reasons and the current graph kept. */

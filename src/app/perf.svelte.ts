@@ -119,7 +119,7 @@ export class PerfState {
     const stopRuntime = runtime.subscribe((e) => {
       if (e.source === 'pool') onPool(e.event);
       else if (e.event.type === 'run') {
-        const now = performance.now();
+        const now = e.at;
         if (e.event.phase === 'start') {
           // Work the new run took over from the one it replaced is part of it.
           current = { start: now, end: null, status: null, bars: new Map(inFlight) };
@@ -167,14 +167,19 @@ export class PerfState {
   /** Sum of the step times of the current results (cache hits count 0). */
   readonly stepTotalMs = $derived(this.rows.reduce((s, r) => s + (r.ms ?? 0), 0));
 
+  // Through the settings, which store the budgets and apply them to the cache.
   setMemoryBudgetMB(mb: number): void {
     if (!Number.isFinite(mb) || mb < 0) return;
-    this.#budgets({ memoryBytes: Math.round(mb * MiB) });
+    this.cacheError = null;
+    this.#editor.settings.update({ memoryMB: mb });
+    this.cacheStats = this.#cache.stats;
   }
 
   setIdbBudgetMB(mb: number): void {
     if (!Number.isFinite(mb) || mb < 0) return;
-    this.#budgets({ idbBytes: Math.round(mb * MiB) });
+    this.cacheError = null;
+    this.#editor.settings.update({ idbMB: mb });
+    this.cacheStats = this.#cache.stats;
   }
 
   clearCache(): void {
@@ -182,11 +187,6 @@ export class PerfState {
     this.#cache.clear().catch((e: unknown) => (this.cacheError = `The cache could not be cleared: ${message(e)}`));
   }
 
-  #budgets(b: { memoryBytes?: number; idbBytes?: number }): void {
-    this.cacheError = null;
-    this.#cache.setBudgets(b).catch((e: unknown) => (this.cacheError = `The budget could not be applied: ${message(e)}`));
-    this.cacheStats = this.#cache.stats;
-  }
 }
 
 export function toMB(bytes: number): number {

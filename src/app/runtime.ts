@@ -10,6 +10,8 @@ import {
   parseGraphDocument,
   serializeGraph,
   setParam as setParamEdit,
+  DOCUMENT_LIMITS,
+  type EmbeddedImage,
   type Graph,
   type ParamValue,
   type Published,
@@ -24,6 +26,7 @@ import type { SourceStore } from '../cache/source-store';
 import { WorkerPool, type PoolEvent } from '../workers/pool';
 import { ENCODE_TYPES, firstImage, parseHexColour, type EncodeType } from '../workers/protocol';
 import { graphNeedsProxy, isProxy } from '../ops/proxy';
+import { fromBase64, toBase64 } from './embed';
 
 /** Decoded images kept while no step uses them (for an undo, or an image loaded but not yet placed). */
 export const SPARE_ASSET_BYTES = 256 * 1024 * 1024;
@@ -63,7 +66,12 @@ export interface RuntimeOptions {
 
 export type RuntimeEvent =
   | { readonly source: 'pool'; readonly event: PoolEvent }
-  | { readonly source: 'run'; readonly event: SchedulerEvent<Value> };
+  | {
+      readonly source: 'run';
+      readonly event: SchedulerEvent<Value>;
+      /** performance.now() when the event arrived: one clock for every panel that times runs. */
+      readonly at: number;
+    };
 
 /** A step as the scripting API reports it. */
 /**
@@ -91,10 +99,19 @@ export interface StepSnapshot {
   readonly size: { readonly width: number; readonly height: number } | null;
   /** The worker-made node preview of the result shown. */
   readonly thumbnail: ImageBitmap | null;
+  /**
+   * What is shown is the step's result from before the last edit, kept on screen (marked
+   * "updating") until its new one arrives; `size` and `thumbnail` are then that old result's.
+   */
+  readonly updating: boolean;
+  /** The outputs shown (numbers and histograms for the analysis steps' readouts); the same object while unchanged. */
+  readonly outputs: Readonly<Record<string, Value>> | null;
+  /** The step cannot run because an input it requires is not connected (not a failure of its own). */
+  readonly needsInput: boolean;
 }
 
 /** A step as `window.pipette.steps()` reports it. */
-export type StepReport = Pick<StepSnapshot, 'id' | 'op' | 'state' | 'key' | 'durationMs' | 'cached' | 'message' | 'warning' | 'proxy' | 'size'>;
+export type StepReport = Pick<StepSnapshot, 'id' | 'op' | 'state' | 'key' | 'durationMs' | 'cached' | 'message' | 'warning' | 'proxy' | 'size' | 'updating' | 'needsInput'>;
 
 
 function sameSnapshot(a: StepSnapshot, b: StepSnapshot): boolean {
@@ -145,7 +162,7 @@ export class Runtime {
       onFocus: (node) => opts.onFocus?.(node),
       onEvent: (e) => {
         opts.onRunEvent?.(e);
-        this.#emit({ source: 'run', event: e });
+        this.#emit({ source: 'run', event: e, at: performance.now() });
       },
     });
   }
@@ -212,6 +229,46 @@ export class Runtime {
     return serializeGraph(this.graph, name);
   }
 
+  /**
+   * The graph file with the image files its image steps use embedded, so that it opens anywhere
+   * (another browser, a fresh profile). Rejects, saying why, when an image file is not stored here
+   * or the file would be over the graph-file size limit.
+   */
+  async exportGraphWithImages(name?: string): Promise<string> {
+    const images: Record<string, EmbeddedImage> = {};
+    for (const n of this.graph.nodes) {
+      const id = n.params.asset;
+      if (typeof id !== 'string' || id === '' || images[id]) continue;
+      const file = await this.#opts.sources?.get(id);
+      if (!file) throw new Error(`the image of "${n.label ?? registry.get(n.op)?.title ?? n.op}" is not stored in this browser: load it again first`);
+      images[id] = { type: /^image\/[a-z0-9.+-]{1,40}$/.test(file.type) ? file.type : 'image/png', data: toBase64(new Uint8Array(await file.arrayBuffer())) };
+    }
+    const text = serializeGraph(this.graph, name, images);
+    const bytes = new Blob([text]).size;
+    if (bytes > DOCUMENT_LIMITS.bytes) {
+      const mb = (n: number) => `${(n / (1024 * 1024)).toFixed(1)} MB`;
+      throw new Error(`with its images the file would be ${mb(bytes)}, over the ${mb(DOCUMENT_LIMITS.bytes)} a graph file may be: save it without images`);
+    }
+    return text;
+  }
+
+  /**
+   * Opens a graph file, first decoding and keeping the images embedded in it (each must decode to
+   * the id it is filed under). Throws, leaving the current graph as it is, on any problem with the
+   * file; an embedded image that does not match is reported in the returned notes.
+   */
+  async loadGraphFile(text: string): Promise<{ graph: Graph; notes: string[] }> {
+    const doc = parseGraphDocument(text, registry);
+    const notes: string[] = [];
+    for (const [id, img] of Object.entries(doc.images ?? {})) {
+      if (this.assets.has(id)) continue;
+      const got = await this.addImage(new Blob([fromBase64(img.data)], { type: img.type }));
+      if (got !== id) notes.push(`An embedded image (${id.slice(0, 8)}…) decodes to other pixels here; load it again`);
+    }
+    this.replaceGraph(doc.graph);
+    return { graph: doc.graph, notes };
+  }
+
   setParam(node: string, name: string, value: ParamValue, opts: { coalesce?: string; preview?: boolean } = {}): void {
     this.commit(setParamEdit(this.graph, registry, node, name, value), opts);
   }
@@ -250,10 +307,17 @@ export class Runtime {
     const order = [...before.keys()];
     const next = new Map<string, StepSnapshot>();
     let changed = before.size !== this.graph.nodes.length;
+    let wired: Set<string> | null = null;
+    const needsInput = (node: string, op: string): boolean => {
+      wired ??= new Set(this.graph.edges.map((e) => `${e.to.node}\u0000${e.to.port}`));
+      return (registry.get(op)?.inputs ?? []).some((p) => !p.optional && !wired!.has(`${node}\u0000${p.name}`));
+    };
     for (const [i, n] of this.graph.nodes.entries()) {
       if (order[i] !== n.id) changed = true; // a step added, removed or moved in the order
       const v = this.live.view(n.id);
-      const pub = this.live.result(n.id);
+      const current = this.live.result(n.id);
+      const previous = current ? undefined : this.live.previous(n.id);
+      const pub = current ?? previous;
       const img = firstImage(pub?.outputs);
       const old = before.get(n.id);
       const size = img ? (old?.size && old.size.width === img.width && old.size.height === img.height ? old.size : { width: img.width, height: img.height }) : null;
@@ -272,6 +336,10 @@ export class Runtime {
         proxy: isProxy(img), // only proxy runs make reduced images
         size,
         thumbnail: img?.thumbnail ?? null,
+        updating: previous !== undefined,
+        outputs: pub?.outputs ?? null,
+        // Only a step that cannot be keyed is asked: the graph's wires are read once a snapshot, and only then.
+        needsInput: v.key === null && needsInput(n.id, n.op),
       };
       const kept = old && sameSnapshot(old, snap) ? old : snap;
       if (kept !== old) changed = true;
@@ -283,7 +351,7 @@ export class Runtime {
   }
 
   report(): StepReport[] {
-    return [...this.snapshot().values()].map(({ id, op, state, key, durationMs, cached, message, warning, proxy, size }) => ({
+    return [...this.snapshot().values()].map(({ id, op, state, key, durationMs, cached, message, warning, proxy, size, updating, needsInput }) => ({
       id,
       op,
       state,
@@ -294,6 +362,8 @@ export class Runtime {
       warning,
       proxy,
       size,
+      updating,
+      needsInput,
     }));
   }
 

@@ -2,6 +2,7 @@
 // states come from the editor's views (already redrawn at most ten times a second); pool activity
 // is re-read on runtime events, throttled to the same rate.
 
+import { untrack } from 'svelte';
 import type { PoolActivity } from '../workers/pool';
 import type { EditorState } from './editor.svelte';
 import { formatMs, formatPercent } from './format';
@@ -19,6 +20,8 @@ export interface StepCounts {
   /** Steps of the graph the run covers (idle steps are left out once nothing is running). */
   readonly total: number;
   readonly failed: number;
+  /** Steps that cannot run until an input is connected (not failures). */
+  readonly needInput: number;
   readonly running: readonly RunningStep[];
 }
 
@@ -34,6 +37,11 @@ export class StatusState {
     this.#editor = editor;
     const runtime = editor.runtime;
     this.activity = runtime.pool.activity;
+    // A pool resized in the settings shows its new size at once, not at its next event.
+    $effect(() => {
+      void editor.settings.values.poolSize;
+      this.activity = untrack(() => runtime.pool.activity);
+    });
     $effect(() => {
       let runStart: number | null = null;
       const refresh = () => {
@@ -49,15 +57,17 @@ export class StatusState {
       const soon = () => redraws.request();
       const stop = runtime.subscribe((e) => {
         if (e.source === 'run' && e.event.type === 'run') {
-          if (e.event.phase === 'start') runStart = performance.now();
+          if (e.event.phase === 'start') runStart = e.at;
           else if (runStart !== null) {
-            this.lastRun = { ms: performance.now() - runStart, status: e.event.status ?? 'done' };
+            this.lastRun = { ms: e.at - runStart, status: e.event.status ?? 'done' };
             runStart = null;
           }
         }
         soon();
       });
-      refresh();
+      // Read once here without subscribing the effect to what refresh reads (busy): re-running it
+      // would drop the run that is going (its start) and the refresh that ends it.
+      untrack(refresh);
       return () => {
         stop();
         redraws.stop();
@@ -70,6 +80,7 @@ export class StatusState {
     const nodes = this.#editor.graph.nodes;
     let finished = 0;
     let failed = 0;
+    let needInput = 0;
     let idle = 0;
     let skipped = 0;
     const running: RunningStep[] = [];
@@ -77,14 +88,15 @@ export class StatusState {
       const v = views.get(n.id);
       const s = v?.state ?? 'idle';
       if (s === 'done' || s === 'cached') finished++;
+      else if (v?.needsInput) needInput++;
       else if (s === 'failed' || s === 'timedout') failed++;
       else if (s === 'idle') idle++;
       else if (s === 'skipped') skipped++; // left out by a switch: not a step of this run
       if (v && s === 'running') running.push({ id: n.id, title: v.title, progress: v.progress });
     }
     // While a run goes, idle steps are still to come; once it is over, they were not asked for (run to step).
-    const total = (this.busy ? nodes.length : nodes.length - idle) - skipped;
-    return { finished, total, failed, running };
+    const total = (this.busy ? nodes.length : nodes.length - idle) - skipped - needInput;
+    return { finished, total, failed, needInput, running };
   });
 
   /** "3/7 steps · Gaussian Blur 45 %" */
@@ -95,6 +107,7 @@ export class StatusState {
     const first = c.running[0];
     if (first) parts.push(`${first.title} ${formatPercent(first.progress)}` + (c.running.length > 1 ? ` +${c.running.length - 1}` : ''));
     if (c.failed > 0) parts.push(`${c.failed} failed`);
+    if (c.needInput > 0) parts.push(c.needInput === 1 ? '1 needs an input' : `${c.needInput} need an input`);
     return parts.join(' · ');
   });
 

@@ -35,10 +35,12 @@ export interface Shown {
   readonly height: number;
   /** A proxy preview, shown until the full-resolution result arrives. */
   readonly proxy: boolean;
+  /** The step's result from before the last edit, kept up (marked "updating") until the new one arrives. */
+  readonly updating: boolean;
 }
 
 /** What an image stands for: itself, or for a proxy the full-resolution size. */
-function shownOf(node: string, title: string, image: Image): Shown {
+function shownOf(node: string, title: string, image: Image, updating = false): Shown {
   const proxy = isProxy(image);
   const s = image.scale ?? 1;
   return {
@@ -48,6 +50,7 @@ function shownOf(node: string, title: string, image: Image): Shown {
     width: proxy ? Math.max(1, Math.round(image.width / s)) : image.width,
     height: proxy ? Math.max(1, Math.round(image.height / s)) : image.height,
     proxy,
+    updating,
   };
 }
 
@@ -240,30 +243,27 @@ export class ViewerState {
   readonly title = $derived.by(() => this.#title(this.node));
 
   /**
-   * The step's published outputs. Read again whenever the graph changes (a withdrawn result goes at
+   * The step's published outputs, else (marked `updating`) what it showed before the last edit,
+   * until its new result comes. Read again whenever the graph changes (a withdrawn result goes at
    * once) or the views are redrawn (a new result was published).
    */
   readonly #published = $derived.by(() => {
     void this.#editor.graph;
     void this.#editor.views;
-    return this.node ? this.#editor.runtime.live.result(this.node) : undefined;
+    const live = this.#editor.runtime.live;
+    const node = this.node;
+    if (!node) return undefined;
+    const now = live.result(node);
+    if (now) return { outputs: now.outputs, updating: false };
+    const before = live.previous(node);
+    return before ? { outputs: before.outputs, updating: true } : undefined;
   });
 
   readonly shown = $derived.by((): Shown | null => {
     const node = this.node;
     const image = firstImage(this.#published?.outputs);
-    return node && image ? shownOf(node, this.title, image) : null;
+    return node && image ? shownOf(node, this.title, image, this.#published?.updating) : null;
   });
-
-  /** Number outputs of the step (statistics), to show when it has no image. */
-  readonly numbers = $derived.by((): { name: string; value: number }[] => {
-    const outs = this.#published?.outputs ?? {};
-    return Object.entries(outs)
-      .filter((e): e is [string, number] => typeof e[1] === 'number')
-      .map(([name, value]) => ({ name, value }));
-  });
-
-  readonly hasHistogram = $derived.by(() => Object.values(this.#published?.outputs ?? {}).some((v) => typeof v === 'object' && v !== null && 'kind' in v));
 
   /** Where the step's first image input comes from, if it is wired. */
   readonly inputSource = $derived.by((): { node: string; port: string } | null => {

@@ -76,7 +76,23 @@ export interface GraphDocument {
   readonly graph: Graph;
   /** Free-form, validated as a short name only. */
   readonly name?: string;
+  /**
+   * The source images the graph uses, embedded (Save graph with images): by asset id, the image
+   * file as it was loaded, base64. The whole file stays within DOCUMENT_LIMITS.bytes.
+   */
+  readonly images?: Readonly<Record<string, EmbeddedImage>>;
 }
+
+export interface EmbeddedImage {
+  /** The file's MIME type, image/… */
+  readonly type: string;
+  /** The file's bytes, base64. */
+  readonly data: string;
+}
+
+const ASSET_ID = /^[0-9a-f]{32}$/;
+const IMAGE_TYPE = /^image\/[a-z0-9.+-]{1,40}$/;
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
 /** A file that cannot be opened, with every problem found (path + message). */
 export class DocumentError extends Error {
@@ -90,7 +106,7 @@ export class DocumentError extends Error {
   }
 }
 
-export function serializeGraph(graph: Graph, name?: string): string {
+export function serializeGraph(graph: Graph, name?: string, images?: Readonly<Record<string, EmbeddedImage>>): string {
   // What is written here must always open again (it is also the autosave): a label or name the
   // format would refuse, from code that did not go through labelText, is cleaned on the way out
   // rather than making the whole file unreadable. Labels that pass are written as they are.
@@ -106,6 +122,7 @@ export function serializeGraph(graph: Graph, name?: string): string {
     version: DOCUMENT_VERSION,
     ...(safeName ? { name: safeName } : {}),
     graph: { ...graph, nodes },
+    ...(images && Object.keys(images).length > 0 ? { images } : {}),
   };
   return JSON.stringify(doc, null, 2);
 }
@@ -152,6 +169,7 @@ export function validateGraphDocument(raw: unknown, registry: OpRegistry): Graph
   if (name !== undefined && !isLabelText(name)) {
     problems.push('name: must be a short line of text');
   }
+  const images = readImages(doc.images, problems);
   const g = doc.graph;
   if (!isRecord(g) || !Array.isArray(g.nodes) || !Array.isArray(g.edges)) {
     throw new DocumentError(['graph: must have "nodes" and "edges" lists']);
@@ -208,7 +226,25 @@ export function validateGraphDocument(raw: unknown, registry: OpRegistry): Graph
     version: DOCUMENT_VERSION,
     ...(typeof name === 'string' && name ? { name } : {}),
     graph,
+    ...(images ? { images } : {}),
   };
+}
+
+/** The embedded images, checked: asset ids as keys, an image type and base64 bytes each. */
+function readImages(raw: unknown, problems: string[]): Record<string, EmbeddedImage> | undefined {
+  if (raw === undefined) return undefined;
+  if (!isRecord(raw)) {
+    problems.push('images: must be an object of embedded images by id');
+    return undefined;
+  }
+  const out: Record<string, EmbeddedImage> = {};
+  for (const [id, v] of Object.entries(raw)) {
+    if (!ASSET_ID.test(id)) problems.push(`images: "${id.slice(0, 40)}" is not an image id`);
+    else if (!isRecord(v) || typeof v.type !== 'string' || !IMAGE_TYPE.test(v.type) || typeof v.data !== 'string' || v.data.length % 4 !== 0 || !BASE64.test(v.data)) {
+      problems.push(`images.${id}: must be {"type": "image/…", "data": base64}`);
+    } else out[id] = { type: v.type, data: v.data };
+  }
+  return out;
 }
 
 function readNode(n: unknown, path: string, registry: OpRegistry, problems: string[]): GraphNode | null {

@@ -53,6 +53,12 @@ export function findNode(graph: Graph, id: string): GraphNode | undefined {
   return graph.nodes.find((n) => n.id === id);
 }
 
+/** What messages call a step: its label, else its operation's title (never its internal id, unless unknown). */
+export function stepTitle(node: GraphNode | undefined, registry: OpRegistry, id = node?.id ?? ''): string {
+  if (!node) return id;
+  return node.label ?? registry.get(node.op)?.title ?? node.op;
+}
+
 function requireNode(graph: Graph, id: string): GraphNode {
   const n = findNode(graph, id);
   if (!n) throw new EditError(`There is no step "${id}"`);

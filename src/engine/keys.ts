@@ -5,7 +5,7 @@
 // show: a result is displayed only under the key the step has now.
 
 import type { Graph, GraphIndex, PortRef } from './graph';
-import { ancestorsOf, bypassPort, descendantsOf, indexGraph, nodeIssues, topoOrder } from './graph';
+import { ancestorsOf, bypassPort, descendantsOf, indexGraph, nodeIssues, stepTitle, topoOrder } from './graph';
 import type { OpDecl, OpRegistry, Params } from './op';
 import { REPEAT_PORTS, SWITCH_PORTS, switchChoice, switchWarning } from './control';
 import { canonicalParams, resolveParams } from './params';
@@ -185,14 +185,15 @@ export function keyGraph(graph: Graph, registry: OpRegistry, opts: KeyOptions = 
   /** The key arriving from `from`, or why there is none (blocked upstream, or waiting on a switch). */
   const arriving = (id: string, from: PortRef): { key: string } | UnkeyedStep => {
     const up = steps.get(from.node);
+    const title = (node: string) => stepTitle(index.nodes.get(node), registry, node);
     if (up && !up.ok && up.pending !== undefined) {
-      return { ok: false, id, message: `Waiting for "${up.pending}" to pick an input`, pending: up.pending };
+      return { ok: false, id, message: `Waiting for "${title(up.pending)}" to pick an input`, pending: up.pending };
     }
     if (!up || !up.ok) {
-      return { ok: false, id, message: `Waiting on "${from.node}", which cannot run`, blockedBy: up?.ok === false ? (up.blockedBy ?? up.id) : from.node };
+      return { ok: false, id, message: `Waiting on "${title(from.node)}", which cannot run`, blockedBy: up?.ok === false ? (up.blockedBy ?? up.id) : from.node };
     }
     const key = up.outputs.get(from.port);
-    if (key === undefined) return { ok: false, id, message: `"${from.node}" gives no output "${from.port}" while bypassed`, blockedBy: from.node };
+    if (key === undefined) return { ok: false, id, message: `"${title(from.node)}" gives no output "${from.port}" while bypassed`, blockedBy: from.node };
     return { key };
   };
 
@@ -342,7 +343,7 @@ function planRepeat(
   if (output.node === start.node) return { message: 'Put at least one step between the Image input and the Body input: they are the repeated steps' };
   const after = descendantsOf(index, [start.node]);
   if (!after.has(output.node)) {
-    return { message: `The Body input must come from steps that start at the Image input's step ("${start.node}")` };
+    return { message: `The Body input must come from steps that start at the Image input's step ("${stepTitle(index.nodes.get(start.node), registry, start.node)}")` };
   }
   const zone = ancestorsOf(index, [output.node]);
   const members = new Set([...zone].filter((n) => after.has(n)));

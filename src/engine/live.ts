@@ -9,6 +9,11 @@
 // full-resolution run follows when the edits rest. A step shows its full result when it has one
 // for its current key, else its proxy result for its current proxy key, marked as such; never
 // anything else.
+//
+// What a step showed before an edit withdrew it is kept apart as its `previous` result, for display
+// only and marked as out of date ("updating"), until the step gets a result for its new key, fails,
+// or a run ends without giving it one: a preview below the step being tuned never goes blank mid-drag.
+// `watch` adds steps (a pinned viewer's) that proxy runs compute too, beside the focused one.
 
 import type { Graph } from './graph';
 import { keyGraph, type GraphKeys } from './keys';
@@ -78,6 +83,10 @@ export class LiveController<V> {
   #version = 0;
   #idleWaiters: (() => void)[] = [];
   readonly #published = new Map<string, Published<V>>();
+  /** What a step showed before an edit withdrew it; shown marked "updating", never as its result. */
+  readonly #previous = new Map<string, Published<V>>();
+  /** Steps proxy runs compute besides the focused one (a pinned viewer's step). */
+  #watched: readonly string[] = [];
   readonly #proxies = new Map<string, Published<V>>();
   /** What onPublish last announced per step, to announce only changes. */
   readonly #shown = new Map<string, Published<V>>();
@@ -132,6 +141,19 @@ export class LiveController<V> {
     return this.#published.get(node) ?? this.#proxies.get(node);
   }
 
+  /**
+   * What the step showed before an edit withdrew it, while its new result is still to come; for
+   * display marked as out of date, never as the step's result (exports and pixels use `result`).
+   */
+  previous(node: string): Published<V> | undefined {
+    return this.#published.has(node) || this.#proxies.has(node) ? undefined : this.#previous.get(node);
+  }
+
+  /** Steps to compute on proxies too while a slider is dragged (a pinned viewer's), besides the focus. */
+  watch(nodes: readonly string[]): void {
+    this.#watched = [...nodes];
+  }
+
   view(node: string): StepView {
     return this.#views.get(node) ?? { state: 'idle', key: this.keyOf(node), progress: 0 };
   }
@@ -149,11 +171,20 @@ export class LiveController<V> {
     this.#proxyKeys = null;
     this.#proxyLevel = this.proxyPixels;
     const present = new Set(graph.nodes.map((n) => n.id));
+    const before = new Map<string, Published<V>>();
+    for (const node of this.#shown.keys()) {
+      const r = this.result(node);
+      if (r) before.set(node, r);
+    }
     for (const [node, pub] of this.#published) {
       if (!present.has(node) || this.keyOf(node) !== pub.key) this.#published.delete(node);
     }
     for (const [node, pub] of this.#proxies) {
       if (!present.has(node) || this.proxyKeyOf(node) !== pub.key) this.#proxies.delete(node);
+    }
+    for (const node of [...this.#previous.keys()]) if (!present.has(node) || keys.steps.get(node)?.ok !== true) this.#previous.delete(node);
+    for (const [node, shown] of before) {
+      if (present.has(node) && !this.result(node) && keys.steps.get(node)?.ok === true) this.#previous.set(node, shown);
     }
     for (const node of [...this.#shown.keys()]) this.#announce(node);
     for (const node of [...this.#views.keys()]) {
@@ -257,6 +288,8 @@ export class LiveController<V> {
     void run.done.then(() => {
       if (this.#run !== run) return;
       this.#run = null;
+      // A step this run did not give a new result (not asked for, failed, cancelled) stops showing its old one.
+      if (this.#timer === null) for (const node of [...this.#previous.keys()]) this.#dropPrevious(node);
       this.#wakeIdle();
     });
   }
@@ -264,7 +297,8 @@ export class LiveController<V> {
   /** Computes the focused step (or the targets) on proxies, in the proxy priority class. */
   #startProxy(): void {
     const keys = this.#currentProxyKeys()!;
-    const targets = this.#focus && keys.steps.has(this.#focus) ? [this.#focus] : (this.#targets ?? undefined);
+    const wanted = [this.#focus, ...this.#watched].filter((n): n is string => n !== null && keys.steps.has(n));
+    const targets = wanted.length > 0 ? [...new Set(wanted)] : (this.#targets ?? undefined);
     const run = this.#opts.scheduler.run(this.#graph, {
       keys,
       targets,
@@ -288,7 +322,13 @@ export class LiveController<V> {
     const old = this.#proxies.get(e.node);
     if (old && old.key === e.key && old.outputs === e.outputs) return;
     this.#proxies.set(e.node, { key: e.key, outputs: e.outputs, cached: e.state === 'cached', durationMs: e.durationMs ?? 0, proxy: true });
+    this.#previous.delete(e.node);
     this.#announce(e.node);
+  }
+
+  #dropPrevious(node: string): void {
+    if (!this.#previous.delete(node)) return;
+    if (!this.result(node)) this.#opts.onPublish?.(node, null);
   }
 
   /** Tells onPublish when what a step shows has changed. */
@@ -314,6 +354,7 @@ export class LiveController<V> {
       if (!old || old.key !== e.key || old.outputs !== e.outputs) {
         this.#published.set(e.node, { key: e.key, outputs: e.outputs, cached: e.state === 'cached', durationMs: e.durationMs ?? 0, proxy: false });
         this.#proxies.delete(e.node);
+        this.#previous.delete(e.node);
         this.#announce(e.node);
       }
     }
@@ -329,6 +370,7 @@ export class LiveController<V> {
     // not yet replaced) say nothing about it.
     if (e.type === 'step' && e.key !== this.keyOf(e.node)) return;
     if (e.type === 'step') {
+      if (e.state === 'failed' || e.state === 'blocked' || e.state === 'timedout') this.#dropPrevious(e.node);
       const prev = this.#views.get(e.node);
       if (e.state === 'cancelled' && prev && prev.key === e.key && (prev.state === 'done' || prev.state === 'cached')) return;
       this.#setView(e.node, {

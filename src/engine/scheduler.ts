@@ -11,7 +11,7 @@ import type { Graph } from './graph';
 import type { OpRegistry } from './op';
 import { iterationKeys, keyGraph, stepKey, type GraphKeys, type KeyedStep } from './keys';
 import type { OpDecl, Params } from './op';
-import { ancestorsOf, bypassPort } from './graph';
+import { ancestorsOf, bypassPort, stepTitle } from './graph';
 import { REPEAT_PORTS } from './control';
 import {
   CancelledError,
@@ -508,7 +508,7 @@ class RunImpl<V> implements Run {
         const outs = await this.#resolve(cond.from.node);
         const value = outs[cond.from.port];
         if (typeof value !== 'number' || !Number.isFinite(value)) {
-          this.#set(sw, null, 'failed', { message: `The condition from "${cond.from.node}" is not a number` });
+          this.#set(sw, null, 'failed', { message: `The condition from "${this.#title(cond.from.node)}" is not a number` });
           throw new UpstreamStop(sw, 'failed', sw);
         }
         this.#sched.learn(cond.key, value);
@@ -527,6 +527,11 @@ class RunImpl<V> implements Run {
   #keyOf(node: string): string | null {
     const s = this.keys.steps.get(node);
     return s?.ok ? s.key : null;
+  }
+
+  /** A step as messages name it: its label or its operation's title. */
+  #title(node: string): string {
+    return stepTitle(this.keys.index.nodes.get(node), this.#sched.registry, node);
   }
 
   async #compute(node: string): Promise<Outputs<V>> {
@@ -556,7 +561,7 @@ class RunImpl<V> implements Run {
       }
       if (root !== null) {
         // A proxy run leaves what waits for a condition to the full run; it says nothing of it.
-        if (this.keys.proxy === 0) this.#set(node, this.#keyOf(node), 'blocked', { message: `Waiting on "${root}", which did not finish`, blockedBy: root });
+        if (this.keys.proxy === 0) this.#set(node, this.#keyOf(node), 'blocked', { message: `Waiting on "${this.#title(root)}", which did not finish`, blockedBy: root });
         throw new UpstreamStop(node, 'blocked', root);
       }
     }
@@ -608,10 +613,10 @@ class RunImpl<V> implements Run {
       if (this.#stopReason(node)) cancelled();
       if (e instanceof UpstreamStop) {
         if (e.state === 'cancelled') {
-          this.#set(node, key, 'cancelled', { message: `Not run: "${e.root}" was cancelled` });
+          this.#set(node, key, 'cancelled', { message: `Not run: "${this.#title(e.root)}" was cancelled` });
           throw new UpstreamStop(node, 'cancelled', e.root);
         }
-        this.#set(node, key, 'blocked', { message: `Waiting on "${e.root}", which did not finish`, blockedBy: e.root });
+        this.#set(node, key, 'blocked', { message: `Waiting on "${this.#title(e.root)}", which did not finish`, blockedBy: e.root });
         throw new UpstreamStop(node, 'blocked', e.root);
       }
       throw e;
