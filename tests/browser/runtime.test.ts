@@ -74,7 +74,7 @@ test('steps() reports from the same snapshot, with the fields the API documents'
   const snap = r.snapshot();
   expect(report.map((s) => s.id)).toEqual([...snap.keys()]);
   for (const s of report) {
-    expect(Object.keys(s).sort()).toEqual(['cached', 'durationMs', 'id', 'key', 'message', 'op', 'proxy', 'size', 'state', 'warning']);
+    expect(Object.keys(s).sort()).toEqual(['cached', 'durationMs', 'id', 'key', 'message', 'needsInput', 'op', 'proxy', 'size', 'state', 'updating', 'warning']);
     const full = snap.get(s.id)!;
     for (const k of Object.keys(s) as (keyof typeof s)[]) expect(s[k]).toBe(full[k]);
   }
