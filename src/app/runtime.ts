@@ -245,9 +245,9 @@ export class Runtime {
     }
     const text = serializeGraph(this.graph, name, images);
     const bytes = new Blob([text]).size;
-    if (bytes > DOCUMENT_LIMITS.bytes) {
+    if (bytes > DOCUMENT_LIMITS.bytesWithImages) {
       const mb = (n: number) => `${(n / (1024 * 1024)).toFixed(1)} MB`;
-      throw new Error(`with its images the file would be ${mb(bytes)}, over the ${mb(DOCUMENT_LIMITS.bytes)} a graph file may be: save it without images`);
+      throw new Error(`with its images the file would be ${mb(bytes)}, over the ${mb(DOCUMENT_LIMITS.bytesWithImages)} a graph file with images may be: save it without images`);
     }
     return text;
   }

@@ -14,6 +14,8 @@ export const DOCUMENT_VERSION = 1;
 /** Limits that keep a hostile file from exhausting memory or the UI. */
 export const DOCUMENT_LIMITS = {
   bytes: 5 * 1024 * 1024,
+  /** A file that embeds its source images (Save graph with images): the graph in it still within `bytes`. */
+  bytesWithImages: 100 * 1024 * 1024,
   nodes: 2000,
   edges: 8000,
   idLength: 64,
@@ -54,19 +56,33 @@ export function labelText(text: string): string {
   return s;
 }
 
-/** Refuses a graph file of `bytes` bytes over the size limit; call it before reading the file. */
-export function checkGraphFileSize(bytes: number): void {
-  if (bytes > DOCUMENT_LIMITS.bytes) {
-    throw new DocumentError([`it is larger than ${DOCUMENT_LIMITS.bytes / (1024 * 1024)} MB`]);
-  }
+const MB = 1024 * 1024;
+
+/**
+ * Refuses a graph file of `bytes` bytes over the size limit; call it before reading the file.
+ * `withImages`: the file says it is one that embeds its images (a larger limit).
+ */
+export function checkGraphFileSize(bytes: number, withImages = false): void {
+  const limit = withImages ? DOCUMENT_LIMITS.bytesWithImages : DOCUMENT_LIMITS.bytes;
+  if (bytes > limit) throw new DocumentError([`it is larger than ${limit / MB} MB`]);
 }
+
+/** How every file Pipette saves with images begins (see serializeGraph): what lets one past 5 MB be read. */
+const WITH_IMAGES_HEAD = `{\n  "format": "${DOCUMENT_FORMAT}",\n  "version": ${DOCUMENT_VERSION},\n  "images": {`;
 
 /**
  * The text of a graph file, refusing one over the size limit by its size alone, before any of it is
- * read: a hostile file of gigabytes must not be read whole into memory only to be refused.
+ * read: a hostile file of gigabytes must not be read whole into memory only to be refused. A file
+ * over the plain limit is read (up to its own limit) only when its first bytes are those of a file
+ * saved with images; the rest of it is then checked like any other.
  */
-export async function readGraphFile(file: { readonly size: number; text(): Promise<string> }): Promise<string> {
-  checkGraphFileSize(file.size);
+export async function readGraphFile(file: { readonly size: number; text(): Promise<string>; slice?(start: number, end: number): { arrayBuffer(): Promise<ArrayBuffer> } }): Promise<string> {
+  let withImages = false;
+  if (file.size > DOCUMENT_LIMITS.bytes && file.slice) {
+    const head = new TextDecoder().decode(await file.slice(0, WITH_IMAGES_HEAD.length).arrayBuffer());
+    withImages = head === WITH_IMAGES_HEAD;
+  }
+  checkGraphFileSize(file.size, withImages);
   return file.text();
 }
 
@@ -78,7 +94,7 @@ export interface GraphDocument {
   readonly name?: string;
   /**
    * The source images the graph uses, embedded (Save graph with images): by asset id, the image
-   * file as it was loaded, base64. The whole file stays within DOCUMENT_LIMITS.bytes.
+   * file as it was loaded, base64. The whole file stays within DOCUMENT_LIMITS.bytesWithImages.
    */
   readonly images?: Readonly<Record<string, EmbeddedImage>>;
 }
@@ -117,12 +133,13 @@ export function serializeGraph(graph: Graph, name?: string, images?: Readonly<Re
     return safe ? { ...rest, label: safe } : rest;
   });
   const safeName = name === undefined || isLabelText(name) ? name : labelText(name);
+  // Images first: the head of such a file says it embeds them, before it is read (readGraphFile).
   const doc: GraphDocument = {
     format: DOCUMENT_FORMAT,
     version: DOCUMENT_VERSION,
+    ...(images && Object.keys(images).length > 0 ? { images } : {}),
     ...(safeName ? { name: safeName } : {}),
     graph: { ...graph, nodes },
-    ...(images && Object.keys(images).length > 0 ? { images } : {}),
   };
   return JSON.stringify(doc, null, 2);
 }
@@ -136,14 +153,20 @@ const MIGRATIONS: Readonly<Record<number, (doc: Record<string, unknown>) => Reco
 
 /** Parses and validates a graph file. Throws DocumentError naming every problem. */
 export function parseGraphDocument(text: string, registry: OpRegistry): GraphDocument {
-  checkGraphFileSize(text.length);
+  checkGraphFileSize(text.length, text.startsWith(WITH_IMAGES_HEAD));
   let raw: unknown;
   try {
     raw = JSON.parse(text);
   } catch (e) {
     throw new DocumentError([`it is not valid JSON (${e instanceof Error ? e.message : String(e)})`]);
   }
-  return validateGraphDocument(raw, registry);
+  const doc = validateGraphDocument(raw, registry);
+  // Only embedded images may take a file past the plain limit: the rest of it stays within it.
+  if (text.length > DOCUMENT_LIMITS.bytes) {
+    const imageChars = Object.values(doc.images ?? {}).reduce((n, img) => n + img.data.length, 0);
+    checkGraphFileSize(text.length - imageChars);
+  }
+  return doc;
 }
 
 export function validateGraphDocument(raw: unknown, registry: OpRegistry): GraphDocument {
