@@ -129,6 +129,16 @@ export interface BlobWorkerReply {
 
 let worker: Worker | null | undefined;
 let nextId = 0;
+/** Bytes of Blobs the current worker has made. */
+let made = 0;
+
+/**
+ * A worker is replaced after making this much: the Blob handles it keeps (until its own garbage
+ * collection, which a worker with a tiny heap hardly ever runs) hold the Blobs' data in the
+ * browser's blob storage, which filled up after ~2 GB of results (a fetch then failed with "Failed
+ * to fetch"). Terminating it lets go of them; Blobs already handed over stay valid.
+ */
+const RECYCLE_BYTES = 256 * 1024 * 1024;
 const waiting = new Map<number, { resolve: (r: { blob: Blob; checksum: string } | null) => void; reject: (e: unknown) => void }>();
 
 /**
@@ -139,13 +149,21 @@ function blobInWorker(data: Uint8Array | Uint8ClampedArray): Promise<{ blob: Blo
   if (worker === undefined) {
     try {
       worker = typeof Worker === 'undefined' ? null : new Worker(new URL('./blob.worker.ts', import.meta.url), { type: 'module' });
-      worker?.addEventListener('message', (e: MessageEvent<BlobWorkerReply>) => {
+      const w = worker;
+      w?.addEventListener('message', (e: MessageEvent<BlobWorkerReply>) => {
         const done = waiting.get(e.data.id);
         waiting.delete(e.data.id);
+        if (e.data.blob) made += e.data.blob.size;
+        if (made >= RECYCLE_BYTES && waiting.size === 0 && worker === w) {
+          w.terminate();
+          worker = undefined; // a fresh one for the next Blob
+          made = 0;
+        }
         if (e.data.unreadable) done?.reject(new UnreadableBlobError());
         else done?.resolve(e.data.blob && e.data.checksum ? { blob: e.data.blob, checksum: e.data.checksum } : null);
       });
-      worker?.addEventListener('error', () => {
+      w?.addEventListener('error', () => {
+        if (worker !== w) return;
         // A broken worker: fall back to the main thread from now on.
         worker = null;
         for (const done of waiting.values()) done.resolve(null);

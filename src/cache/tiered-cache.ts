@@ -24,6 +24,8 @@ export const DEFAULT_MEMORY_BUDGET = 512 * MiB;
 export const DEFAULT_IDB_BUDGET = 2048 * MiB;
 /** Share of the origin's storage the cache may take: the graph, the batch queue and headroom need the rest. */
 const QUOTA_SHARE = 0.8;
+/** The least the stored results may be cut to when the browser runs short of blob storage. */
+const MIN_BLOB_CAP = 8 * 1024 * 1024;
 /** Accesses are written to the LRU index in batches, at most this long after they happen. */
 const TOUCH_DELAY_MS = 250;
 
@@ -146,6 +148,13 @@ export class TieredCache implements ResultStore<Value> {
   #closed = false;
   #idbRequested: number;
   #quotaCap = Infinity;
+  /**
+   * Set when the browser ran short of blob storage while a result was stored: in a private window
+   * IndexedDB keeps its Blobs in memory, in the same blob storage as every other Blob of the page,
+   * and once that is full nothing can be read or fetched (measured: after ~2 GB of stored results a
+   * plain fetch failed). The tier then holds at most half of what it held.
+   */
+  #blobCap = Infinity;
   #stamp: number;
   /** Bumped by clear(): work begun before it must not bring old results back. */
   #generation = 0;
@@ -486,7 +495,14 @@ export class TieredCache implements ResultStore<Value> {
   }
 
   get #idbBudget(): number {
-    return Math.min(this.#idbRequested, this.#quotaCap);
+    return Math.min(this.#idbRequested, this.#quotaCap, this.#blobCap);
+  }
+
+  /** The browser could not hold a new Blob: store less from now on, and free half of what is stored. */
+  async #shortOfBlobs(tier: IdbTier): Promise<void> {
+    this.#blobCap = Math.max(MIN_BLOB_CAP, Math.floor(Math.min(tier.bytes, this.#idbBudget) / 2));
+    this.#idbEvictions += (await tier.fit(this.#idbBudget)).count;
+    this.#emit();
   }
 
   // ---- Reads -------------------------------------------------------------------------------------
@@ -665,8 +681,9 @@ export class TieredCache implements ResultStore<Value> {
         { storedAt: p.stamp, ...(p.op !== undefined ? { op: p.op } : {}), ...(p.durationMs !== undefined ? { durationMs: p.durationMs } : {}) },
         this.#codec,
       );
-    } catch {
+    } catch (e) {
       this.#writeErrors++; // the browser could not hold the Blob (see blob-pixels.ts)
+      if (e instanceof UnreadableBlobError) await this.#shortOfBlobs(tier);
       return;
     }
     if (!entry) {

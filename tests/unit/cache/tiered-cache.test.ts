@@ -172,6 +172,33 @@ describe('IndexedDB tier', () => {
     await cache.close();
   });
 
+  test('when the browser runs short of blob storage, the stored results are cut to half and the budget with them', async () => {
+    const factory = freshFactory();
+    // A full blob storage: a new Blob cannot be read, as the probe after making one finds.
+    let full = false;
+    const read = Blob.prototype.arrayBuffer;
+    vi.spyOn(Blob.prototype, 'arrayBuffer').mockImplementation(function (this: Blob) {
+      return full ? Promise.reject(new DOMException('The requested file could not be read', 'NotReadableError')) : read.call(this);
+    });
+    // 24 entries of 1 MB each: 24 MB stored.
+    const cache = makeCache(factory, { memoryBudgetBytes: 0, idbBudgetBytes: 2048 * 1024 * 1024 });
+    const put = (k: string, seed: number) => cache.put(k, { out: image(512, 512, seed) });
+    for (let i = 0; i < 24; i++) put(`k${i}`, i + 1);
+    await cache.flush();
+    const before = cache.stats.idb;
+    expect(before.entries).toBe(24);
+    full = true;
+    put('k24', 25);
+    await cache.flush();
+    const after = cache.stats.idb;
+    expect(after.budgetBytes).toBe(Math.floor(before.bytes / 2));
+    expect(after.entries).toBeLessThanOrEqual(12);
+    expect(after.budgetBytes).toBeLessThan(before.budgetBytes);
+    expect(after.bytes).toBeLessThanOrEqual(after.budgetBytes);
+    expect(cache.stats.writeErrors).toBe(1);
+    await cache.close();
+  });
+
   test('a get that misses memory but hits IndexedDB promotes the entry to memory', async () => {
     const factory = freshFactory();
     const first = makeCache(factory);
