@@ -261,8 +261,10 @@ export class TieredCache implements ResultStore<Value> {
     });
   }
 
-  put(key: string, outputs: Outputs<Value>, info?: { readonly op: OpDecl; readonly durationMs: number; readonly proxy?: boolean }): void {
-    if (this.#closed) return;
+  put(key: string, outputs: Outputs<Value>, info?: { readonly op: OpDecl; readonly durationMs: number; readonly proxy?: boolean; readonly batch?: boolean }): void {
+    // A batch job's results are not kept: each image is new, and six 12 MP results an image would
+    // push the editor's results out of memory and keep a core busy writing them.
+    if (this.#closed || info?.batch) return;
     // Not kept in memory if larger than the whole memory budget; IndexedDB may still take it.
     this.#memory.put(key, outputs);
     // Proxies stay in memory: a slider drag makes dozens a second, and writing them would churn the

@@ -79,7 +79,8 @@ const WITH_IMAGES_HEAD = `{\n  "format": "${DOCUMENT_FORMAT}",\n  "version": ${D
 export async function readGraphFile(file: { readonly size: number; text(): Promise<string>; slice?(start: number, end: number): { arrayBuffer(): Promise<ArrayBuffer> } }): Promise<string> {
   let withImages = false;
   if (file.size > DOCUMENT_LIMITS.bytes && file.slice) {
-    const head = new TextDecoder().decode(await file.slice(0, WITH_IMAGES_HEAD.length).arrayBuffer());
+    // The head is ASCII: read byte for character.
+    const head = String.fromCharCode(...new Uint8Array(await file.slice(0, WITH_IMAGES_HEAD.length).arrayBuffer()));
     withImages = head === WITH_IMAGES_HEAD;
   }
   checkGraphFileSize(file.size, withImages);

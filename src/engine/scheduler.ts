@@ -333,7 +333,7 @@ export class Scheduler<V> {
         this.#started(job); // an executor that never said so started it when it was handed over
         const durationMs = this.now() - job.startedAt;
         this.#settle(job);
-        this.#opts.store?.put(job.task.key, outputs, { op: job.task.op, durationMs, ...(job.task.proxy ? { proxy: true } : {}) });
+        this.#opts.store?.put(job.task.key, outputs, { op: job.task.op, durationMs, ...(job.task.proxy ? { proxy: true } : {}), ...(job.priority <= PRIORITY.batch ? { batch: true } : {}) });
         job.resolve({ outputs, durationMs, startedAt: job.startedAt });
       },
       (err) => {

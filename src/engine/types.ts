@@ -79,8 +79,10 @@ export interface ResultStore<V> {
   /**
    * Must not block: implementations write behind. `proxy`: a proxy-run result, cheap to recompute
    * and made many times a second while a slider moves — worth keeping in memory, not on disk.
+   * `batch`: only batch runs needed it (each image is new): not worth keeping at all, and storing
+   * six 12 MP results an image would take the memory and cores the editor needs.
    */
-  put(key: string, outputs: Outputs<V>, info: { readonly op: OpDecl; readonly durationMs: number; readonly proxy?: boolean }): void;
+  put(key: string, outputs: Outputs<V>, info: { readonly op: OpDecl; readonly durationMs: number; readonly proxy?: boolean; readonly batch?: boolean }): void;
 }
 
 /** Thrown into a step when its time budget runs out. */

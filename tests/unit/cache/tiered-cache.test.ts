@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, test, vi } from 'vitest';
 import { deferred, fakeBitmap, fakeThumbnailCodec, freshFactory, image, imageOf, imageOut, makeCache, rawDb, sameBytes, snapshot, type FakeBitmap } from './helpers';
 import type { Outputs } from '../../../src/engine/types';
+import type { OpDecl } from '../../../src/engine/op';
 import type { Histogram, Value } from '../../../src/ops/types';
 
 afterEach(() => {
@@ -196,6 +197,19 @@ describe('IndexedDB tier', () => {
     expect(after.budgetBytes).toBeLessThan(before.budgetBytes);
     expect(after.bytes).toBeLessThanOrEqual(after.budgetBytes);
     expect(cache.stats.writeErrors).toBe(1);
+    await cache.close();
+  });
+
+  test('a result only a batch job needed is not kept, in memory or IndexedDB', async () => {
+    const factory = freshFactory();
+    const cache = makeCache(factory);
+    const op = { id: 'test', version: 1 } as unknown as OpDecl;
+    cache.put('batch', imageOut(64), { op, durationMs: 5, batch: true });
+    cache.put('editor', imageOut(64, 2), { op, durationMs: 5 });
+    await cache.flush();
+    expect(await cache.get('batch')).toBeUndefined();
+    expect(await cache.get('editor')).toBeDefined();
+    expect(cache.stats.idb.entries).toBe(1);
     await cache.close();
   });
 

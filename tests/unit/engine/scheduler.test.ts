@@ -119,6 +119,19 @@ describe('scheduler', () => {
     expect(c.output('a')).toBe(7);
   });
 
+  test('results only a batch run needed are put marked batch; those an interactive run shares are not', async () => {
+    const puts: { key: string; batch: boolean }[] = [];
+    const store = { get: () => undefined, put: (key: string, _o: unknown, info: { batch?: boolean }) => void puts.push({ key, batch: info.batch === true }) };
+    const sched = new Scheduler({ registry: reg, executor: testExecutor(), store });
+    await sched.run(twoBranches(), { priority: 'batch' }).done;
+    expect(puts.length).toBeGreaterThan(0);
+    expect(puts.every((p) => p.batch)).toBe(true);
+    puts.length = 0;
+    await sched.run(twoBranches(), { priority: 'interactive' }).done;
+    expect(puts.length).toBeGreaterThan(0);
+    expect(puts.some((p) => p.batch)).toBe(false);
+  });
+
   test('a cached step does not need its ancestors computed', async () => {
     const store = new MemoryStore<number>({ budgetBytes: 1e6, sizeOf: () => 8 });
     const exec = testExecutor();
