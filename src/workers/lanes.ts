@@ -411,6 +411,9 @@ export class Lanes {
    * lanes; the reserve lane last, and only for work more urgent than the background work that holds a worker.
    */
   #freeLanes(job: Job): Lane[] {
+    // Background work waits while the reserve runs an edit: the edit then shares the cores with one
+    // batch task at most (the one already running), not a string of them.
+    if (this.#isBackground(job) && this.#lanes[this.#size]?.job) return [];
     const reserve = !this.#isBackground(job) && this.#backgroundBusy();
     const usable = this.#lanes.filter((l) => (l.index < this.#size || (reserve && l.index === this.#size)) && !l.job && !l.stopping);
     const rank = (l: Lane) => (l.index >= this.#size ? 3 : l.handle?.ready ? 0 : l.handle ? 1 : 2);

@@ -137,6 +137,22 @@ describe('running steps', () => {
     expect(lane('batch-b')).toBe(0);
   });
 
+  test('batch work does not start while the reserve worker runs an edit, even on a free worker', async () => {
+    const { pool, events } = makePool({ size: 1 });
+    const at = (type: string, node: string) => events.findIndex((e) => e.type === type && 'node' in e && e.node === node);
+    const ac = new AbortController();
+    const first = errorOf(run(pool, task(sleepOp, { ms: 60_000 }, { node: 'batch-a', priority: PRIORITY.batch }), { signal: ac.signal }));
+    const next = run(pool, task(sleepOp, { ms: 0 }, { node: 'batch-b', priority: PRIORITY.batch }));
+    await expect.poll(() => at('task-start', 'batch-a') >= 0, { timeout: 15_000 }).toBe(true);
+    const edit = run(pool, task(sleepOp, { ms: 1500 }, { node: 'edit', priority: PRIORITY.proxy }));
+    await expect.poll(() => at('task-start', 'edit') >= 0, { timeout: 15_000 }).toBe(true);
+    // The first worker comes free while the edit runs: the next batch task still waits for the edit.
+    ac.abort(new DOMException('Stop', 'AbortError'));
+    expect(isAbort(await first)).toBe(true);
+    await Promise.all([edit, next]);
+    expect(at('task-start', 'batch-b')).toBeGreaterThan(at('task-end', 'edit'));
+  });
+
   test('without batch work there is no reserve worker: an edit waits for the busy one', async () => {
     const { pool, events } = makePool({ size: 1 });
     const blocker = run(pool, task(sleepOp, { ms: 300 }, { node: 'blocker', priority: PRIORITY.interactive }));
