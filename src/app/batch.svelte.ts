@@ -207,8 +207,27 @@ export class BatchState {
     this.#editor.download(await downloadZip(files()).blob(), 'pipette-batch.zip');
   }
 
-  /** Whether this browser can write into a folder the person picks (File System Access). */
-  get canSaveToFolder(): boolean {
+  /**
+   * Queues every image in a folder the person picks (File System Access), with paths relative to
+   * it; a manifest in it queues that manifest again (see `add`). Where the picker is missing the
+   * panel offers a folder input instead.
+   */
+  async addFolder(): Promise<void> {
+    let root: FileSystemDirectoryHandle;
+    try {
+      root = await (globalThis as unknown as { showDirectoryPicker(o: { mode: 'read' }): Promise<FileSystemDirectoryHandle> }).showDirectoryPicker({ mode: 'read' });
+    } catch {
+      return; // the person closed the picker
+    }
+    try {
+      await this.add(await filesIn(root, `${root.name}/`));
+    } catch (e) {
+      this.message = `Could not read the folder: ${e instanceof Error ? e.message : String(e)}`;
+    }
+  }
+
+  /** Whether this browser lets the person pick a folder to read or write (File System Access). */
+  get hasFolderPicker(): boolean {
     return typeof (globalThis as { showDirectoryPicker?: unknown }).showDirectoryPicker === 'function';
   }
 
@@ -218,7 +237,7 @@ export class BatchState {
    */
   async saveToFolder(): Promise<void> {
     const q = this.#queue;
-    if (!q || !this.canSaveToFolder) return;
+    if (!q || !this.hasFolderPicker) return;
     let root: FileSystemDirectoryHandle;
     try {
       root = await (globalThis as unknown as { showDirectoryPicker(o: { mode: 'readwrite' }): Promise<FileSystemDirectoryHandle> }).showDirectoryPicker({ mode: 'readwrite' });
@@ -276,6 +295,16 @@ function folders(steps: readonly { id: string; title: string }[]): BatchOutput[]
     used.add(folder.toLowerCase());
     return { step: id, folder };
   });
+}
+
+/** Every file under a directory handle, named by its path from the handle's parent. */
+async function filesIn(dir: FileSystemDirectoryHandle, prefix: string): Promise<EnqueueFile[]> {
+  const out: EnqueueFile[] = [];
+  for await (const [name, handle] of (dir as unknown as { entries(): AsyncIterable<[string, FileSystemHandle]> }).entries()) {
+    if (handle.kind === 'file') out.push({ name: prefix + name, file: await (handle as FileSystemFileHandle).getFile() });
+    else out.push(...(await filesIn(handle as FileSystemDirectoryHandle, `${prefix}${name}/`)));
+  }
+  return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 
 function isImage(f: EnqueueFile): boolean {

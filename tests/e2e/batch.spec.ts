@@ -238,6 +238,34 @@ test('results are written into a chosen folder with their paths, and saving agai
   expect(written.every(([, size]) => size > 60)).toBe(true);
 });
 
+test('a folder picked with the folder picker is queued with its paths, subfolders included', async ({ page }) => {
+  await page.addInitScript(() => {
+    (window as unknown as { showDirectoryPicker: () => Promise<FileSystemDirectoryHandle> }).showDirectoryPicker = async () =>
+      (await navigator.storage.getDirectory()).getDirectoryHandle('inputs', { create: true });
+  });
+  await open(page);
+  const png = (v: number) => [...buildPng({ width: 8, height: 8, colorType: 2, bitDepth: 8, sample: () => [v, 0, v] })];
+  await page.evaluate(
+    async ({ a, b }) => {
+      const root = await (await navigator.storage.getDirectory()).getDirectoryHandle('inputs', { create: true });
+      const put = async (dir: FileSystemDirectoryHandle, name: string, bytes: number[]) => {
+        const w = await (await dir.getFileHandle(name, { create: true })).createWritable();
+        await w.write(new Uint8Array(bytes));
+        await w.close();
+      };
+      await put(root, 'a.png', a);
+      await put(await root.getDirectoryHandle('sub', { create: true }), 'b.png', b);
+      await put(root, 'notes.txt', [104, 105]);
+    },
+    { a: png(40), b: png(90) },
+  );
+  await page.getByRole('button', { name: 'Batch' }).click();
+  await page.getByRole('button', { name: 'Add a folder…' }).click();
+  await expect.poll(() => jobStates(page)).toEqual(['done', 'done']);
+  const names = await page.getByTestId('batch-job').evaluateAll((rows) => rows.map((r) => r.querySelector('.name')!.textContent));
+  expect(names).toEqual(['inputs/a.png', 'inputs/sub/b.png']);
+});
+
 test('a thousand queued images: the list shows only the rows in view, the page stays responsive, and every job finishes', async ({ page }) => {
   test.setTimeout(240_000);
   // Long tasks, and how much of each long animation frame the app's own scripts took: Playwright's
