@@ -316,8 +316,8 @@ async function forgetUnusedSources(runtime: Runtime, graphs: RecoverableGraphSto
     const kept = new Set<string>();
     for (const k of await graphs.keptAside()) for (const id of assetIdsIn(k.json)) kept.add(id);
     // The undo history restored with the tab names images too: an undo after the reload must find them.
-    const history = [...runtime.history.past, ...runtime.history.future].flatMap((g) => [...assetIdsOf(g)]);
-    await sources.retain(() => new Set([...kept, ...assetIdsIn(runtime.exportGraphText()), ...runtime.assets.ids(), ...history]));
+    const inGraphs = [...runtime.history.past, runtime.graph, ...runtime.history.future];
+    await sources.retain(() => new Set([...kept, ...inGraphs.flatMap((g) => [...assetIdsOf(g)]), ...runtime.assets.ids()]));
   } catch (e) {
     console.warn('Pipette: could not tidy the stored image files', e);
   }
