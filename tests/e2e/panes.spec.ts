@@ -124,3 +124,30 @@ test('Statistics’ outputs are labelled, and a wire starts from a port’s larg
   const g = JSON.parse(await page.evaluate(() => window.pipette.exportGraph())).graph;
   expect(g.nodes.find((n: { id: string }) => n.id === 'src').position).toEqual({ x: 0, y: 0 });
 });
+
+test('at 1280×720 the header stays one row and the viewer footer fits its pane', async ({ page }) => {
+  await page.setViewportSize({ width: 1280, height: 720 });
+  await openApp(page);
+  // One row: every header button on the same line, and no button's label wrapped onto two lines.
+  const buttons = await page.getByRole('banner').locator('button').evaluateAll((els) =>
+    els
+      .filter((e) => e.getBoundingClientRect().width > 0)
+      .map((e) => {
+        const r = document.createRange();
+        r.selectNodeContents(e);
+        return { top: Math.round(e.getBoundingClientRect().top), lines: new Set([...r.getClientRects()].map((l) => Math.round(l.top))).size };
+      }),
+  );
+  expect(buttons.length).toBeGreaterThan(8);
+  expect(new Set(buttons.map((b) => b.top)).size).toBe(1);
+  expect(buttons.filter((b) => b.lines > 1)).toEqual([]);
+  // The footer's controls end inside the viewer, and the timing is cut short rather than the row.
+  await expect(page.getByTestId('compare-slider')).toBeVisible();
+  const pane = (await page.locator('section.viewer-pane').boundingBox())!;
+  for (const el of [page.getByTestId('compare-select'), page.getByTestId('compare-slider'), page.locator('section.viewer-pane footer .compare')]) {
+    const b = (await el.boundingBox())!;
+    expect(b.x + b.width).toBeLessThanOrEqual(pane.x + pane.width);
+  }
+  const row = page.locator('section.viewer-pane footer .compare');
+  expect(await row.evaluate((e) => e.scrollWidth - e.clientWidth)).toBeLessThanOrEqual(1);
+});
