@@ -77,6 +77,41 @@ test('the Fit button stops at a zoom where step titles are still readable', asyn
     .toBeGreaterThanOrEqual(8);
 });
 
+test('zoomed out past reading (the first view of the starter graph), every step shows its title large; zoomed in, its usual head', async ({ page }) => {
+  await page.setViewportSize({ width: 1440, height: 900 });
+  await openApp(page);
+  // On-screen size of an element's text: its font size times the canvas zoom (its drawn height over its laid-out one).
+  const onScreen = (sel: string) =>
+    page.locator(`.svelte-flow__node ${sel}`).evaluateAll((els) =>
+      els.map((el) => ({
+        visible: getComputedStyle(el).display !== 'none' && getComputedStyle(el).visibility !== 'hidden',
+        px: parseFloat(getComputedStyle(el).fontSize) * (el.getBoundingClientRect().height / (el as HTMLElement).offsetHeight),
+      })),
+    );
+  const steps = await page.evaluate(() => window.pipette.steps().length);
+  // The first view shows the whole starter graph, below the readable zoom…
+  await expect(page.locator('.svelte-flow__node')).toHaveCount(steps);
+  await expect(page.getByTestId('canvas')).toHaveClass(/\bfar\b/);
+  const sizeBefore = await page.locator('.svelte-flow__node').first().boundingBox();
+  const small = await onScreen('.title');
+  expect(small.every((t) => t.px < 7 && !t.visible)).toBe(true);
+  // …where each step's large title reads at 7 px or more.
+  const large = await onScreen('.far-title');
+  expect(large).toHaveLength(steps);
+  for (const t of large) {
+    expect(t.visible).toBe(true);
+    expect(t.px).toBeGreaterThanOrEqual(7);
+  }
+  // The steps kept their size (a resize would make Svelte Flow measure and redraw them).
+  expect(await page.locator('.svelte-flow__node').first().boundingBox()).toEqual(sizeBefore);
+
+  // Fit stops at a readable zoom: the usual head is back and the large title gone.
+  await page.locator('.svelte-flow__controls-fitview').click();
+  await expect(page.getByTestId('canvas')).not.toHaveClass(/\bfar\b/);
+  await expect.poll(async () => (await onScreen('.far-title')).some((t) => t.visible)).toBe(false);
+  for (const t of await onScreen('.title')) expect(t.visible).toBe(true);
+});
+
 test('Statistics’ outputs are labelled, and a wire starts from a port’s larger hit area', async ({ page }) => {
   await openApp(page);
   await page.evaluate(() =>
