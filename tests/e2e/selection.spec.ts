@@ -101,3 +101,26 @@ test('Alt+Arrow keys move the selection along the wires, and Tab onto a step sel
   await page.keyboard.press('Tab');
   await expectSelected(page, 'levels', 'Levels');
 });
+
+test('an arrow key nudges the focused step, and the move is saved with the graph and undoable', async ({ page }) => {
+  await openApp(page);
+  await node(page, 'levels').click();
+  await expect(node(page, 'levels')).toBeFocused();
+  const x = async () => (JSON.parse(await page.evaluate(() => window.pipette.exportGraph())) as { graph: { nodes: { id: string; position: { x: number; y: number } }[] } }).graph.nodes.find((n) => n.id === 'levels')!.position;
+  const before = await x();
+  await page.keyboard.press('ArrowRight');
+  await page.keyboard.press('ArrowRight');
+  await page.keyboard.press('ArrowDown');
+  await expect.poll(async () => (await x()).x).toBeGreaterThan(before.x);
+  const after = await x();
+  expect(after.y).toBeGreaterThan(before.y);
+  // Saved with the graph: it is where it was left after a reload.
+  await page.evaluate(() => window.pipette.flush());
+  await page.reload();
+  await page.evaluate(() => window.pipette.ready);
+  expect(await x()).toEqual(after);
+  // Each press is one undo step.
+  await page.keyboard.press('Control+z');
+  await expect.poll(async () => (await x()).y).toBe(before.y);
+  expect((await x()).x).toBe(after.x);
+});
