@@ -49,7 +49,8 @@ export function batchHost(runtime: Runtime): BatchHost {
                 current = 0;
                 const img = targets.includes(e.node) ? firstImage(e.outputs) : undefined;
                 if (img && e.key) outputs.set(e.node, { image: img, key: e.key });
-              } else if ((e.state === 'failed' || e.state === 'timedout') && !problem) {
+              } else if ((e.state === 'failed' || e.state === 'timedout' || (e.state === 'skipped' && targets.includes(e.node))) && !problem) {
+                // A step to write that a Switch left out for this image says so, rather than "gave no image".
                 const node = graph.nodes.find((n) => n.id === e.node);
                 problem = `${node?.label || registry.get(node?.op ?? '')?.title || e.node}: ${e.message ?? e.state}`;
               }

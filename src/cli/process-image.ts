@@ -87,7 +87,8 @@ export async function processImage(
     onEvent: (e) => {
       if (e.type !== 'step') return;
       if (e.outputs) results.set(e.node, e);
-      if ((e.state === 'failed' || e.state === 'timedout') && e.message) problems.push(`${titleOf(graph, registry, e.node)}: ${e.message}`);
+      // A step to write that a Switch left out for this image says so, rather than "gave no image".
+      if ((e.state === 'failed' || e.state === 'timedout' || (e.state === 'skipped' && pipeline.steps.includes(e.node))) && e.message) problems.push(`${titleOf(graph, registry, e.node)}: ${e.message}`);
     },
   });
   const summary = await run.done;

@@ -206,6 +206,13 @@ describe('pipette run', () => {
     expect(readPng(new Uint8Array(readFileSync(path.join(out, 'dark.png')))).data[0]).toBe(0); // B: posterized to 2 levels
     const again = await pipette(['run', g, '--in', input, '--out', out, '--step', 'sw']);
     expect(again.stderr).toMatch(/2 already done/);
+    // Writing a branch the switch leaves out for one image: that image fails saying why, the other is written.
+    const branch = path.join(work, 'switch-branch');
+    const b = await pipette(['run', g, '--in', input, '--out', branch, '--step', 'post']);
+    expect(b.code).toBe(1);
+    expect(manifest(branch).find((l) => l.input === 'bright.png')?.error).toBe('Posterize: Not run: it only feeds a Switch input that was not picked');
+    expect(filesUnder(branch)).toContain('dark.png');
+    expect(filesUnder(branch)).not.toContain('bright.png');
   }, 60_000);
 
   test('mistakes in the command or the graph are explained, with exit code 2', async () => {
