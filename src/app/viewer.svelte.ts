@@ -9,7 +9,7 @@ import { isImage } from '../ops/image';
 import { isProxy } from '../ops/proxy';
 import type { Image } from '../ops/types';
 import type { WorkerPool } from '../workers/pool';
-import { firstImage, type PixelRect } from '../workers/protocol';
+import { firstImage, type ImageResult, type PixelRect } from '../workers/protocol';
 import { untrack } from 'svelte';
 import type { EditorState, NodeView } from './editor.svelte';
 import { registry } from '../ops/registry';
@@ -99,6 +99,8 @@ export class BitmapSlot {
   error = $state<string | null>(null);
   /** Time the last bitmap took, request to arrival, in ms. */
   lastMs = $state<number | null>(null);
+  /** The bitmap shown came with the result (a proxy's display bitmap), not from a request. */
+  fromResult = $state(false);
 
   /** What the bitmap shown or on its way was asked for, and how to stop asking. */
   #asked: { readonly want: BitmapWant; readonly ctl: AbortController } | null = null;
@@ -120,6 +122,16 @@ export class BitmapSlot {
       const { image, region, maxSide } = w;
       const ctl = new AbortController();
       this.#asked = { want: w, ctl };
+      // A proxy shown while a slider moves came with its display bitmap, made by the worker that
+      // computed it: shown at once, without queueing for a worker behind the next edit's work.
+      const ready = (image as ImageResult).display;
+      if (ready && !region && (!maxSide || Math.max(ready.width, ready.height) <= maxSide) && ready.width === image.width && ready.height === image.height) {
+        this.lastMs = 0;
+        this.fromResult = true;
+        this.loading = false;
+        this.#set(ready, image, { x: 0, y: 0, width: image.width, height: image.height });
+        return;
+      }
       const t0 = performance.now();
       this.loading = true;
       pool.bitmap(pixelsOnly(image), { signal: ctl.signal, ...(region ? { region } : {}), ...(maxSide ? { maxSide } : {}) }).then(
@@ -129,6 +141,7 @@ export class BitmapSlot {
             return;
           }
           this.lastMs = performance.now() - t0;
+          this.fromResult = false;
           this.loading = false;
           this.#set(bmp, image, clampRect(region ?? { x: 0, y: 0, width: image.width, height: image.height }, image));
         },

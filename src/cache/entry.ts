@@ -11,7 +11,7 @@ import type { Histogram, Image, Value } from '../ops/types';
 import { MAX_PIXELS, createImage, isHistogram, isImage, valueBytes } from '../ops/image';
 import { blobChecksum, blobInto, bytesToBlob, type SliceOptions } from './blob-pixels';
 import { valueChecksum } from './checksum';
-import { bitmapBytes, thumbnailOf, type ThumbnailCodec, type WithThumbnail } from './thumbnail';
+import { bitmapBytes, displayOf, thumbnailOf, type ThumbnailCodec, type WithThumbnail } from './thumbnail';
 
 /**
  * Bump when the stored shape changes; entries of another format are dropped as misses. 2: the entry
@@ -78,10 +78,10 @@ export interface CodecOptions extends SliceOptions {
   readonly thumbnails?: ThumbnailCodec | null;
 }
 
-/** Bytes a result holds in memory: pixels, plus a thumbnail bitmap's RGBA. */
+/** Bytes a result holds in memory: pixels, plus its thumbnail's and any display bitmap's RGBA. */
 export function outputsBytes(outputs: Readonly<Record<string, Value>>): number {
   let n = 0;
-  for (const v of Object.values(outputs)) n += valueBytes(v) + bitmapBytes(thumbnailOf(v));
+  for (const v of Object.values(outputs)) n += valueBytes(v) + bitmapBytes(thumbnailOf(v)) + bitmapBytes(displayOf(v));
   return n;
 }
 

@@ -239,7 +239,7 @@ export class Scheduler<V> {
   }
 
   /** @internal Finds the job computing a key, or hands a new one to the executor; `run` claims it at `priority`. */
-  obtain(run: RunImpl<V>, step: Pick<KeyedStep, 'id' | 'op' | 'params' | 'key'>, inputs: Record<string, V>, priority: number, timeoutMs: number, proxy: number): Job<V> {
+  obtain(run: RunImpl<V>, step: Pick<KeyedStep, 'id' | 'op' | 'params' | 'key'>, inputs: Record<string, V>, priority: number, timeoutMs: number, proxy: number, display = false): Job<V> {
     const existing = this.#jobs.get(step.key);
     if (existing) {
       this.claim(existing, run, priority);
@@ -253,6 +253,7 @@ export class Scheduler<V> {
       inputs,
       priority,
       ...(proxy > 0 ? { proxy } : {}),
+      ...(proxy > 0 && display ? { display: true } : {}),
     };
     const job = new Job<V>(task, priority, timeoutMs);
     job.claims.set(run, priority);
@@ -637,7 +638,8 @@ class RunImpl<V> implements Run {
     const timeout = this.#opts.timeoutMs ?? this.#sched.defaultTimeout();
     const adopted = this.#adopted.get(key);
     if (adopted) this.#sched.claim(adopted, this, priority);
-    const job = adopted ?? this.#sched.obtain(this, step, inputs, priority, timeout, this.keys.proxy);
+    // A proxy run's targets are shown the moment they arrive: their images may come with a display bitmap.
+    const job = adopted ?? this.#sched.obtain(this, step, inputs, priority, timeout, this.keys.proxy, this.#targets.includes(node));
     this.jobs.add(job);
     const watcher: JobWatcher = {
       onStart: () => this.#set(node, key, 'running'),

@@ -37,6 +37,11 @@ export interface StepTask<V> {
    * works on the reduced images (see keys.ts). Absent or 0 for full resolution.
    */
   readonly proxy?: number;
+  /**
+   * Set on a proxy run's targets (the focused step, pinned ones): shown as soon as it is made, so
+   * an executor may hand back, with each image, a bitmap ready to display (see workers/protocol.ts).
+   */
+  readonly display?: boolean;
 }
 
 export interface ExecContext {

@@ -11,8 +11,12 @@ import type { Histogram, Image, Value } from '../ops/types';
 import { isImage } from '../ops/image';
 import type { Band } from '../ops/tiles';
 
-/** An image result with the node's preview: a small bitmap (long side ≤ the thumbnail size). */
-export type ImageResult = Image & { readonly thumbnail?: ImageBitmap };
+/**
+ * An image result with the node's preview: a small bitmap (long side ≤ the thumbnail size); and,
+ * for a proxy the viewer shows at once (`StepTask.display`), the whole image as a bitmap ready to
+ * draw, made by the worker that computed it, so the viewer need not queue for another worker.
+ */
+export type ImageResult = Image & { readonly thumbnail?: ImageBitmap; readonly display?: ImageBitmap };
 
 /** The first image among a step's outputs (what previews, the viewer and export show), if any. */
 export function firstImage(outputs: Readonly<Record<string, unknown>> | undefined): ImageResult | undefined {
@@ -65,6 +69,8 @@ export interface RunRequest extends TaskRequestBase {
   readonly assets: Readonly<Record<string, Image>>;
   /** Long side of each image output's thumbnail in px; 0 for none. */
   readonly thumbnailSize: number;
+  /** Also make each image output's display bitmap, whole and at its own size (a proxy shown at once). */
+  readonly display?: boolean;
   /** Least time between two progress notices (the first one goes out at once). */
   readonly progressIntervalMs: number;
   /** In a proxy run, the most pixels a source gives (0: full resolution). */

@@ -112,7 +112,7 @@ export class StepExecutor {
         signal: ctx.signal,
         onStart: () => ctx.started(),
         onProgress: (f) => ctx.progress(f),
-        call: (api, taskId, cancelFlag) => api.run({ ...request, thumbnailSize, taskId, cancelFlag }),
+        call: (api, taskId, cancelFlag) => api.run({ ...request, thumbnailSize, taskId, cancelFlag, ...(task.display && proxy > 0 ? { display: true } : {}) }),
         ...(size ? { split } : {}),
       })
       .then((r) => {

@@ -77,7 +77,7 @@ export function createStepWorkerApi(ops: readonly OpDef[], notify: Notify): Step
           writeBandOutputs(op, raw, req.band, req.band.outputs, call.target);
           return { outputs: {}, kernelMs, promotedBytes: 0 };
         }
-        return packOutputs(op, raw, req.thumbnailSize, kernelMs, req.scale ?? 1);
+        return packOutputs(op, raw, req.thumbnailSize, kernelMs, req.scale ?? 1, req.display ?? false);
       } finally {
         progress.stop();
         active.delete(req.taskId);
@@ -250,7 +250,7 @@ function throttled(send: (fraction: number) => void, intervalMs: number) {
 // ---- Results -----------------------------------------------------------------------------------
 
 /** `scale`: the proxy scale the step works at, which image outputs carry unless they set their own. */
-function packOutputs(op: OpDef, raw: KernelOutputs, thumbnailSize: number, kernelMs: number, scale = 1): RunResponse {
+function packOutputs(op: OpDef, raw: KernelOutputs, thumbnailSize: number, kernelMs: number, scale = 1, display = false): RunResponse {
   const outputs: Record<string, ResultValue> = {};
   const transfer = new Set<Transferable>();
   let promotedBytes = 0;
@@ -275,6 +275,8 @@ function packOutputs(op: OpDef, raw: KernelOutputs, thumbnailSize: number, kerne
       }
       const thumbnail = thumbnailSize > 0 ? makeThumbnail(img, thumbnailSize) : undefined;
       if (thumbnail) transfer.add(thumbnail);
+      const shown = display ? imageBitmap(img) : undefined;
+      if (shown) transfer.add(shown);
       const outScale = v.scale ?? scale;
       outputs[port.name] = {
         width: img.width,
@@ -282,6 +284,7 @@ function packOutputs(op: OpDef, raw: KernelOutputs, thumbnailSize: number, kerne
         data: img.data,
         ...(outScale !== 1 ? { scale: outScale } : {}),
         ...(thumbnail ? { thumbnail } : {}),
+        ...(shown ? { display: shown } : {}),
       };
     } else if (port.type === 'number') {
       if (typeof v !== 'number') throw new Error(`${op.title} did not produce a number for its "${port.name}" output`);

@@ -371,6 +371,26 @@ describe('images', () => {
     expect(small.thumbnail).toBeInstanceOf(ImageBitmap);
   });
 
+  test('a proxy shown at once comes with its whole-image display bitmap; other results do not', async () => {
+    const { pool } = makePool();
+    const image = { ...testImage(300, 200, 7, true), scale: 0.5 };
+    const shown = (await run(pool, { ...task(invert, {}, { inputs: { image } }), proxy: 60_000, display: true })).image as ImageResult;
+    expect(shown.display).toBeInstanceOf(ImageBitmap);
+    expect([shown.display?.width, shown.display?.height]).toEqual([300, 200]);
+    // Its pixels are the result's (an opaque image, so premultiplying changes nothing).
+    const c = new OffscreenCanvas(300, 200).getContext('2d')!;
+    c.drawImage(shown.display!, 0, 0);
+    const drawn = c.getImageData(0, 0, 300, 200).data;
+    let same = 0;
+    for (let i = 0; i < drawn.length; i += 4 * 997) if (drawn[i] === shown.data[i] && drawn[i + 1] === shown.data[i + 1] && drawn[i + 2] === shown.data[i + 2]) same++;
+    expect(same).toBe(Math.ceil(drawn.length / (4 * 997)));
+    // A full-resolution result, or a proxy no one shows yet, has none.
+    const full = (await run(pool, { ...task(invert, {}, { inputs: { image: testImage(300, 200) } }), display: true })).image as ImageResult;
+    expect(full.display).toBeUndefined();
+    const ancestor = (await run(pool, { ...task(invert, {}, { inputs: { image } }), proxy: 60_000 })).image as ImageResult;
+    expect(ancestor.display).toBeUndefined();
+  });
+
   test('an image result in a plain ArrayBuffer comes back in shared memory, and no input is copied', async () => {
     const { pool } = makePool();
     const out = await run(pool, task(plainImageOp, { width: 64, height: 32 }));

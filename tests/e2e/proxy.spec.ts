@@ -55,11 +55,15 @@ test('a preview edit shows a marked proxy of about a megapixel at once, then the
     await until(() => blur().proxy);
     const report = blur();
     await until(() => document.querySelector('[data-testid="viewer-proxy"]') !== null);
+    // (Polled while the proxy is up: the footer follows the picture within a frame.)
+    const drawnWithResult = () => document.querySelector('[data-testid="drawn"]')?.textContent === 'drawn with the result';
+    while (!drawnWithResult() && document.querySelector('[data-testid="viewer-proxy"]') && performance.now() < deadline) await new Promise((r) => setTimeout(r, 1));
     return {
       report,
       stillProxy: blur().proxy,
       badge: document.querySelector('[data-testid="viewer-proxy"]')!.textContent,
       viewer: document.querySelector('[data-testid="viewer"]')!.textContent,
+      drawn: document.querySelector('[data-testid="drawn"]')?.textContent,
       node: document.querySelector('.svelte-flow__node[data-id="blur"] [data-proxy="true"]') !== null,
     };
   });
@@ -72,6 +76,8 @@ test('a preview edit shows a marked proxy of about a megapixel at once, then the
   expect(seen.node).toBe(true);
   expect(seen.badge).toContain(`proxy ${proxy.size!.width}×${proxy.size!.height}`);
   expect(seen.viewer).toContain(`${WIDTH}×${HEIGHT}`);
+  // The viewer drew the bitmap that came with the proxy, without asking a worker for another.
+  expect(seen.drawn).toBe('drawn with the result');
 
   await page.evaluate(() => window.pipette.whenIdle());
   const full = await step(page, 'blur');

@@ -161,7 +161,7 @@ export function evaluate(opId: string, params: Record<string, unknown>, inputs: 
 }
 
 export interface ExecutorLog {
-  started: { node: string; key: string; at: number; proxy: boolean }[];
+  started: { node: string; key: string; at: number; proxy: boolean; display: boolean }[];
   finished: { node: string; key: string }[];
   aborted: { node: string; key: string }[];
   maxConcurrent: number;
@@ -180,7 +180,7 @@ export function testExecutor(delay: (task: StepTask<number>) => number = () => 0
       ctx.started();
       running++;
       log.maxConcurrent = Math.max(log.maxConcurrent, running);
-      log.started.push({ node: task.nodeId, key: task.key, at: Date.now(), proxy: !!task.proxy });
+      log.started.push({ node: task.nodeId, key: task.key, at: Date.now(), proxy: !!task.proxy, display: !!task.display });
       return new Promise<Outputs<number>>((resolve, reject) => {
         const finish = () => {
           running--;

@@ -379,4 +379,16 @@ describe('proxy runs', () => {
     expect(puts.map((p) => p.proxy)).toEqual([true, true, true, false, false, false]);
     expect(new Set(puts.map((p) => p.key)).size).toBe(6);
   });
+
+  test('only a proxy run\'s targets ask for a display bitmap with their result, not their ancestors nor full runs', async () => {
+    const exec = testExecutor();
+    const scheduler = new Scheduler({ registry: reg, executor: exec });
+    const g = twoBranches();
+    await scheduler.run(g, { keys: keyGraph(g, reg, { proxy: 4096 }), targets: ['a'] }).done;
+    const proxyRun = exec.log.started.filter((s) => s.proxy);
+    expect(proxyRun.length).toBeGreaterThan(1);
+    expect(proxyRun.filter((s) => s.display).map((s) => s.node)).toEqual(['a']);
+    await scheduler.run(g, { targets: ['a'] }).done;
+    expect(exec.log.started.filter((s) => !s.proxy).some((s) => s.display)).toBe(false);
+  });
 });
