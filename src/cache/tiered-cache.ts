@@ -11,7 +11,7 @@
 
 import { MemoryStore } from '../engine/memory-store';
 import type { OpDecl } from '../engine/op';
-import type { Outputs, ResultStore } from '../engine/types';
+import type { Outputs, PutInfo, ResultStore } from '../engine/types';
 import type { Value } from '../ops/types';
 import { defaultIndexedDB, isQuotaError, openPipetteDb } from './db';
 import { ENTRY_FORMAT, decodeEntry, encodeEntry, outputsBytes, outputsIntact, type CodecOptions } from './entry';
@@ -261,15 +261,16 @@ export class TieredCache implements ResultStore<Value> {
     });
   }
 
-  put(key: string, outputs: Outputs<Value>, info?: { readonly op: OpDecl; readonly durationMs: number; readonly proxy?: boolean; readonly batch?: boolean }): void {
+  put(key: string, outputs: Outputs<Value>, info?: PutInfo): void {
     // A batch job's results are not kept: each image is new, and six 12 MP results an image would
     // push the editor's results out of memory and keep a core busy writing them.
     if (this.#closed || info?.batch) return;
     // Not kept in memory if larger than the whole memory budget; IndexedDB may still take it.
     this.#memory.put(key, outputs);
     // Proxies stay in memory: a slider drag makes dozens a second, and writing them would churn the
-    // disk and evict full results that took far longer to compute.
-    if (this.#mode === 'memory-only' || info?.proxy) {
+    // disk and evict full results that took far longer to compute. Volatile results (a camera
+    // frame's, a timer tick's) likewise: their keys never come back after this session's moment.
+    if (this.#mode === 'memory-only' || info?.proxy || info?.volatile) {
       this.#emit();
       return;
     }

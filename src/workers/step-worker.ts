@@ -23,6 +23,7 @@ import {
   type DecodeResult,
   type EncodeRequest,
   type EncodeType,
+  type FrameRequest,
   type ResultValue,
   type RunRequest,
   type RunResponse,
@@ -89,6 +90,18 @@ export function createStepWorkerApi(ops: readonly OpDef[], notify: Notify): Step
       try {
         return await decodeImage(req.source, Math.min(req.maxPixels, MAX_PIXELS), signal);
       } finally {
+        active.delete(req.taskId);
+      }
+    },
+
+    async frame(req: FrameRequest): Promise<Image> {
+      const { signal } = begin(req.taskId, req.cancelFlag);
+      try {
+        signal.throwIfAborted();
+        const image = readFrame(req.source);
+        return image.data.buffer instanceof SharedArrayBuffer ? image : Comlink.transfer(image, [image.data.buffer]);
+      } finally {
+        req.source.close();
         active.delete(req.taskId);
       }
     },
@@ -463,6 +476,22 @@ function checkPixels(width: number, height: number, maxPixels: number): void {
     e.name = 'ImageTooLargeError';
     throw e;
   }
+}
+
+/** A camera frame's pixels, read through a 2D canvas (which takes VideoFrames and bitmaps alike). */
+function readFrame(source: VideoFrame | ImageBitmap): Image {
+  const width = source instanceof ImageBitmap ? source.width : source.displayWidth;
+  const height = source instanceof ImageBitmap ? source.height : source.displayHeight;
+  if (!(width > 0 && height > 0)) throw new Error('The camera gave an empty frame');
+  const canvas = new OffscreenCanvas(width, height);
+  const g = canvas.getContext('2d', { willReadFrequently: true });
+  if (!g) throw new Error('This browser cannot read camera frames in a worker (no 2D canvas)');
+  g.drawImage(source, 0, 0, width, height);
+  const pixels = g.getImageData(0, 0, width, height);
+  if (!sharedMemoryAvailable()) return imageFrom(width, height, pixels.data);
+  const image = createImage(width, height);
+  image.data.set(pixels.data);
+  return image;
 }
 
 async function decodeImage(source: Blob | ArrayBuffer, maxPixels: number, signal: AbortSignal): Promise<DecodeResult> {

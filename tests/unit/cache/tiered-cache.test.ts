@@ -213,6 +213,23 @@ describe('IndexedDB tier', () => {
     await cache.close();
   });
 
+  test('a volatile result (a camera frame\'s, a timer tick\'s) stays in memory and never reaches IndexedDB', async () => {
+    const factory = freshFactory();
+    const cache = makeCache(factory);
+    const op = { id: 'test', version: 1 } as unknown as OpDecl;
+    cache.put('frame', imageOut(64), { op, durationMs: 5, volatile: true });
+    cache.put('editor', imageOut(64, 2), { op, durationMs: 5 });
+    await cache.flush();
+    expect(cache.get('frame')).toBeDefined(); // from memory, at once
+    expect(cache.stats.idb.entries).toBe(1);
+    await cache.close();
+    // A new session (empty memory) finds only the editor's result on disk.
+    const again = makeCache(factory);
+    expect(await again.get('frame')).toBeUndefined();
+    expect(await again.get('editor')).toBeDefined();
+    await again.close();
+  });
+
   test('a get that misses memory but hits IndexedDB promotes the entry to memory', async () => {
     const factory = freshFactory();
     const first = makeCache(factory);
