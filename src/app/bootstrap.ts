@@ -15,6 +15,7 @@ import {
 import { assetIdsIn, IdbSourceStore, type SourceStore } from '../cache/source-store';
 import { assetIdsOf, Runtime, type RuntimeOptions, type StepReport } from './runtime';
 import { Commands } from './commands';
+import { LiveSources, type LiveStats } from './live-sources';
 import { restoreHistory, saveHistory } from './history-store';
 import type { EncodeType } from '../workers/protocol';
 
@@ -61,6 +62,13 @@ export interface PipetteApi {
   exportStep(step: string, type?: EncodeType, quality?: number, background?: string): Promise<Blob>;
   /** Kernel executions on the worker pool since the page loaded (cache hits do not count). */
   kernelRuns(): number;
+  /** The cameras' and timers' figures: frames through the pipeline, fps, dropped frames and ticks. */
+  live(): LiveStats;
+  /** A camera step's current frame becomes an Image step in its place; resolves with the image's asset id. */
+  freezeFrame(node: string): Promise<string>;
+  /** Starts or stops a Timer step. */
+  playTimer(node: string): void;
+  stopTimer(node: string): void;
   /** Resolves once the autosaved graph (if any) has been restored. */
   ready: Promise<void>;
 }
@@ -167,15 +175,18 @@ export function start(
     ...hooks,
     onGraph: (g) => {
       if (autosave) autosaver.schedule(JSON.parse(serializeGraph(g)));
+      liveSources?.sync(g);
       hooks.onGraph?.(g);
     },
   });
+  // Cameras and timers: started for the steps of each new graph (after the runtime exists).
+  const liveSources: LiveSources | null = new LiveSources(runtime);
   const flush = () => void autosaver.flush().catch(setSaveProblem);
   addEventListener('pagehide', flush);
   addEventListener('pagehide', () => saveHistory(runtime));
   addEventListener('visibilitychange', () => document.visibilityState === 'hidden' && flush());
 
-  const commands = new Commands(runtime);
+  const commands = new Commands(runtime, liveSources);
   const started: Started = {
     runtime,
     commands,
@@ -285,6 +296,10 @@ export function start(
       return commands.exportImage(step, type, quality, background);
     },
     kernelRuns: () => runtime.kernelRuns,
+    live: () => liveSources.stats(),
+    freezeFrame: (node) => commands.freezeFrame(node),
+    playTimer: (node) => commands.playTimer(node),
+    stopTimer: (node) => commands.stopTimer(node),
     ready,
   };
   started.api = api;
