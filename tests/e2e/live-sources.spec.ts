@@ -164,3 +164,16 @@ test('a timer moves a parameter over time without undo steps, drops ticks while 
   await page.evaluate(() => window.pipette.whenIdle());
   expect((await stepOf(page, 'bc')).key).toBe(still);
 });
+
+test('without MediaStreamTrackProcessor, frames come through requestVideoFrameCallback and flow just the same', async ({ page }) => {
+  await page.addInitScript(() => {
+    delete (globalThis as { MediaStreamTrackProcessor?: unknown }).MediaStreamTrackProcessor;
+  });
+  await open(page, cameraGraph());
+  await expect.poll(async () => (await camera(page)).frames, POLL).toBeGreaterThanOrEqual(3);
+  expect((await camera(page)).api).toBe('video-frame-callback');
+  expect(await stepOf(page, 'post')).toMatchObject({ size: { width: 640, height: 480 } });
+  await page.locator('.svelte-flow__node[data-id="cam"]').click();
+  await page.keyboard.press('Delete');
+  await expect.poll(() => liveTracks(page), POLL).toBe(0);
+});
