@@ -98,7 +98,7 @@ export function createStepWorkerApi(ops: readonly OpDef[], notify: Notify): Step
       const { signal } = begin(req.taskId, req.cancelFlag);
       try {
         signal.throwIfAborted();
-        const image = readFrame(req.source);
+        const image = (await copyFrame(req.source)) ?? readFrame(req.source);
         return image.data.buffer instanceof SharedArrayBuffer ? image : Comlink.transfer(image, [image.data.buffer]);
       } finally {
         req.source.close();
@@ -476,6 +476,25 @@ function checkPixels(width: number, height: number, maxPixels: number): void {
     e.name = 'ImageTooLargeError';
     throw e;
   }
+}
+
+/**
+ * A VideoFrame's pixels converted straight into (shared) RGBA by the browser, one pass and no
+ * canvas; null where the browser cannot convert (no `format` option: older engines), then the
+ * canvas path reads it.
+ */
+async function copyFrame(source: VideoFrame | ImageBitmap): Promise<Image | null> {
+  if (source instanceof ImageBitmap || typeof source.copyTo !== 'function') return null;
+  const width = source.displayWidth;
+  const height = source.displayHeight;
+  if (width !== source.codedWidth || height !== source.codedHeight || source.visibleRect?.x || source.visibleRect?.y) return null;
+  const image = createImage(width, height);
+  try {
+    await source.copyTo(image.data, { format: 'RGBA', colorSpace: 'srgb' });
+  } catch {
+    return null;
+  }
+  return image;
 }
 
 /** A camera frame's pixels, read through a 2D canvas (which takes VideoFrames and bitmaps alike). */
