@@ -169,6 +169,8 @@ export function start(
   // Off until the saved graph is restored, or kept aside if it cannot be: an autosave before then
   // would overwrite the only copy of what the user made.
   let autosave = false;
+  // Cameras and timers: started for the steps of each new graph (made once the runtime exists).
+  let liveSources: LiveSources | null = null;
   const runtime = new Runtime({
     store: cache,
     sources,
@@ -179,14 +181,14 @@ export function start(
       hooks.onGraph?.(g);
     },
   });
-  // Cameras and timers: started for the steps of each new graph (after the runtime exists).
-  const liveSources: LiveSources | null = new LiveSources(runtime);
+  liveSources = new LiveSources(runtime);
+  const live = liveSources;
   const flush = () => void autosaver.flush().catch(setSaveProblem);
   addEventListener('pagehide', flush);
   addEventListener('pagehide', () => saveHistory(runtime));
   addEventListener('visibilitychange', () => document.visibilityState === 'hidden' && flush());
 
-  const commands = new Commands(runtime, liveSources);
+  const commands = new Commands(runtime, live);
   const started: Started = {
     runtime,
     commands,
@@ -296,7 +298,7 @@ export function start(
       return commands.exportImage(step, type, quality, background);
     },
     kernelRuns: () => runtime.kernelRuns,
-    live: () => liveSources.stats(),
+    live: () => live.stats(),
     freezeFrame: (node) => commands.freezeFrame(node),
     playTimer: (node) => commands.playTimer(node),
     stopTimer: (node) => commands.stopTimer(node),

@@ -100,7 +100,7 @@ export interface GraphKeys {
   /** Steps that cannot be planned until a switch's condition is known, with that switch's id. */
   readonly waitsOn: ReadonlyMap<string, string>;
   /**
-   * Steps whose results come from a live source (a camera, `KeyOptions.volatile`) and all below
+   * Steps whose results come from a live source (a step declared `live`, `KeyOptions.volatile`) and all below
    * them: their keys change with every frame or tick, so their results are kept in memory only.
    */
   readonly volatile: ReadonlySet<string>;
@@ -132,7 +132,7 @@ export interface KeyOptions {
    * Proxy keys read the full-resolution values too, so a proxy picks the branch the full run picks.
    */
   readonly conditions?: ReadonlyMap<string, number>;
-  /** Steps a live source drives (a timer's target), volatile with everything below them; camera steps are so by declaration. */
+  /** Steps a live source drives (a timer's target), volatile with everything below them; live steps (Camera, Timer) are so by declaration. */
   readonly volatile?: ReadonlySet<string>;
 }
 
@@ -265,7 +265,7 @@ export function keyGraph(graph: Graph, registry: OpRegistry, opts: KeyOptions = 
     steps.set(id, { ok: true, id, op, params, key: keyed.key, inputs, outputs: keyed.outputs, passThrough: through });
   }
   const { skipped, waitsOn } = switchReach(graph, index, steps, decisions);
-  const roots = graph.nodes.filter((n) => registry.get(n.op)?.live?.kind === 'camera' || opts.volatile?.has(n.id)).map((n) => n.id);
+  const roots = graph.nodes.filter((n) => registry.get(n.op)?.live || opts.volatile?.has(n.id)).map((n) => n.id);
   const volatile = roots.length === 0 ? new Set<string>() : new Set([...roots, ...descendantsOf(index, roots)]);
   return { steps, order: order.filter((id) => steps.get(id)?.ok), index, proxy, conditions, skipped, waitsOn, volatile };
 }
