@@ -50,6 +50,8 @@ export interface TimerStats {
   readonly value: number | null;
   /** Why the timer cannot play, or null. */
   readonly problem: string | null;
+  /** The step and number parameter it moves (while it plays they show its value), or null. */
+  readonly target: { readonly node: string; readonly param: string } | null;
 }
 
 export interface LiveStats {
@@ -344,7 +346,17 @@ class Timer {
 
   stats(): TimerStats {
     const d = this.driver;
-    return { node: this.node, playing: d.playing, ticks: d.ticks, applied: d.applied, dropped: d.dropped, value: this.value, problem: this.problem };
+    const t = this.target();
+    return {
+      node: this.node,
+      playing: d.playing,
+      ticks: d.ticks,
+      applied: d.applied,
+      dropped: d.dropped,
+      value: this.value,
+      problem: this.problem,
+      target: 'problem' in t ? null : t,
+    };
   }
 }
 

@@ -29,6 +29,11 @@ export class LiveState {
     return this.stats.timers.find((t) => t.node === node) ?? null;
   }
 
+  /** The playing timer moving this step's parameter, if any. */
+  animating(node: string, param: string): TimerStats | null {
+    return this.stats.timers.find((t) => t.playing && t.target?.node === node && t.target.param === param) ?? null;
+  }
+
   async freeze(node: string): Promise<void> {
     try {
       await this.#editor.commands.freezeFrame(node);

@@ -160,6 +160,10 @@ test('a timer moves a parameter over time without undo steps, drops ticks while 
   await expect.poll(async () => (await page.evaluate(() => window.pipette.live().timers[0]!)).dropped, POLL).toBeGreaterThan(0);
   // No edit was recorded: the graph as saved still has brightness 0.
   expect(JSON.parse(await page.evaluate(() => window.pipette.exportGraph())).graph.nodes[1].params.brightness).toBe(0);
+  // The step it moves says so beside the parameter's own value.
+  await page.locator('.svelte-flow__node[data-id="bc"]').click();
+  await expect(page.getByTestId('animated-brightness')).toContainText(/Timer moves it: -?\d+\.\d\d \(Stop puts back 0\)/);
+  await page.locator('.svelte-flow__node[data-id="tm"]').click();
   await page.getByRole('button', { name: '■ Stop' }).click();
   await page.evaluate(() => window.pipette.whenIdle());
   expect((await stepOf(page, 'bc')).key).toBe(still);
