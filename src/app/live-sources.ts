@@ -475,8 +475,8 @@ export class LiveSources {
 
 function cameraProblem(e: unknown): string {
   const name = e instanceof Error ? e.name : '';
-  if (name === 'NotAllowedError' || name === 'SecurityError') return 'Camera access was refused: allow it in the browser (the icon in the address bar), then Retry';
-  if (name === 'NotFoundError' || name === 'OverconstrainedError') return 'No camera was found: connect one, then Retry';
-  if (name === 'NotReadableError' || name === 'AbortError') return 'The camera is in use by another app or could not start: close that app, then Retry';
+  if (name === 'NotAllowedError' || name === 'SecurityError') return 'Camera access was refused: allow it in the browser (the icon in the address bar), then Retry camera';
+  if (name === 'NotFoundError' || name === 'OverconstrainedError') return 'No camera was found: connect one, then Retry camera';
+  if (name === 'NotReadableError' || name === 'AbortError') return 'The camera is in use by another app or could not start: close that app, then Retry camera';
   return `The camera could not start: ${e instanceof Error ? e.message : String(e)}`;
 }

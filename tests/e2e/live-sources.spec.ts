@@ -181,3 +181,29 @@ test('without MediaStreamTrackProcessor, frames come through requestVideoFrameCa
   await page.keyboard.press('Delete');
   await expect.poll(() => liveTracks(page), POLL).toBe(0);
 });
+
+test('a camera the browser refuses says how to allow it on the step, and Retry asks again', async ({ page }) => {
+  await page.addInitScript(() => {
+    const w = window as unknown as { __refuse: boolean; __asked: number };
+    w.__refuse = true;
+    w.__asked = 0;
+    const gum = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
+    navigator.mediaDevices.getUserMedia = async (c) => {
+      w.__asked++;
+      if (w.__refuse) throw new DOMException('Permission denied', 'NotAllowedError');
+      return gum(c);
+    };
+  });
+  await page.goto('/');
+  await page.evaluate(() => window.pipette.ready);
+  await page.evaluate((g) => window.pipette.loadGraph({ format: 'pipette-graph', version: 1, graph: g }), cameraGraph());
+  await page.locator('.svelte-flow__node[data-id="cam"]').click();
+  await expect(page.getByTestId('camera-status')).toContainText('Camera access was refused');
+  expect((await camera(page)).state).toBe('failed');
+  // The step itself waits for the camera: nothing below it runs on an empty frame.
+  await expect.poll(async () => (await stepOf(page, 'cam')).message, POLL).toMatch(/Waiting for the camera/);
+  await page.evaluate(() => ((window as unknown as { __refuse: boolean }).__refuse = false));
+  await page.getByRole('button', { name: 'Retry camera' }).click();
+  await expect.poll(async () => (await camera(page)).frames, POLL).toBeGreaterThanOrEqual(1);
+  expect(await page.evaluate(() => (window as unknown as { __asked: number }).__asked)).toBe(2);
+});
