@@ -75,6 +75,10 @@ test('camera frames flow through the steps below it; only they recompute, and no
   expect((await camera(page)).api).toBe('track-processor');
   // The performance panel shows the camera's rate and dropped frames.
   await expect(page.getByTestId('perf-camera')).toContainText(/fps · \d+ dropped/);
+  // Another resolution restarts the camera at that size.
+  await page.evaluate(() => window.pipette.setParam('cam', 'resolution', '1280x720'));
+  await expect.poll(async () => (await stepOf(page, 'post')).size, POLL).toEqual({ width: 1280, height: 720 });
+  expect(await liveTracks(page)).toBe(1);
 });
 
 test('while the steps are busy the newest frame wins: frames that wait are replaced and closed', async ({ page }) => {
