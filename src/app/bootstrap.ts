@@ -15,6 +15,7 @@ import {
 import { assetIdsIn, IdbSourceStore, type SourceStore } from '../cache/source-store';
 import { assetIdsOf, Runtime, type RuntimeOptions, type StepReport } from './runtime';
 import { Commands } from './commands';
+import { LiveSources, type LiveStats } from './live-sources';
 import { restoreHistory, saveHistory } from './history-store';
 import type { EncodeType } from '../workers/protocol';
 
@@ -61,6 +62,13 @@ export interface PipetteApi {
   exportStep(step: string, type?: EncodeType, quality?: number, background?: string): Promise<Blob>;
   /** Kernel executions on the worker pool since the page loaded (cache hits do not count). */
   kernelRuns(): number;
+  /** The cameras' and timers' figures: frames through the pipeline, fps, dropped frames and ticks. */
+  live(): LiveStats;
+  /** A camera step's current frame becomes an Image step in its place; resolves with the image's asset id. */
+  freezeFrame(node: string): Promise<string>;
+  /** Starts or stops a Timer step. */
+  playTimer(node: string): void;
+  stopTimer(node: string): void;
   /** Resolves once the autosaved graph (if any) has been restored. */
   ready: Promise<void>;
 }
@@ -161,21 +169,26 @@ export function start(
   // Off until the saved graph is restored, or kept aside if it cannot be: an autosave before then
   // would overwrite the only copy of what the user made.
   let autosave = false;
+  // Cameras and timers: started for the steps of each new graph (made once the runtime exists).
+  let liveSources: LiveSources | null = null;
   const runtime = new Runtime({
     store: cache,
     sources,
     ...hooks,
     onGraph: (g) => {
       if (autosave) autosaver.schedule(JSON.parse(serializeGraph(g)));
+      liveSources?.sync(g);
       hooks.onGraph?.(g);
     },
   });
+  liveSources = new LiveSources(runtime);
+  const live = liveSources;
   const flush = () => void autosaver.flush().catch(setSaveProblem);
   addEventListener('pagehide', flush);
   addEventListener('pagehide', () => saveHistory(runtime));
   addEventListener('visibilitychange', () => document.visibilityState === 'hidden' && flush());
 
-  const commands = new Commands(runtime);
+  const commands = new Commands(runtime, live);
   const started: Started = {
     runtime,
     commands,
@@ -285,6 +298,10 @@ export function start(
       return commands.exportImage(step, type, quality, background);
     },
     kernelRuns: () => runtime.kernelRuns,
+    live: () => live.stats(),
+    freezeFrame: (node) => commands.freezeFrame(node),
+    playTimer: (node) => commands.playTimer(node),
+    stopTimer: (node) => commands.stopTimer(node),
     ready,
   };
   started.api = api;

@@ -4,6 +4,8 @@
 // with the reason, and the caller decides how to show it.
 
 import {
+  EditError,
+  freezeCameraEdit,
   addStepAfter,
   addStepAtWireEnd,
   connect,
@@ -26,12 +28,16 @@ import {
 import { registry } from '../ops/registry';
 import type { EncodeType } from '../workers/protocol';
 import type { Runtime } from './runtime';
+import type { LiveSources } from './live-sources';
 
 export class Commands {
   readonly #runtime: Runtime;
+  /** The page's cameras and timers (absent where there are none, as in tests of the runtime alone). */
+  readonly live: LiveSources | null;
 
-  constructor(runtime: Runtime) {
+  constructor(runtime: Runtime, live: LiveSources | null = null) {
     this.#runtime = runtime;
+    this.live = live;
   }
 
   get graph(): Graph {
@@ -191,6 +197,30 @@ export class Commands {
       }
     }
     return null;
+  }
+
+  /**
+   * Freeze frame: the camera step's current frame becomes an Image step in its place (same
+   * wires; one undo step brings the camera back). The frame is stored like a dropped image
+   * (PNG, lossless), so it survives a reload. Resolves with the image's asset id.
+   */
+  async freezeFrame(node: string): Promise<string> {
+    const frame = this.live?.currentFrame(node);
+    const image = frame ? this.#runtime.assets.get(frame) : undefined;
+    if (!image) throw new EditError('The camera has no frame yet: wait for its picture, then freeze it');
+    const png = await this.#runtime.pool.encode(image, 'image/png');
+    const asset = await this.#runtime.addImage(png);
+    this.edit((g) => freezeCameraEdit(g, registry, node, asset), { immediate: true });
+    return asset;
+  }
+
+  playTimer(node: string): void {
+    if (!this.live) throw new EditError('Timers cannot play here');
+    this.live.playTimer(node);
+  }
+
+  stopTimer(node: string): void {
+    this.live?.stopTimer(node);
   }
 
   /** The step's full-resolution result as an image file; rejects a proxy, an unknown type, a quality outside 0–1 or a background that is not '#rrggbb'. */

@@ -28,6 +28,7 @@ import { placeFree } from './placement';
 import { STEP_SIZE } from './StepNode.svelte';
 import { PinState } from './pin.svelte';
 import { SettingsState } from './settings.svelte';
+import { LiveState } from './live.svelte';
 
 /** What a step's node, the panels and the viewer show: the runtime's snapshot of it. */
 export type NodeView = StepSnapshot;
@@ -65,6 +66,8 @@ export class EditorState {
   readonly pin: PinState;
   /** Pool size, time limit, proxy size and cache budgets: stored, and applied as they change. */
   readonly settings: SettingsState;
+  /** Cameras and timers: their figures and actions. */
+  readonly live: LiveState;
   /** Redraws at once after a quiet spell, at most every REDRAW_MS in a burst. */
   readonly #redraws = new Throttle(() => this.#redraw());
 
@@ -89,6 +92,7 @@ export class EditorState {
     );
     this.pin = new PinState(this);
     this.settings = new SettingsState(this);
+    this.live = new LiveState(this);
     this.#started.cache.onNotice((n) => (this.notice = n.message));
     this.#started.onSaveProblem((p) => (this.saveProblem = p));
     this.#started.onConflict((c) => {

@@ -29,3 +29,8 @@ export function formatZoom(zoom: number): string {
 export function formatSize(size: { readonly width: number; readonly height: number } | null | undefined): string {
   return size ? `${size.width}×${size.height}` : '';
 }
+
+/** "24.5 fps" (frames through the pipeline a second). */
+export function formatFps(fps: number): string {
+  return `${fps >= 10 ? fps.toFixed(0) : fps.toFixed(1)} fps`;
+}

@@ -14,6 +14,7 @@ import {
   type EmbeddedImage,
   type Graph,
   type ParamValue,
+  type Params,
   type Published,
   type ResultStore,
   type SchedulerEvent,
@@ -130,6 +131,11 @@ export class Runtime {
   kernelRuns = 0;
   readonly #opts: RuntimeOptions;
   readonly #listeners = new Set<(e: RuntimeEvent) => void>();
+  /**
+   * Parameters live sources set (a camera's frame, a timer's value), by source: laid over the
+   * graph the live controller runs, never recorded for undo nor saved.
+   */
+  readonly #overlays = new Map<string, { readonly node: string; readonly params: Params; readonly volatile: boolean }>();
   #snapshot: ReadonlyMap<string, StepSnapshot> = new Map();
 
   constructor(opts: RuntimeOptions) {
@@ -395,13 +401,43 @@ export class Runtime {
     this.pool.dispose();
   }
 
-  #apply(immediate: boolean, preview = false): void {
+  /**
+   * Sets (or with null, removes) the parameters a live source lays over a step: `source` names
+   * the source (one overlay each), `volatile` marks the step's results and those below it as
+   * volatile (memory only). Runs at once; not an edit: no undo step, nothing saved.
+   */
+  setLive(source: string, overlay: { readonly node: string; readonly params: Params; readonly volatile?: boolean } | null): void {
+    if (overlay) this.#overlays.set(source, { node: overlay.node, params: overlay.params, volatile: overlay.volatile ?? false });
+    else if (!this.#overlays.delete(source)) return;
+    this.#setLiveGraph(true, false);
+  }
+
+  /** The graph the live controller runs: the edited graph with the live sources' parameters laid over it. */
+  get liveGraph(): Graph {
+    return this.live.graph;
+  }
+
+  #setLiveGraph(immediate: boolean, preview: boolean): void {
     const graph = this.history.present;
+    let shown = graph;
+    const volatile = new Set<string>();
+    if (this.#overlays.size > 0) {
+      const by = new Map<string, Record<string, ParamValue>>();
+      for (const o of this.#overlays.values()) {
+        by.set(o.node, { ...by.get(o.node), ...o.params });
+        if (o.volatile) volatile.add(o.node);
+      }
+      shown = { ...graph, nodes: graph.nodes.map((n) => (by.has(n.id) ? { ...n, params: { ...n.params, ...by.get(n.id) } } : n)) };
+    }
     // Proxies only where they are smaller than the images themselves.
-    const proxies = preview && graphNeedsProxy(graph, registry, this.live.proxyPixels, (id) => this.assets.get(id));
-    this.live.setGraph(graph, { immediate, preview: proxies });
+    const proxies = preview && graphNeedsProxy(shown, registry, this.live.proxyPixels, (id) => this.assets.get(id));
+    this.live.setGraph(shown, { immediate, preview: proxies, volatile });
+  }
+
+  #apply(immediate: boolean, preview = false): void {
+    this.#setLiveGraph(immediate, preview);
     this.#opts.onGraph?.(this.history.present);
     // Decoded images the graph no longer uses go beyond a spare few; the stored files bring them back.
-    if (this.#opts.sources) this.assets.trim(assetIdsOf(graph), SPARE_ASSET_BYTES);
+    if (this.#opts.sources) this.assets.trim(assetIdsOf(this.live.graph), SPARE_ASSET_BYTES);
   }
 }

@@ -11,7 +11,7 @@
 
 import { MemoryStore } from '../engine/memory-store';
 import type { OpDecl } from '../engine/op';
-import type { Outputs, ResultStore } from '../engine/types';
+import type { Outputs, PutInfo, ResultStore } from '../engine/types';
 import type { Value } from '../ops/types';
 import { defaultIndexedDB, isQuotaError, openPipetteDb } from './db';
 import { ENTRY_FORMAT, decodeEntry, encodeEntry, outputsBytes, outputsIntact, type CodecOptions } from './entry';
@@ -26,6 +26,9 @@ export const DEFAULT_IDB_BUDGET = 2048 * MiB;
 const QUOTA_SHARE = 0.8;
 /** The least the stored results may be cut to when the browser runs short of blob storage. */
 const MIN_BLOB_CAP = 8 * 1024 * 1024;
+/** Most of the memory budget volatile results (a camera's frames, a timer's ticks) may hold together. */
+export const VOLATILE_SHARE = 1 / 8;
+
 /** Accesses are written to the LRU index in batches, at most this long after they happen. */
 const TOUCH_DELAY_MS = 250;
 
@@ -132,6 +135,9 @@ const MESSAGES: Record<MemoryOnlyReason, string> = {
 
 export class TieredCache implements ResultStore<Value> {
   readonly #memory: MemoryStore<Value>;
+  /** Volatile results in memory, oldest first, with their bytes (see #keepVolatile). */
+  readonly #volatile = new Map<string, number>();
+  #volatileBytes = 0;
   readonly #factory: IDBFactory | null;
   readonly #dbName: string | undefined;
   readonly #openTimeoutMs: number | undefined;
@@ -261,15 +267,17 @@ export class TieredCache implements ResultStore<Value> {
     });
   }
 
-  put(key: string, outputs: Outputs<Value>, info?: { readonly op: OpDecl; readonly durationMs: number; readonly proxy?: boolean; readonly batch?: boolean }): void {
+  put(key: string, outputs: Outputs<Value>, info?: PutInfo): void {
     // A batch job's results are not kept: each image is new, and six 12 MP results an image would
     // push the editor's results out of memory and keep a core busy writing them.
     if (this.#closed || info?.batch) return;
     // Not kept in memory if larger than the whole memory budget; IndexedDB may still take it.
     this.#memory.put(key, outputs);
+    if (info?.volatile) this.#keepVolatile(key, outputsBytes(outputs));
     // Proxies stay in memory: a slider drag makes dozens a second, and writing them would churn the
-    // disk and evict full results that took far longer to compute.
-    if (this.#mode === 'memory-only' || info?.proxy) {
+    // disk and evict full results that took far longer to compute. Volatile results (a camera
+    // frame's, a timer tick's) likewise: their keys never come back after this session's moment.
+    if (this.#mode === 'memory-only' || info?.proxy || info?.volatile) {
       this.#emit();
       return;
     }
@@ -323,10 +331,30 @@ export class TieredCache implements ResultStore<Value> {
     });
   }
 
+  /**
+   * Volatile results stay in memory only while they are recent (an edit below a camera while it
+   * runs finds the current frame's results), and take at most VOLATILE_SHARE of the memory
+   * budget: a camera at 30 fps would otherwise push every other result out within seconds.
+   */
+  #keepVolatile(key: string, bytes: number): void {
+    this.#volatileBytes += bytes - (this.#volatile.get(key) ?? 0);
+    this.#volatile.delete(key);
+    this.#volatile.set(key, bytes);
+    const cap = this.#memory.stats.budgetBytes * VOLATILE_SHARE;
+    for (const [k, b] of this.#volatile) {
+      if (this.#volatileBytes <= cap || this.#volatile.size <= 1) break;
+      this.#volatile.delete(k);
+      this.#volatileBytes -= b;
+      this.#memory.delete(k);
+    }
+  }
+
   /** Empties both tiers. Statistics counters are kept (they describe the session). */
   async clear(): Promise<void> {
     this.#generation++;
     this.#memory.clear();
+    this.#volatile.clear();
+    this.#volatileBytes = 0;
     this.#pending.clear();
     this.#pendingBytes = 0;
     this.#touches.clear();

@@ -12,3 +12,4 @@ export * from './memory-store';
 export * from './document';
 export * from './history';
 export * from './wire-edits';
+export * from './live-sources';

@@ -99,6 +99,11 @@ export interface GraphKeys {
   readonly skipped: ReadonlySet<string>;
   /** Steps that cannot be planned until a switch's condition is known, with that switch's id. */
   readonly waitsOn: ReadonlyMap<string, string>;
+  /**
+   * Steps whose results come from a live source (a step declared `live`, `KeyOptions.volatile`) and all below
+   * them: their keys change with every frame or tick, so their results are kept in memory only.
+   */
+  readonly volatile: ReadonlySet<string>;
 }
 
 export function outputKey(stepKey: string, port: string): string {
@@ -127,6 +132,8 @@ export interface KeyOptions {
    * Proxy keys read the full-resolution values too, so a proxy picks the branch the full run picks.
    */
   readonly conditions?: ReadonlyMap<string, number>;
+  /** Steps a live source drives (a timer's target), volatile with everything below them; live steps (Camera, Timer) are so by declaration. */
+  readonly volatile?: ReadonlySet<string>;
 }
 
 /** A step's key and output keys from its inputs' keys (one per declared input, '-' when unwired). */
@@ -258,7 +265,9 @@ export function keyGraph(graph: Graph, registry: OpRegistry, opts: KeyOptions = 
     steps.set(id, { ok: true, id, op, params, key: keyed.key, inputs, outputs: keyed.outputs, passThrough: through });
   }
   const { skipped, waitsOn } = switchReach(graph, index, steps, decisions);
-  return { steps, order: order.filter((id) => steps.get(id)?.ok), index, proxy, conditions, skipped, waitsOn };
+  const roots = graph.nodes.filter((n) => registry.get(n.op)?.live || opts.volatile?.has(n.id)).map((n) => n.id);
+  const volatile = roots.length === 0 ? new Set<string>() : new Set([...roots, ...descendantsOf(index, roots)]);
+  return { steps, order: order.filter((id) => steps.get(id)?.ok), index, proxy, conditions, skipped, waitsOn, volatile };
 }
 
 function keySwitch(

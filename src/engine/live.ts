@@ -44,6 +44,8 @@ export interface Published<V> {
   readonly proxy: boolean;
 }
 
+const EMPTY: ReadonlySet<string> = new Set();
+
 /** Default proxy size: sources are reduced to at most this many pixels while a parameter is dragged. */
 export const DEFAULT_PROXY_PIXELS = 1 << 20;
 
@@ -76,6 +78,8 @@ export class LiveController<V> {
   /** The proxy level of the current graph's proxy keys (proxyPixels when it was set); 0: proxies off. */
   #proxyLevel = 0;
   #proxyRun: Run | null = null;
+  /** Steps a live source drives (a timer's target): their results and those below are volatile. */
+  #volatile: ReadonlySet<string> = EMPTY;
   #focus: string | null = null;
   #targets: readonly string[] | null = null;
   #run: Run | null = null;
@@ -131,7 +135,7 @@ export class LiveController<V> {
   #currentProxyKeys(): GraphKeys | null {
     if (!this.#proxyKeys && this.#proxyLevel > 0 && this.#keys) {
       const conditions = this.#opts.scheduler.conditions;
-      this.#proxyKeys = keyGraph(this.#graph, this.#opts.scheduler.registry, { proxy: this.#proxyLevel, index: this.#keys.index, conditions });
+      this.#proxyKeys = keyGraph(this.#graph, this.#opts.scheduler.registry, { proxy: this.#proxyLevel, index: this.#keys.index, conditions, volatile: this.#volatile });
     }
     return this.#proxyKeys;
   }
@@ -162,11 +166,12 @@ export class LiveController<V> {
    * Takes a new version of the graph. Results that no longer match are withdrawn at once; the run
    * starts after the debounce (or now, with `immediate`).
    */
-  setGraph(graph: Graph, opts: { immediate?: boolean; preview?: boolean } = {}): void {
+  setGraph(graph: Graph, opts: { immediate?: boolean; preview?: boolean; volatile?: ReadonlySet<string> } = {}): void {
     this.#graph = graph;
     this.#version++;
+    this.#volatile = opts.volatile ?? EMPTY;
     const registry = this.#opts.scheduler.registry;
-    const keys = keyGraph(graph, registry, { conditions: this.#opts.scheduler.conditions });
+    const keys = keyGraph(graph, registry, { conditions: this.#opts.scheduler.conditions, volatile: this.#volatile });
     this.#keys = keys;
     this.#proxyKeys = null;
     this.#proxyLevel = this.proxyPixels;
@@ -397,7 +402,7 @@ export class LiveController<V> {
    */
   #rekeyed(): void {
     if (!this.#keys) return;
-    this.#keys = keyGraph(this.#graph, this.#opts.scheduler.registry, { conditions: this.#opts.scheduler.conditions, index: this.#keys.index });
+    this.#keys = keyGraph(this.#graph, this.#opts.scheduler.registry, { conditions: this.#opts.scheduler.conditions, index: this.#keys.index, volatile: this.#volatile });
     this.#proxyKeys = null;
     for (const n of this.#graph.nodes) {
       const v = this.#views.get(n.id);

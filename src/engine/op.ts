@@ -72,6 +72,12 @@ export interface StringParam extends ParamBase {
    * hash of the pixels.
    */
   readonly asset?: boolean;
+  /**
+   * The value names something in the graph, chosen from a list rather than typed: `step` another
+   * step's id, `number-param` one of the number parameters of the step named by the parameter
+   * `of` (a Timer's target). The parameter panel builds the list from the graph and declarations.
+   */
+  readonly choices?: { readonly kind: 'step' } | { readonly kind: 'number-param'; readonly of: string };
 }
 
 export type ParamSpec = NumberParam | SelectParam | BooleanParam | ColorParam | MatrixParam | StringParam;
@@ -119,7 +125,15 @@ export interface OpDecl {
    * a number out: mean |Δ|).
    */
   readonly control?: ControlDecl;
+  /**
+   * A live source (engine/live-sources in the app): its result changes over time without an edit
+   * (a camera's frames). Its results and everything computed from them are volatile: kept in
+   * memory, never written to IndexedDB (see GraphKeys.volatile).
+   */
+  readonly live?: LiveDecl;
 }
+
+export type LiveDecl = { readonly kind: 'camera' } | { readonly kind: 'timer' };
 
 export type ControlDecl = { readonly kind: 'switch' } | { readonly kind: 'repeat'; readonly metric: string };
 

@@ -221,8 +221,8 @@ export class Scheduler<V> {
   }
 
   /** @internal */
-  putResult(key: string, outputs: Outputs<V>, op: OpDecl, durationMs: number, proxy: boolean): void {
-    this.#opts.store?.put(key, outputs, { op, durationMs, ...(proxy ? { proxy: true } : {}) });
+  putResult(key: string, outputs: Outputs<V>, op: OpDecl, durationMs: number, proxy: boolean, volatile = false): void {
+    this.#opts.store?.put(key, outputs, { op, durationMs, ...(proxy ? { proxy: true } : {}), ...(volatile ? { volatile: true } : {}) });
   }
 
   run(graph: Graph, opts: RunOptions<V> = {}): Run {
@@ -239,7 +239,15 @@ export class Scheduler<V> {
   }
 
   /** @internal Finds the job computing a key, or hands a new one to the executor; `run` claims it at `priority`. */
-  obtain(run: RunImpl<V>, step: Pick<KeyedStep, 'id' | 'op' | 'params' | 'key'>, inputs: Record<string, V>, priority: number, timeoutMs: number, proxy: number, display = false): Job<V> {
+  obtain(
+    run: RunImpl<V>,
+    step: Pick<KeyedStep, 'id' | 'op' | 'params' | 'key'>,
+    inputs: Record<string, V>,
+    priority: number,
+    timeoutMs: number,
+    proxy: number,
+    opts: { readonly display?: boolean; readonly volatile?: boolean } = {},
+  ): Job<V> {
     const existing = this.#jobs.get(step.key);
     if (existing) {
       this.claim(existing, run, priority);
@@ -253,7 +261,8 @@ export class Scheduler<V> {
       inputs,
       priority,
       ...(proxy > 0 ? { proxy } : {}),
-      ...(proxy > 0 && display ? { display: true } : {}),
+      ...(proxy > 0 && opts.display ? { display: true } : {}),
+      ...(opts.volatile ? { volatile: true } : {}),
     };
     const job = new Job<V>(task, priority, timeoutMs);
     job.claims.set(run, priority);
@@ -334,7 +343,7 @@ export class Scheduler<V> {
         this.#started(job); // an executor that never said so started it when it was handed over
         const durationMs = this.now() - job.startedAt;
         this.#settle(job);
-        this.#opts.store?.put(job.task.key, outputs, { op: job.task.op, durationMs, ...(job.task.proxy ? { proxy: true } : {}), ...(job.priority <= PRIORITY.batch ? { batch: true } : {}) });
+        this.#opts.store?.put(job.task.key, outputs, { op: job.task.op, durationMs, ...(job.task.proxy ? { proxy: true } : {}), ...(job.priority <= PRIORITY.batch ? { batch: true } : {}), ...(job.task.volatile ? { volatile: true } : {}) });
         job.resolve({ outputs, durationMs, startedAt: job.startedAt });
       },
       (err) => {
@@ -513,7 +522,7 @@ class RunImpl<V> implements Run {
           throw new UpstreamStop(sw, 'failed', sw);
         }
         this.#sched.learn(cond.key, value);
-        this.keys = keyGraph(this.graph, this.#sched.registry, { conditions: this.#sched.conditions, index: this.keys.index, proxy: this.keys.proxy });
+        this.keys = keyGraph(this.graph, this.#sched.registry, { conditions: this.#sched.conditions, index: this.keys.index, proxy: this.keys.proxy, volatile: this.keys.volatile });
         this.#emit({ type: 'keys', run: this.id, keys: this.keys });
       })();
       p.then(
@@ -639,7 +648,7 @@ class RunImpl<V> implements Run {
     const adopted = this.#adopted.get(key);
     if (adopted) this.#sched.claim(adopted, this, priority);
     // A proxy run's targets are shown the moment they arrive: their images may come with a display bitmap.
-    const job = adopted ?? this.#sched.obtain(this, step, inputs, priority, timeout, this.keys.proxy, this.#targets.includes(node));
+    const job = adopted ?? this.#sched.obtain(this, step, inputs, priority, timeout, this.keys.proxy, { display: this.#targets.includes(node), volatile: this.keys.volatile.has(node) });
     this.jobs.add(job);
     const watcher: JobWatcher = {
       onStart: () => this.#set(node, key, 'running'),
@@ -755,7 +764,7 @@ class RunImpl<V> implements Run {
     }
     const outputs = { [REPEAT_PORTS.out]: carried } as Outputs<V>;
     const durationMs = this.#sched.now() - startedAt;
-    this.#sched.putResult(key, outputs, step.op, durationMs, proxy > 0);
+    this.#sched.putResult(key, outputs, step.op, durationMs, proxy > 0, this.keys.volatile.has(node));
     const message = plan.mode === 'count' ? `Ran ${n} iterations` : `Converged after ${n} iterations (mean |Δ| ${fmt(delta!)})`;
     this.#set(node, key, 'done', { outputs, durationMs, startedAt, message });
     return outputs;
@@ -780,7 +789,7 @@ class RunImpl<V> implements Run {
     if (hit) return hit;
     const stop = this.#stopReason(node);
     if (stop) throw stop;
-    const job = this.#sched.obtain(this, step, inputs, priority, timeout, this.keys.proxy);
+    const job = this.#sched.obtain(this, step, inputs, priority, timeout, this.keys.proxy, { volatile: this.keys.volatile.has(node) });
     this.jobs.add(job);
     this.#inner.set(node, job);
     this.innerJobs.set(job, repeatKey);

@@ -42,6 +42,8 @@ export interface StepTask<V> {
    * an executor may hand back, with each image, a bitmap ready to display (see workers/protocol.ts).
    */
   readonly display?: boolean;
+  /** Computed from a live source (a camera frame, a timer's tick): keep it in memory only (see ResultStore). */
+  readonly volatile?: boolean;
 }
 
 export interface ExecContext {
@@ -77,6 +79,15 @@ export const PRIORITY = { focus: 3, proxy: 2, interactive: 1, batch: 0 } as cons
 /** What a run is for; decides its steps' priority class. */
 export type RunClass = 'interactive' | 'proxy' | 'batch';
 
+/** What a result store is told about a result it is given. */
+export interface PutInfo {
+  readonly op: OpDecl;
+  readonly durationMs: number;
+  readonly proxy?: boolean;
+  readonly batch?: boolean;
+  readonly volatile?: boolean;
+}
+
 /** Where results are remembered between runs, keyed by content key. */
 export interface ResultStore<V> {
   /** May answer synchronously (memory) or asynchronously (IndexedDB). */
@@ -86,8 +97,10 @@ export interface ResultStore<V> {
    * and made many times a second while a slider moves — worth keeping in memory, not on disk.
    * `batch`: only batch runs needed it (each image is new): not worth keeping at all, and storing
    * six 12 MP results an image would take the memory and cores the editor needs.
+   * `volatile`: computed from a camera frame or a timer's tick, a key that will not come back:
+   * memory only, never IndexedDB.
    */
-  put(key: string, outputs: Outputs<V>, info: { readonly op: OpDecl; readonly durationMs: number; readonly proxy?: boolean; readonly batch?: boolean }): void;
+  put(key: string, outputs: Outputs<V>, info: PutInfo): void;
 }
 
 /** Thrown into a step when its time budget runs out. */

@@ -10,6 +10,7 @@ import { AssetStore } from './assets';
 import { Lanes, type PoolActivity, type PoolEvent, type PoolStats, type WorkerFactory } from './lanes';
 import type { BitmapOptions, DecodeResult, EncodeType } from './protocol';
 import { StepExecutor, outgoing } from './step-executor';
+import * as Comlink from 'comlink';
 
 export {
   WorkerCrashError,
@@ -155,6 +156,22 @@ export class WorkerPool implements Executor<Value> {
       signal: options.signal,
       call: (api, taskId, cancelFlag) => api.decode({ taskId, cancelFlag, source, maxPixels }),
     });
+  }
+
+  /**
+   * A camera frame's pixels, read in a worker: the frame (a VideoFrame or ImageBitmap) is
+   * transferred there, never copied, and closed; so it is closed here too when the task never ran.
+   */
+  frame(source: VideoFrame | ImageBitmap, options: { readonly signal?: AbortSignal; readonly priority?: number } = {}): Promise<Image> {
+    return this.#lanes
+      .submit<Image>({
+        kind: 'decode',
+        label: 'Camera frame',
+        priority: options.priority ?? this.#filePriority,
+        signal: options.signal,
+        call: (api, taskId, cancelFlag) => api.frame(Comlink.transfer({ taskId, cancelFlag, source }, [source])),
+      })
+      .finally(() => source.close());
   }
 
   /**

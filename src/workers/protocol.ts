@@ -102,6 +102,11 @@ export interface RunResponse {
   readonly promotedBytes: number;
 }
 
+/** A camera frame to read into pixels; the worker closes it. */
+export interface FrameRequest extends TaskRequestBase {
+  readonly source: VideoFrame | ImageBitmap;
+}
+
 export interface DecodeRequest extends TaskRequestBase {
   /** The encoded file. */
   readonly source: Blob | ArrayBuffer;
@@ -165,6 +170,8 @@ export interface BitmapRequest extends TaskRequestBase, BitmapOptions {
 export interface StepWorkerApi {
   run(req: RunRequest): Promise<RunResponse>;
   decode(req: DecodeRequest): Promise<DecodeResult>;
+  /** A camera frame's pixels (shared memory when the page is isolated); the frame is transferred in and closed. */
+  frame(req: FrameRequest): Promise<Image>;
   encode(req: EncodeRequest): Promise<Blob>;
   /** A displayable bitmap of an image, made off the main thread and transferred back. */
   bitmap(req: BitmapRequest): Promise<ImageBitmap>;

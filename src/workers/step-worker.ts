@@ -23,6 +23,7 @@ import {
   type DecodeResult,
   type EncodeRequest,
   type EncodeType,
+  type FrameRequest,
   type ResultValue,
   type RunRequest,
   type RunResponse,
@@ -89,6 +90,18 @@ export function createStepWorkerApi(ops: readonly OpDef[], notify: Notify): Step
       try {
         return await decodeImage(req.source, Math.min(req.maxPixels, MAX_PIXELS), signal);
       } finally {
+        active.delete(req.taskId);
+      }
+    },
+
+    async frame(req: FrameRequest): Promise<Image> {
+      const { signal } = begin(req.taskId, req.cancelFlag);
+      try {
+        signal.throwIfAborted();
+        const image = (await copyFrame(req.source)) ?? readFrame(req.source);
+        return image.data.buffer instanceof SharedArrayBuffer ? image : Comlink.transfer(image, [image.data.buffer]);
+      } finally {
+        req.source.close();
         active.delete(req.taskId);
       }
     },
@@ -466,6 +479,41 @@ function checkPixels(width: number, height: number, maxPixels: number): void {
     e.name = 'ImageTooLargeError';
     throw e;
   }
+}
+
+/**
+ * A VideoFrame's pixels converted straight into (shared) RGBA by the browser, one pass and no
+ * canvas; null where the browser cannot convert (no `format` option: older engines), then the
+ * canvas path reads it.
+ */
+async function copyFrame(source: VideoFrame | ImageBitmap): Promise<Image | null> {
+  if (source instanceof ImageBitmap || typeof source.copyTo !== 'function') return null;
+  const width = source.displayWidth;
+  const height = source.displayHeight;
+  if (width !== source.codedWidth || height !== source.codedHeight || source.visibleRect?.x || source.visibleRect?.y) return null;
+  const image = createImage(width, height);
+  try {
+    await source.copyTo(image.data, { format: 'RGBA', colorSpace: 'srgb' });
+  } catch {
+    return null;
+  }
+  return image;
+}
+
+/** A camera frame's pixels, read through a 2D canvas (which takes VideoFrames and bitmaps alike). */
+function readFrame(source: VideoFrame | ImageBitmap): Image {
+  const width = source instanceof ImageBitmap ? source.width : source.displayWidth;
+  const height = source instanceof ImageBitmap ? source.height : source.displayHeight;
+  if (!(width > 0 && height > 0)) throw new Error('The camera gave an empty frame');
+  const canvas = new OffscreenCanvas(width, height);
+  const g = canvas.getContext('2d', { willReadFrequently: true });
+  if (!g) throw new Error('This browser cannot read camera frames in a worker (no 2D canvas)');
+  g.drawImage(source, 0, 0, width, height);
+  const pixels = g.getImageData(0, 0, width, height);
+  if (!sharedMemoryAvailable()) return imageFrom(width, height, pixels.data);
+  const image = createImage(width, height);
+  image.data.set(pixels.data);
+  return image;
 }
 
 async function decodeImage(source: Blob | ArrayBuffer, maxPixels: number, signal: AbortSignal): Promise<DecodeResult> {

@@ -79,3 +79,29 @@ test('steps() reports from the same snapshot, with the fields the API documents'
     for (const k of Object.keys(s) as (keyof typeof s)[]) expect(s[k]).toBe(full[k]);
   }
 });
+
+test('a live source lays its parameters over the graph: only what is below recomputes, and nothing enters the history or the saved graph', async () => {
+  const r = runtime();
+  r.loadGraphText(JSON.stringify(doc));
+  await r.live.whenIdle();
+  const before = r.snapshot();
+  const saved = r.exportGraphText();
+  const past = r.history.past.length;
+  const runs = r.kernelRuns;
+  r.setLive('timer:t', { node: 'src', params: { angle: 75 }, volatile: true });
+  await r.live.whenIdle();
+  const after = r.snapshot();
+  expect(after.get('inv')!.key).not.toBe(before.get('inv')!.key);
+  expect(after.get('gray')!.key).toBe(before.get('gray')!.key);
+  expect(r.kernelRuns - runs).toBe(2); // the gradient and the invert; the other branch is not computed again
+  expect(r.liveGraph.nodes.find((n) => n.id === 'src')!.params.angle).toBe(75);
+  expect(r.graph.nodes.find((n) => n.id === 'src')!.params.angle).toBe(30);
+  expect(r.history.past.length).toBe(past);
+  expect(r.exportGraphText()).toBe(saved);
+  // An edit meanwhile keeps the overlay; removing it brings the step's own value back.
+  r.setParam('fill', 'color', '#112233');
+  expect(r.liveGraph.nodes.find((n) => n.id === 'src')!.params.angle).toBe(75);
+  r.setLive('timer:t', null);
+  await r.live.whenIdle();
+  expect(r.snapshot().get('inv')!.key).toBe(before.get('inv')!.key);
+});

@@ -2,6 +2,8 @@ import { afterEach, describe, expect, test, vi } from 'vitest';
 import { deferred, fakeBitmap, fakeThumbnailCodec, freshFactory, image, imageOf, imageOut, makeCache, rawDb, sameBytes, snapshot, type FakeBitmap } from './helpers';
 import type { Outputs } from '../../../src/engine/types';
 import type { OpDecl } from '../../../src/engine/op';
+import { outputsBytes } from '../../../src/cache/entry';
+import { VOLATILE_SHARE } from '../../../src/cache/tiered-cache';
 import type { Histogram, Value } from '../../../src/ops/types';
 
 afterEach(() => {
@@ -210,6 +212,43 @@ describe('IndexedDB tier', () => {
     expect(await cache.get('batch')).toBeUndefined();
     expect(await cache.get('editor')).toBeDefined();
     expect(cache.stats.idb.entries).toBe(1);
+    await cache.close();
+  });
+
+  test('a volatile result (a camera frame\'s, a timer tick\'s) stays in memory and never reaches IndexedDB', async () => {
+    const factory = freshFactory();
+    const cache = makeCache(factory);
+    const op = { id: 'test', version: 1 } as unknown as OpDecl;
+    cache.put('frame', imageOut(64), { op, durationMs: 5, volatile: true });
+    cache.put('editor', imageOut(64, 2), { op, durationMs: 5 });
+    await cache.flush();
+    const got = cache.get('frame');
+    expect(got !== undefined && !(got instanceof Promise)).toBe(true); // from memory, at once
+    expect(cache.stats.idb.entries).toBe(1);
+    await cache.close();
+    // A new session (empty memory) finds only the editor's result on disk.
+    const again = makeCache(factory);
+    expect(await again.get('frame')).toBeUndefined();
+    expect(await again.get('editor')).toBeDefined();
+    await again.close();
+  });
+
+  test('volatile results take at most their share of the memory budget, the oldest going first, and push no other result out', async () => {
+    const factory = freshFactory();
+    const one = outputsBytes(imageOut(64));
+    const cache = makeCache(factory, { memoryBudgetBytes: one * 40 });
+    const op = { id: 'test', version: 1 } as unknown as OpDecl;
+    cache.put('editor', imageOut(64, 2), { op, durationMs: 5 });
+    for (let i = 0; i < 30; i++) cache.put(`frame${i}`, imageOut(64, i + 3), { op, durationMs: 5, volatile: true });
+    const share = Math.floor(40 * VOLATILE_SHARE);
+    const inMemory = (k: string) => {
+      const got = cache.get(k);
+      return got !== undefined && !(got instanceof Promise);
+    };
+    const kept = Array.from({ length: 30 }, (_, i) => inMemory(`frame${i}`));
+    expect(kept.filter(Boolean).length).toBe(share);
+    expect(kept.slice(30 - share).every(Boolean)).toBe(true); // the newest
+    expect(inMemory('editor')).toBe(true);
     await cache.close();
   });
 

@@ -114,6 +114,8 @@ const CASES: Record<string, readonly Params[]> = {
  */
 const NOT_TILED: Record<string, string> = {
   'image-source': 'a source: no input to cut',
+  camera: 'a source: no input to cut',
+  timer: 'a live source with no ports: computes nothing',
   fill: 'a source: no input to cut',
   gradient: 'a source, and its ramp spans the whole image',
   histogram: 'counts the whole image; not an image output',
