@@ -289,7 +289,7 @@ export function start(
     },
     pixels: async (step) => {
       await idle();
-      const image = runtime.fullImage(step);
+      const image = await runtime.fullImage(step);
       // A copy: the result's own memory is shared with the workers and the cache.
       return { width: image.width, height: image.height, data: new Uint8ClampedArray(image.data) };
     },

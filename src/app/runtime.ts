@@ -377,9 +377,10 @@ export class Runtime {
    * The step's image result at full resolution. Throws (saying why) when the step is unknown, has
    * no image result yet, or shows only a proxy preview while its full result is still to come.
    */
-  fullImage(node: string): Image {
+  async fullImage(node: string): Promise<Image> {
     if (!this.graph.nodes.some((n) => n.id === node)) throw new Error(`There is no step "${node}"`);
-    const image = firstImage(this.live.result(node)?.outputs);
+    // A stored result only peeked at (its preview shown, its pixels in storage) is read in full first.
+    const image = firstImage((await this.live.full(node))?.outputs);
     if (!image) throw new Error(`Step "${node}" has no image result yet`);
     if (isProxy(image)) throw new Error(`Step "${node}" shows a proxy preview; its full-resolution result is not computed yet`);
     return image;
@@ -389,11 +390,11 @@ export class Runtime {
    * The step's full-resolution result as an image file, encoded in a worker. A JPEG's transparent
    * pixels are composited on `background` ('#rrggbb').
    */
-  exportImage(node: string, type: EncodeType = 'image/png', quality = 0.92, background = '#ffffff'): Promise<Blob> {
+  async exportImage(node: string, type: EncodeType = 'image/png', quality = 0.92, background = '#ffffff'): Promise<Blob> {
     if (!ENCODE_TYPES.includes(type)) throw new Error(`Cannot export as "${String(type)}": use ${ENCODE_TYPES.join(', ')}`);
     if (!(typeof quality === 'number' && quality >= 0 && quality <= 1)) throw new Error(`Quality must be between 0 and 1, not ${String(quality)}`);
     if (typeof background !== 'string' || !parseHexColour(background)) throw new Error(`The background must be a colour like #ffffff, not ${JSON.stringify(background)}`);
-    return this.pool.encode(this.fullImage(node), type, quality, { background });
+    return this.pool.encode(await this.fullImage(node), type, quality, { background });
   }
 
   dispose(): void {

@@ -9,7 +9,7 @@ import { isImage } from '../ops/image';
 import { isProxy } from '../ops/proxy';
 import type { Image } from '../ops/types';
 import type { WorkerPool } from '../workers/pool';
-import { firstImage, type ImageResult, type PixelRect } from '../workers/protocol';
+import { firstImage, isStored, type ImageResult, type PixelRect } from '../workers/protocol';
 import { untrack } from 'svelte';
 import type { EditorState, NodeView } from './editor.svelte';
 import { registry } from '../ops/registry';
@@ -201,6 +201,11 @@ export class ViewerState {
   constructor(editor: EditorState) {
     this.#editor = editor;
     const pool = editor.runtime.pool;
+    // What the viewer reads is read in full: a stored result is otherwise only peeked at (its preview).
+    $effect(() => {
+      const nodes = this.reads;
+      untrack(() => editor.runtime.live.need(nodes));
+    });
     // A proxy (at most about a megapixel) is shown as it is: copying its pixels is quicker than
     // sampling them down, and while a slider moves every millisecond counts.
     const base = (image: Image | undefined): BitmapWant | undefined =>
@@ -275,7 +280,8 @@ export class ViewerState {
   readonly shown = $derived.by((): Shown | null => {
     const node = this.node;
     const image = firstImage(this.#published?.outputs);
-    return node && image ? shownOf(node, this.title, image, this.#published?.updating) : null;
+    // A light result (pixels still in storage) is read in full for the viewer first (see `need`).
+    return node && image && !isStored(image) ? shownOf(node, this.title, image, this.#published?.updating) : null;
   });
 
   /** Where the step's first image input comes from, if it is wired. */
@@ -309,7 +315,17 @@ export class ViewerState {
       if (node === this.node) return null;
       image = firstImage(live.result(node)?.outputs);
     }
-    return image ? shownOf(node, this.#title(node), image) : null;
+    return image && !isStored(image) ? shownOf(node, this.#title(node), image) : null;
+  });
+
+  /** The steps whose pixels the viewer reads: the one shown and the one compared with. */
+  readonly reads = $derived.by((): string[] => {
+    const nodes = this.node ? [this.node] : [];
+    if (this.compareWith === COMPARE_INPUT) {
+      const src = this.inputSource;
+      if (src) nodes.push(src.node);
+    } else if (this.compareWith !== COMPARE_NONE) nodes.push(this.compareWith);
+    return nodes;
   });
 
   /** Whether the compare divider is up: comparing, and both images are there. */

@@ -164,6 +164,46 @@ export async function decodeEntry(entry: StoredEntry, opts: CodecOptions = {}): 
   return out;
 }
 
+/**
+ * The entry's light form (see ResultStore.peek): numbers and histograms as they are, each image as
+ * its size, scale and thumbnail with no pixels (`stored: true`, empty `data`) — its pixel Blob is
+ * not read, so neither are its bytes checked (`decodeEntry` does that when they are asked for).
+ * Null when the entry is damaged as far as can be told without the pixels.
+ */
+export async function decodeEntryLight(entry: StoredEntry, opts: CodecOptions = {}): Promise<Record<string, Value> | null> {
+  if (typeof entry !== 'object' || entry === null || typeof entry.outputs !== 'object' || entry.outputs === null) return null;
+  if (typeof entry.checksum !== 'string' || entryChecksum(entry) !== entry.checksum) return null;
+  const out: Record<string, Value> = {};
+  for (const [port, s] of Object.entries(entry.outputs)) {
+    if (s?.kind !== 'image') {
+      const v = await decodeValue(s, opts);
+      if (v === null) return null;
+      out[port] = v;
+      continue;
+    }
+    const { width, height, byteLength } = s;
+    if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1) return null;
+    if (width * height > MAX_PIXELS || byteLength !== width * height * 4) return null;
+    if (!(s.pixels instanceof Blob) || s.pixels.size !== byteLength) return null;
+    if (s.scale !== undefined && !(typeof s.scale === 'number' && s.scale > 0 && s.scale < 1)) return null;
+    const thumbnail = s.thumbnail ? await decodeThumbnail(s.thumbnail, opts.thumbnails) : undefined;
+    if (thumbnail === null) return null;
+    const light: Image & WithThumbnail & { readonly stored: true } = {
+      width,
+      height,
+      data: NO_PIXELS,
+      stored: true,
+      ...(s.scale !== undefined ? { scale: s.scale } : {}),
+      ...(thumbnail ? { thumbnail } : {}),
+    };
+    out[port] = light;
+  }
+  return out;
+}
+
+/** The `data` of a light image: none (its pixels are in storage). */
+const NO_PIXELS = new Uint8ClampedArray(0);
+
 async function decodeValue(s: StoredValue, opts: CodecOptions): Promise<Value | null> {
   switch (s?.kind) {
     case 'number':

@@ -42,6 +42,13 @@ export interface Published<V> {
   readonly durationMs: number;
   /** A proxy-resolution result, shown until the full one arrives. */
   readonly proxy: boolean;
+  /**
+   * The store's light form of a stored result (see ResultStore.peek): what a node preview shows
+   * (sizes, thumbnails, numbers), not the pixels. A step the user looks at (the focus, a watched
+   * or needed step) or that `full` asks for is read in full; `result` never gives a light result
+   * for those once their run is over.
+   */
+  readonly light?: boolean;
 }
 
 const EMPTY: ReadonlySet<string> = new Set();
@@ -91,6 +98,10 @@ export class LiveController<V> {
   readonly #previous = new Map<string, Published<V>>();
   /** Steps proxy runs compute besides the focused one (a pinned viewer's step). */
   #watched: readonly string[] = [];
+  /** Steps whose pixels someone reads (a compared image), besides the focus and the watched ones: never light. */
+  #needed: readonly string[] = [];
+  /** Steps `full` is waiting for, by how many callers. */
+  readonly #wanted = new Map<string, number>();
   readonly #proxies = new Map<string, Published<V>>();
   /** What onPublish last announced per step, to announce only changes. */
   readonly #shown = new Map<string, Published<V>>();
@@ -156,6 +167,40 @@ export class LiveController<V> {
   /** Steps to compute on proxies too while a slider is dragged (a pinned viewer's), besides the focus. */
   watch(nodes: readonly string[]): void {
     this.#watched = [...nodes];
+    this.#upgrade(nodes);
+  }
+
+  /**
+   * Steps whose pixels are read besides the focus and the watched ones (the image the viewer
+   * compares with): their stored results are read in full, never served light.
+   */
+  need(nodes: readonly string[]): void {
+    this.#needed = [...nodes];
+    this.#upgrade(nodes);
+  }
+
+  /**
+   * The step's result with its pixels: a light one is read in full first (a run that asks for it).
+   * Undefined when the step has no result.
+   */
+  async full(node: string): Promise<Published<V> | undefined> {
+    if (!this.result(node)?.light) return this.result(node);
+    this.#wanted.set(node, (this.#wanted.get(node) ?? 0) + 1);
+    try {
+      this.#schedule(0);
+      await this.whenIdle();
+    } finally {
+      const n = (this.#wanted.get(node) ?? 1) - 1;
+      if (n > 0) this.#wanted.set(node, n);
+      else this.#wanted.delete(node);
+    }
+    const r = this.result(node);
+    return r?.light ? undefined : r;
+  }
+
+  /** A run soon if any of `nodes` shows only a light result, to read it in full. */
+  #upgrade(nodes: readonly (string | null)[]): void {
+    if (nodes.some((n) => n !== null && this.result(n)?.light)) this.#schedule(0);
   }
 
   view(node: string): StepView {
@@ -220,6 +265,7 @@ export class LiveController<V> {
     this.#focus = node;
     this.#opts.onFocus?.(node);
     if (this.busy) this.#schedule(0);
+    else this.#upgrade([node]);
   }
 
   get focus(): string | null {
@@ -281,9 +327,13 @@ export class LiveController<V> {
       this.#wakeIdle();
       return;
     }
+    // Steps no one reads are only shown: a stored result of one may come light (pixels left in storage).
+    const read = new Set<string | null>([this.#focus, ...this.#watched, ...this.#needed, ...this.#wanted.keys()]);
+    const light = (this.#targets ?? this.#graph.nodes.map((n) => n.id)).filter((n) => !read.has(n));
     const run = this.#opts.scheduler.run(this.#graph, {
       keys,
       targets: this.#targets ?? undefined,
+      light,
       focus: this.#focus,
       replaces: this.#run,
       timeoutMs: this.timeoutMs,
@@ -356,8 +406,9 @@ export class LiveController<V> {
     if (e.type === 'step' && e.outputs && e.key !== null && e.key === this.keyOf(e.node)) {
       // A result is valid under its key, whichever run produced it.
       const old = this.#published.get(e.node);
-      if (!old || old.key !== e.key || old.outputs !== e.outputs) {
-        this.#published.set(e.node, { key: e.key, outputs: e.outputs, cached: e.state === 'cached', durationMs: e.durationMs ?? 0, proxy: false });
+      // A light result never replaces the same result in full.
+      if (!old || old.key !== e.key || (old.outputs !== e.outputs && !(e.light && !old.light))) {
+        this.#published.set(e.node, { key: e.key, outputs: e.outputs, cached: e.state === 'cached', durationMs: e.durationMs ?? 0, proxy: false, ...(e.light ? { light: true } : {}) });
         this.#proxies.delete(e.node);
         this.#previous.delete(e.node);
         this.#announce(e.node);

@@ -22,6 +22,7 @@ import {
   type Executor,
   type RunClass,
   type Outputs,
+  type Peeked,
   type ResultStore,
   type StepState,
   type StepTask,
@@ -46,6 +47,8 @@ export interface StepEvent<V> {
   readonly startedAt?: number;
   /** Something to know about a result that is fine (a switch's condition close to its threshold). */
   readonly warning?: string;
+  /** The outputs are the store's light form (see ResultStore.peek): to show, not to read. */
+  readonly light?: boolean;
 }
 
 /**
@@ -101,6 +104,12 @@ export interface RunOptions<V> {
   readonly onEvent?: (event: SchedulerEvent<V>) => void;
   /** Keys computed beforehand for this graph, to save keying it twice. */
   readonly keys?: GraphKeys;
+  /**
+   * Targets only shown, not read (node previews): a stored result of one is served by the store's
+   * `peek`, which may leave its pixels in storage (a `light` step event). A step that another step
+   * of the run needs is read in full all the same.
+   */
+  readonly light?: Iterable<string>;
 }
 
 export interface RunSummary {
@@ -359,6 +368,12 @@ export class Scheduler<V> {
     return this.#opts.store?.get(key);
   }
 
+  /** @internal The store's light answer for a step only to be shown; null when the store has no `peek`. */
+  peek(key: string): Peeked<V> | undefined | Promise<Peeked<V> | undefined> | null {
+    const store = this.#opts.store;
+    return store?.peek ? store.peek(key) : null;
+  }
+
   /** @internal */
   defaultTimeout(): number {
     return this.#opts.timeoutMs ?? 0;
@@ -374,6 +389,8 @@ class RunImpl<V> implements Run {
   readonly #sched: Scheduler<V>;
   readonly #opts: RunOptions<V>;
   readonly #targets: string[];
+  /** Targets only shown: served light when the store can (see RunOptions.light). */
+  readonly #light: ReadonlySet<string>;
   readonly #controller = new AbortController();
   readonly #memo = new Map<string, Promise<Outputs<V>>>();
   readonly #states = new Map<string, StepState>();
@@ -404,6 +421,7 @@ class RunImpl<V> implements Run {
     this.#sched = sched;
     this.#opts = opts;
     this.#targets = targets.filter((t) => keys.steps.has(t));
+    this.#light = new Set(opts.light ?? []);
     // Only an interactive run's focus goes first; a proxy or batch run's steps keep their class.
     const interactive = (opts.priority ?? 'interactive') === 'interactive';
     this.#boosted = interactive && opts.focus ? ancestorsOf(keys.index, [opts.focus]) : new Set();
@@ -434,7 +452,7 @@ class RunImpl<V> implements Run {
     // Start on a microtask so that the caller holds the Run before its first event arrives.
     this.done = Promise.resolve().then(() => {
       this.#emit({ type: 'run', run: this.id, phase: 'start' });
-      return Promise.allSettled(this.#targets.map((t) => this.#resolve(t)));
+      return Promise.allSettled(this.#targets.map((t) => (this.#light.has(t) ? this.#show(t) : this.#resolve(t))));
     }).then(() => {
       for (const job of this.jobs) this.#sched.release(job, this);
       this.jobs.clear();
@@ -485,6 +503,33 @@ class RunImpl<V> implements Run {
   #set(node: string, key: string | null, state: StepState, extra: Partial<StepEvent<V>> = {}): void {
     this.#states.set(node, state);
     this.#emit({ type: 'step', run: this.id, node, key, state, ...extra });
+  }
+
+  /**
+   * A target only shown: its stored result in the store's light form when it has one (pixels left
+   * in storage), else resolved as usual. Steps that need more than a store lookup (a switch
+   * waiting for its condition, a skipped or pass-through step, a repeat) are resolved as usual.
+   */
+  async #show(node: string): Promise<unknown> {
+    const step = this.keys.steps.get(node);
+    const plain = step?.ok && !step.passThrough && !step.repeat && !this.keys.skipped.has(node) && !this.keys.waitsOn.has(node) && this.keys.proxy === 0;
+    if (!plain || this.#memo.has(node) || this.#stopReason(node)) return this.#resolve(node);
+    let hit: Peeked<V> | undefined | null;
+    try {
+      hit = await this.#sched.peek(step.key);
+    } catch {
+      hit = undefined; // an unreadable entry: the usual lookup decides
+    }
+    // Resolved meanwhile (another target needs it), stopped, or not stored: as usual.
+    if (!hit || this.#memo.has(node) || this.#stopReason(node)) return this.#resolve(node);
+    if (!hit.light) {
+      const outputs = hit.outputs;
+      this.#memo.set(node, Promise.resolve(outputs));
+      this.#set(node, step.key, 'cached', { outputs, durationMs: 0 });
+      return outputs;
+    }
+    this.#set(node, step.key, 'cached', { outputs: hit.outputs, durationMs: 0, light: true });
+    return hit.outputs;
   }
 
   #resolve(node: string): Promise<Outputs<V>> {

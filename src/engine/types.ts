@@ -88,10 +88,25 @@ export interface PutInfo {
   readonly volatile?: boolean;
 }
 
+/** A stored result as `ResultStore.peek` gives it. */
+export interface Peeked<V> {
+  readonly outputs: Outputs<V>;
+  /**
+   * The outputs are a light form, for showing only: their images keep their size and node preview
+   * but not their pixels, which stay in storage until `get` asks for them.
+   */
+  readonly light: boolean;
+}
+
 /** Where results are remembered between runs, keyed by content key. */
 export interface ResultStore<V> {
   /** May answer synchronously (memory) or asynchronously (IndexedDB). */
   get(key: string): Outputs<V> | undefined | Promise<Outputs<V> | undefined>;
+  /**
+   * Optional: a stored result for a step that is only to be shown (its node preview), not read —
+   * a store that keeps pixels apart may leave them there (`light`). Undefined when not stored.
+   */
+  peek?(key: string): Peeked<V> | undefined | Promise<Peeked<V> | undefined>;
   /**
    * Must not block: implementations write behind. `proxy`: a proxy-run result, cheap to recompute
    * and made many times a second while a slider moves — worth keeping in memory, not on disk.

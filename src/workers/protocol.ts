@@ -16,7 +16,15 @@ import type { Band } from '../ops/tiles';
  * for a proxy the viewer shows at once (`StepTask.display`), the whole image as a bitmap ready to
  * draw, made by the worker that computed it, so the viewer need not queue for another worker.
  */
-export type ImageResult = Image & { readonly thumbnail?: ImageBitmap; readonly display?: ImageBitmap };
+export type ImageResult = Image & { readonly thumbnail?: ImageBitmap; readonly display?: ImageBitmap; readonly stored?: true };
+
+/**
+ * A light result's image (see ResultStore.peek and the cache's `decodeEntryLight`): its size and
+ * thumbnail, its pixels still in storage (`data` is empty). Shown on its node, never read.
+ */
+export function isStored(image: Image | undefined): boolean {
+  return (image as ImageResult | undefined)?.stored === true;
+}
 
 /** The first image among a step's outputs (what previews, the viewer and export show), if any. */
 export function firstImage(outputs: Readonly<Record<string, unknown>> | undefined): ImageResult | undefined {

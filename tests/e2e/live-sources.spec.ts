@@ -82,8 +82,11 @@ test('camera frames flow through the steps below it; only they recompute, and no
 });
 
 test('while the steps are busy the newest frame wins: frames that wait are replaced and closed', async ({ page }) => {
+  test.setTimeout(150_000);
   await open(page, cameraGraph({ slow: true }));
-  await expect.poll(async () => (await camera(page)).dropped, POLL).toBeGreaterThan(5);
+  // A few replaced frames show it; how many come in 30 s depends on how busy the machine is
+  // (the camera's own frames slow down with it), so the wait is long and the count small.
+  await expect.poll(async () => (await camera(page)).dropped, { timeout: 90_000 }).toBeGreaterThan(2);
   const c = await camera(page);
   expect(c.frames).toBeGreaterThanOrEqual(1);
   // Every frame the camera gave went through or was dropped (closed), bar the one that may wait now.

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, test, vi } from 'vitest';
 import { deferred, fakeBitmap, fakeThumbnailCodec, freshFactory, image, imageOf, imageOut, makeCache, rawDb, sameBytes, snapshot, type FakeBitmap } from './helpers';
 import type { Outputs } from '../../../src/engine/types';
 import type { OpDecl } from '../../../src/engine/op';
-import { outputsBytes } from '../../../src/cache/entry';
+import { outputsBytes, type StoredImage } from '../../../src/cache/entry';
 import { VOLATILE_SHARE } from '../../../src/cache/tiered-cache';
 import type { Histogram, Value } from '../../../src/ops/types';
 
@@ -173,6 +173,62 @@ describe('IndexedDB tier', () => {
     expect(t.tag).toBe('thumb-1');
     expect([t.width, t.height]).toEqual([8, 6]);
     await cache.close();
+  });
+
+  test('peek gives a stored result\'s light form — sizes, thumbnail, numbers — without reading its pixels; get then reads them', async () => {
+    const factory = freshFactory();
+    const codec = fakeThumbnailCodec();
+    const first = makeCache(factory, { thumbnails: codec });
+    const pixels = image(16, 12, 3);
+    first.put('k', { out: { ...pixels, thumbnail: fakeBitmap(8, 6, 'thumb-k') } as Value, mean: 42 });
+    await first.close();
+    const cache = makeCache(factory, { thumbnails: codec });
+    // Reading a Blob's bytes: the pixels are the only Blob of their size.
+    const realArrayBuffer = Blob.prototype.arrayBuffer;
+    const sizesRead: number[] = [];
+    vi.spyOn(Blob.prototype, 'arrayBuffer').mockImplementation(function (this: Blob) {
+      sizesRead.push(this.size);
+      return realArrayBuffer.call(this);
+    });
+    const peeked = await cache.peek('k');
+    expect(peeked?.light).toBe(true);
+    const light = peeked!.outputs.out as { width: number; height: number; data: Uint8ClampedArray; stored?: true; thumbnail?: FakeBitmap };
+    expect([light.width, light.height, light.data.length, light.stored]).toEqual([16, 12, 0, true]);
+    expect(light.thumbnail?.tag).toBe('thumb-k');
+    expect(peeked!.outputs.mean).toBe(42);
+    expect(sizesRead.filter((n) => n >= 16 * 12 * 4)).toEqual([]);
+    expect(cache.stats.idb.reads).toBe(0);
+    expect(cache.stats.idb.peeks).toBe(1);
+    expect(cache.stats.memory.entries).toBe(0);
+    // A second peek costs no read at all; a get reads the pixels, and peek then answers in full.
+    expect(cache.peek('k')).toMatchObject({ light: true });
+    const full = await cache.get('k');
+    expect(sameBytes((full!.out as { data: Uint8ClampedArray }).data, pixels.data)).toBe(true);
+    expect(sizesRead.filter((n) => n >= 16 * 12 * 4).length).toBeGreaterThan(0);
+    expect(cache.peek('k')).toEqual({ outputs: full, light: false });
+    // Not stored: nothing.
+    expect(await cache.peek('nope')).toBeUndefined();
+    await cache.close();
+  });
+
+  test('a damaged entry peeks as nothing (get then decides), and a memory-only cache peeks only its memory', async () => {
+    const factory = freshFactory();
+    const first = makeCache(factory);
+    first.put('k', imageOut(64));
+    await first.close();
+    const db = await rawDb(factory);
+    const entry = (await db.get('results', 'k'))!;
+    const stored = entry.outputs.out as StoredImage;
+    await db.put('results', { ...entry, outputs: { ...entry.outputs, out: { ...stored, width: 63 } } });
+    db.close();
+    const cache = makeCache(factory);
+    expect(await cache.peek('k')).toBeUndefined();
+    await cache.close();
+    const mem = makeCache(null);
+    const out = imageOut(8);
+    mem.put('m', out);
+    expect(mem.peek('m')).toEqual({ outputs: out, light: false });
+    expect(mem.peek('x')).toBeUndefined();
   });
 
   test('when the browser runs short of blob storage, the stored results are cut to half and the budget with them', async () => {

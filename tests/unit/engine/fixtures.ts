@@ -218,3 +218,43 @@ export function deferred<T = void>(): { promise: Promise<T>; resolve: (v: T) => 
   });
   return { promise, resolve, reject };
 }
+
+/**
+ * A store like the app's tiered cache: results in memory and "on disk"; `peek` answers a result
+ * only on disk in a light form (`{ out: -1 }`, marked light) without reading it, and `get` reads it
+ * (logged in `reads`). `reload()` forgets what memory holds, as a new page would.
+ */
+export function diskStore() {
+  const disk = new Map<string, Outputs<number>>();
+  let memory = new Map<string, Outputs<number>>();
+  const reads: string[] = [];
+  const peeks: string[] = [];
+  return {
+    disk,
+    reads,
+    peeks,
+    reload(): void {
+      memory = new Map();
+    },
+    get(key: string): Outputs<number> | undefined | Promise<Outputs<number> | undefined> {
+      const m = memory.get(key);
+      if (m) return m;
+      const d = disk.get(key);
+      if (!d) return undefined;
+      reads.push(key);
+      memory.set(key, d);
+      return Promise.resolve(d);
+    },
+    peek(key: string) {
+      const m = memory.get(key);
+      if (m) return { outputs: m, light: false };
+      if (!disk.has(key)) return undefined;
+      peeks.push(key);
+      return Promise.resolve({ outputs: { out: -1 } as Outputs<number>, light: true });
+    },
+    put(key: string, outputs: Outputs<number>): void {
+      disk.set(key, outputs);
+      memory.set(key, outputs);
+    },
+  };
+}

@@ -5,7 +5,7 @@ import { LiveController, type Published } from '../../../src/engine/live';
 import { MemoryStore } from '../../../src/engine/memory-store';
 import { Scheduler } from '../../../src/engine/scheduler';
 import type { StepTask } from '../../../src/engine/types';
-import { PROXY_OFFSET, testExecutor, testRegistry as reg } from './fixtures';
+import { PROXY_OFFSET, diskStore, testExecutor, testRegistry as reg } from './fixtures';
 
 function chain(value = 2, factor = 3): Graph {
   let g = addNode(emptyGraph, reg, { id: 'n', op: 'num', params: { value } });
@@ -242,5 +242,60 @@ describe('live controller before any graph', () => {
     live.setTargets(['x']);
     await new Promise((r) => setTimeout(r, 5));
     await expect(live.whenIdle()).resolves.toBeUndefined();
+  });
+});
+
+describe('a reload shows stored results without reading their pixels', () => {
+  beforeEach(() => vi.useFakeTimers());
+  afterEach(() => vi.useRealTimers());
+
+  async function reloaded() {
+    const store = diskStore();
+    const first = new LiveController<number>({ scheduler: new Scheduler({ registry: reg, executor: testExecutor(() => 1), store }), debounceMs: 0 });
+    first.setGraph(chain(2, 3));
+    await vi.runAllTimersAsync();
+    store.reload();
+    const exec = testExecutor(() => 1);
+    const live = new LiveController<number>({ scheduler: new Scheduler({ registry: reg, executor: exec, store }), debounceMs: 0 });
+    return { store, exec, live };
+  }
+
+  test('steps no one reads are published light; the focus is read in full, and so is a step focused later', async () => {
+    const { store, exec, live } = await reloaded();
+    live.setFocus('s');
+    live.setGraph(chain(2, 3));
+    await vi.runAllTimersAsync();
+    expect(exec.log.started).toHaveLength(0);
+    expect(live.result('n')).toMatchObject({ light: true, cached: true });
+    expect(live.result('s')).toMatchObject({ outputs: { out: 6 } });
+    expect(live.result('s')?.light).toBeUndefined();
+    expect(store.reads).toEqual([live.keyOf('s')]);
+    // Looking at n reads it.
+    live.setFocus('n');
+    await vi.runAllTimersAsync();
+    expect(live.result('n')).toMatchObject({ outputs: { out: 2 } });
+    expect(live.result('n')?.light).toBeUndefined();
+    // And a later run never puts the light form back over it.
+    live.setFocus('s');
+    live.setGraph(chain(2, 3));
+    await vi.runAllTimersAsync();
+    expect(live.result('n')?.light).toBeUndefined();
+    expect(exec.log.started).toHaveLength(0);
+  });
+
+  test('full() and need() read a light step whole', async () => {
+    const { live } = await reloaded();
+    live.setGraph(chain(2, 3));
+    await vi.runAllTimersAsync();
+    expect(live.result('s')?.light).toBe(true);
+    const whole = live.full('s');
+    await vi.runAllTimersAsync();
+    expect(await whole).toMatchObject({ outputs: { out: 6 } });
+    live.setGraph(chain(2, 3)); // no change: n stays light
+    await vi.runAllTimersAsync();
+    expect(live.result('n')?.light).toBe(true);
+    live.need(['n']);
+    await vi.runAllTimersAsync();
+    expect(live.result('n')).toMatchObject({ outputs: { out: 2 } });
   });
 });

@@ -5,7 +5,7 @@ import { MemoryStore } from '../../../src/engine/memory-store';
 import { QueuedExecutor } from '../../../src/engine/queue';
 import { keyGraph } from '../../../src/engine/keys';
 import type { ExecContext, Executor, Outputs, StepTask } from '../../../src/engine/types';
-import { deferred, evaluate, testExecutor, testRegistry as reg } from './fixtures';
+import { deferred, diskStore, evaluate, testExecutor, testRegistry as reg } from './fixtures';
 
 /** n(2) → s(×3) → a(+1); and an independent branch m(5) → t(×2). */
 function twoBranches(): Graph {
@@ -390,5 +390,57 @@ describe('proxy runs', () => {
     expect(proxyRun.filter((s) => s.display).map((s) => s.node)).toEqual(['a']);
     await scheduler.run(g, { targets: ['a'] }).done;
     expect(exec.log.started.filter((s) => !s.proxy).some((s) => s.display)).toBe(false);
+  });
+});
+
+describe('light targets (a reload shows stored results without reading their pixels)', () => {
+  /** The graph computed once into a store, then a fresh scheduler on the same store as after a reload. */
+  async function reloaded() {
+    const store = diskStore();
+    const g = twoBranches();
+    await new Scheduler({ registry: reg, executor: testExecutor(), store }).run(g).done;
+    store.reload();
+    const exec = testExecutor();
+    return { store, g, exec, scheduler: new Scheduler({ registry: reg, executor: exec, store }) };
+  }
+  const keyOf = (g: Graph, id: string) => (keyGraph(g, reg).steps.get(id) as { key: string }).key;
+
+  test('a target only shown is peeked at, not read; one the user looks at is read', async () => {
+    const { store, g, exec, scheduler } = await reloaded();
+    const events: StepEvent<number>[] = [];
+    await scheduler.run(g, { light: ['n', 's', 'm', 't'], onEvent: (e) => void (e.type === 'step' && events.push(e)) }).done;
+    expect(exec.log.started).toHaveLength(0);
+    expect(store.reads).toEqual([keyOf(g, 'a')]);
+    expect(new Set(store.peeks)).toEqual(new Set(['n', 's', 'm', 't'].map((id) => keyOf(g, id))));
+    const last = (id: string) => events.filter((e) => e.node === id).at(-1)!;
+    expect(last('n')).toMatchObject({ state: 'cached', light: true, outputs: { out: -1 } });
+    expect(last('a')).toMatchObject({ state: 'cached', outputs: { out: 7 } });
+    expect(last('a').light).toBeUndefined();
+  });
+
+  test('a light target that a step to compute needs is read in full all the same', async () => {
+    const { store, g, exec, scheduler } = await reloaded();
+    // a's parameter changed: a computes from s, which must be read whole.
+    const g2 = { ...g, nodes: g.nodes.map((n) => (n.id === 'a' ? { ...n, params: { k: 10 } } : n)) };
+    const events: StepEvent<number>[] = [];
+    await scheduler.run(g2, { light: ['n', 's', 'm', 't'], onEvent: (e) => void (e.type === 'step' && events.push(e)) }).done;
+    expect(exec.log.started.map((s) => s.node)).toEqual(['a']);
+    expect(store.reads).toContain(keyOf(g2, 's'));
+    expect(events.filter((e) => e.node === 'a').at(-1)).toMatchObject({ state: 'done', outputs: { out: 16 } });
+    // s's last word is its whole result, whatever order the peek and the read came in.
+    const s = events.filter((e) => e.node === 's' && e.state === 'cached');
+    expect(s.some((e) => !e.light && e.outputs?.out === 6)).toBe(true);
+  });
+
+  test('a result still in memory is served whole, and a proxy run never peeks', async () => {
+    const { store, g, scheduler } = await reloaded();
+    await scheduler.run(g, { targets: ['s'] }).done; // s (and n) read into memory
+    const before = store.peeks.length;
+    const events: StepEvent<number>[] = [];
+    await scheduler.run(g, { targets: ['s'], light: ['s'], onEvent: (e) => void (e.type === 'step' && events.push(e)) }).done;
+    expect(events.at(-1)).toMatchObject({ node: 's', state: 'cached', outputs: { out: 6 } });
+    expect(events.at(-1)!.light).toBeUndefined();
+    await scheduler.run(g, { keys: keyGraph(g, reg, { proxy: 4096 }), targets: ['t'], light: ['t'] }).done;
+    expect(store.peeks.length).toBe(before);
   });
 });
