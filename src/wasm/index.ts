@@ -63,12 +63,16 @@ export interface KernelExports {
   conv3Rows(y0: number, y1: number, out: Ptr): void;
   sobelSetup(w: number, h: number, src: Ptr, dst: Ptr, mode: number, ring: Ptr): void;
   sobelRows(y0: number, y1: number): void;
-  // median.ts — per channel: Perreault–Hébert column histograms; radius 1 by sorted columns
+  // median.ts — per channel: Perreault–Hébert column histograms; radius 1 by sorted columns, radius 2 by a network
   medianSetup(w: number, h: number, src: Ptr, dst: Ptr, radius: number, planes: Ptr, hist: Ptr): void;
   medianDeinterleave(y0: number, y1: number): void;
   medianStripe(channel: number, x0: number, x1: number): void;
   medianSmallSetup(w: number, h: number, src: Ptr, dst: Ptr, scratch: Ptr): void;
   medianSmall(y0: number, y1: number): void;
+  // … radius 2: a 99-exchange selection network on four pixels at a time; rows in order from 0
+  median5Setup(w: number, h: number, src: Ptr, dst: Ptr, scratch: Ptr): void;
+  median5Scratch(w: number): number;
+  median5(y0: number, y1: number): void;
   // morphology.ts — erosion; dilation is erosion of the complement (flip = 1)
   morphSetup(w: number, h: number, src: Ptr, dst: Ptr, radius: number, flip: number, scratch: Ptr): void;
   morphRows(y0: number, y1: number): void;
