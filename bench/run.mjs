@@ -596,7 +596,7 @@ async function main() {
         log(`kernel: ${id} …`);
         const r = await page.evaluate((id) => window.bench.kernelOp(id), id);
         out.kernels.push(r);
-        for (const row of r.rows) log(`  ${row.library.padEnd(22)} ${row.error ? `ERROR ${row.error}` : `${ms(row.ms).padStart(7)} ms ${f(row.mps, 1).padStart(6)} MP/s  max Δ ${row.diff?.error ?? `${row.diff?.maxInterior}/${row.diff?.max}`}`}`);
+        for (const row of r.rows) log(`  ${row.library.padEnd(22)} ${row.error ? `ERROR ${row.error}` : `${ms(row.ms).padStart(7)} ms ${f(row.mps, 1).padStart(6)} MP/s  max Δ ${!row.diff ? '— (no reference)' : row.diff.error ?? `${row.diff.maxInterior}/${row.diff.max}`}`}`);
       }
     }
     if (only.has('plumbing')) {
@@ -719,6 +719,7 @@ async function main() {
       ['resize', 1.0],
       ['sharpen', 1.0],
     ]) {
+      if (!OPS.includes(id)) continue;
       const o = oursTiled(id) ?? ours(id);
       const fa = fastestOf(id);
       const title = out.kernels.find((k) => k.id === id)?.title ?? id;

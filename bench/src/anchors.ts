@@ -235,8 +235,8 @@ function vips(op: OpId, src: Rgba, threads: number): Impl | null {
       });
     case 'invert':
       return vipsImpl(threads, 'invert (alpha kept: colour bands only)', src, (_v, s) => {
-        const colour = s.extract_band(0, { n: 3 });
-        const alpha = s.extract_band(3);
+        const colour = s.extractBand(0, { n: 3 });
+        const alpha = s.extractBand(3);
         const out = colour.invert().bandjoin(alpha);
         colour.delete();
         alpha.delete();
