@@ -13,6 +13,7 @@ import { Runtime } from '../../src/app/runtime';
 import { WorkerPool } from '../../src/workers/pool';
 import { decodePng, encodePng } from '../../src/workers/png';
 import { createImage } from '../../src/ops/image';
+import { loadKernels } from '../../src/wasm';
 import { makeTestImage, diff, type Rgba } from './image';
 import { loadAnchors, BRIGHTNESS, CONTRAST, LEVELS, type Anchors, type Impl, type OpId, type Output } from './anchors';
 import { gaussianRef, resizeRef, brightnessContrastRef, grayscaleRef, levelsRef, invertRef, sharpenRef, SHARPEN } from './reference';
@@ -304,6 +305,23 @@ async function plumbing() {
   };
   await time('TypedArray.set of 48 MB into a preallocated array', 15, () => b.set(a));
   await time('TypedArray.slice of 48 MB (allocate + copy)', 8, () => void a.slice());
+  // What a pointwise kernel's copies cost (src/ops/pixels.ts, pointwiseInWasm): the image is a
+  // SharedArrayBuffer, copied in 128 kB chunks into WebAssembly memory and out into another one.
+  const shared = createImage(src.width, src.height);
+  shared.data.set(src.data);
+  const sharedOut = createImage(src.width, src.height);
+  await time('TypedArray.set of 48 MB between two SharedArrayBuffers', 15, () => sharedOut.data.set(shared.data));
+  const k = await loadKernels();
+  const chunk = 1 << 17;
+  const wasm = k.bytes(k.arena().alloc(chunk), chunk);
+  await time('48 MB SharedArrayBuffer → WebAssembly memory → SharedArrayBuffer in 128 kB chunks (a pointwise kernel\'s copies)', 15, () => {
+    for (let p = 0; p < bytes; p += chunk) {
+      const n = Math.min(chunk, bytes - p);
+      const view = n === chunk ? wasm : wasm.subarray(0, n);
+      view.set(shared.data.subarray(p, p + n));
+      sharedOut.data.set(view, p);
+    }
+  });
 
   const worker = new Worker(new URL('./echo.worker.ts', import.meta.url), { type: 'module' });
   const roundTrip = (buf: ArrayBuffer, transfer: boolean) =>
