@@ -106,12 +106,13 @@ export function applyChannelLuts(src: Image, lr: Uint8Array, lg: Uint8Array, lb:
 }
 
 // Pixels per chunk of a pointwise WebAssembly pass: copied into WebAssembly memory, mapped in
-// place and copied out while still in the core's own cache (128 kB: the 1 MB chunk it replaced
-// spilled out of a 512 kB L2). Also the abort and progress interval.
+// place and copied out while still in the core's own cache (128 kB, well inside an L2; the 1 MB
+// it replaced need not be). Also the abort and progress interval.
 const WASM_CHUNK = 1 << 15;
 
 // From this many pixels, the table pass looks red and green up together in a 64 K-entry table
-// (channelLutsRG): building the table costs about what a 64 K-pixel pass saves.
+// (channelLutsRG, two reads a pixel instead of three): below, filling the table's 64 K entries
+// would cost more than it saves.
 const PAIR_TABLE_PIXELS = 1 << 16;
 
 /**
