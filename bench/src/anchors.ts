@@ -26,7 +26,10 @@ export interface Impl {
   dispose?(state: any): void;
 }
 
-export type OpId = 'gauss5' | 'gauss20' | 'resize' | 'bc' | 'gray' | 'sharpen';
+export type OpId = 'gauss5' | 'gauss20' | 'resize' | 'bc' | 'gray' | 'levels' | 'invert' | 'sharpen' | 'median2' | 'median5' | 'box2' | 'box5';
+
+/** Levels' parameters in the kernel table (input 10..240, gamma 1.2, output 0..255). */
+export const LEVELS = { inBlack: 10, inWhite: 240, gamma: 1.2 } as const;
 
 /** The parameters every implementation uses. Brightness below 0 is a pure scale, which every library can express. */
 export const BRIGHTNESS = -20;
@@ -158,6 +161,22 @@ function openCv(op: OpId, src: Rgba): Impl | null {
         k.delete();
       });
     }
+    case 'invert':
+      return cvImpl('bitwise_not (alpha inverted too)', src, (cv, s, d) => cv.bitwise_not(s, d));
+    case 'median2':
+    case 'median5': {
+      const size = op === 'median2' ? 5 : 11;
+      return cvImpl(`medianBlur(${size}) (edges replicated)`, src, (cv, s, d) => cv.medianBlur(s, d, size));
+    }
+    case 'box2':
+    case 'box5': {
+      const size = op === 'box2' ? 5 : 11;
+      return cvImpl(`blur(${size}×${size}, BORDER_REPLICATE): alpha averaged too`, src, (cv, s, d) =>
+        cv.blur(s, d, new cv.Size(size, size), new cv.Point(-1, -1), cv.BORDER_REPLICATE),
+      );
+    }
+    default:
+      return null;
   }
 }
 
@@ -214,6 +233,17 @@ function vips(op: OpId, src: Rgba, threads: number): Impl | null {
         mask.delete();
         return out;
       });
+    case 'invert':
+      return vipsImpl(threads, 'invert (alpha kept: colour bands only)', src, (_v, s) => {
+        const colour = s.extractBand(0, { n: 3 });
+        const alpha = s.extractBand(3);
+        const out = colour.invert().bandjoin(alpha);
+        colour.delete();
+        alpha.delete();
+        return out;
+      });
+    default:
+      return null;
   }
 }
 
@@ -255,6 +285,10 @@ function photon(op: OpId, src: Rgba): Impl | null {
       return photonImpl('grayscale_human_corrected (0.3/0.59/0.11)', src, (p, img) => p.grayscale_human_corrected(img));
     case 'sharpen':
       return photonImpl('sharpen (3×3)', src, (p, img) => p.sharpen(img));
+    case 'invert':
+      return photonImpl('invert', src, (p, img) => p.invert(img));
+    default:
+      return null;
   }
 }
 
@@ -311,6 +345,10 @@ function canvas(op: OpId, src: Rgba): Impl | null {
       return canvasImpl("filter = 'grayscale(1)' (Rec. 709 weights)", src, w, h, (ctx) => (ctx.filter = 'grayscale(1)'));
     case 'sharpen':
       return canvasImpl("filter = 'url(#sharpen)': SVG feConvolveMatrix 3×3", src, w, h, (ctx) => (ctx.filter = 'url(#sharpen)'));
+    case 'invert':
+      return canvasImpl("filter = 'invert(1)'", src, w, h, (ctx) => (ctx.filter = 'invert(1)'));
+    default:
+      return null;
   }
 }
 

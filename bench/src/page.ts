@@ -13,10 +13,11 @@ import { Runtime } from '../../src/app/runtime';
 import { WorkerPool } from '../../src/workers/pool';
 import { decodePng, encodePng } from '../../src/workers/png';
 import { createImage } from '../../src/ops/image';
+import { loadKernels } from '../../src/wasm';
 import { makeTestImage, diff, type Rgba } from './image';
-import { loadAnchors, BRIGHTNESS, CONTRAST, type Anchors, type Impl, type OpId, type Output } from './anchors';
-import { gaussianRef, resizeRef, brightnessContrastRef, grayscaleRef, sharpenRef, SHARPEN } from './reference';
-import { gaussianPlain, resizePlain, brightnessContrastPlain, grayscalePlain, sharpenPlain } from './plain';
+import { loadAnchors, BRIGHTNESS, CONTRAST, LEVELS, type Anchors, type Impl, type OpId, type Output } from './anchors';
+import { gaussianRef, resizeRef, brightnessContrastRef, grayscaleRef, levelsRef, invertRef, sharpenRef, SHARPEN } from './reference';
+import { gaussianPlain, resizePlain, brightnessContrastPlain, grayscalePlain, levelsPlain, invertPlain, sharpenPlain } from './plain';
 
 const now = () => performance.now();
 const gc = () => (globalThis as { gc?: () => void }).gc?.();
@@ -55,9 +56,12 @@ interface OpSpec {
   readonly title: string;
   /** Pixels near the edge left out of the interior comparison: the filter's reach. */
   readonly border: number;
-  readonly ref: () => Rgba;
+  /** The definition in double precision; null where one at 12 MP would take minutes (median): not compared. */
+  readonly ref: (() => Rgba) | null;
   readonly ours: { readonly op: string; readonly params: Record<string, unknown> } | null;
-  readonly plain: () => Rgba;
+  readonly plain: (() => Rgba) | null;
+  /** Pointwise: also time ours writing into one output reused from run to run (see reusedImpl). */
+  readonly reused?: boolean;
 }
 
 const SPECS: Record<OpId, () => OpSpec> = {
@@ -88,6 +92,7 @@ const SPECS: Record<OpId, () => OpSpec> = {
     ref: () => brightnessContrastRef(src, BRIGHTNESS, CONTRAST),
     ours: { op: 'brightness-contrast', params: { brightness: BRIGHTNESS, contrast: CONTRAST } },
     plain: () => brightnessContrastPlain(src, BRIGHTNESS, CONTRAST),
+    reused: true,
   }),
   gray: () => ({
     title: 'grayscale',
@@ -95,7 +100,28 @@ const SPECS: Record<OpId, () => OpSpec> = {
     ref: () => grayscaleRef(src),
     ours: { op: 'grayscale', params: {} },
     plain: () => grayscalePlain(src),
+    reused: true,
   }),
+  levels: () => ({
+    title: `levels (${LEVELS.inBlack}..${LEVELS.inWhite}, γ ${LEVELS.gamma})`,
+    border: 0,
+    ref: () => levelsRef(src, LEVELS.inBlack, LEVELS.inWhite, LEVELS.gamma),
+    ours: { op: 'levels', params: { ...LEVELS } },
+    plain: () => levelsPlain(src, LEVELS.inBlack, LEVELS.inWhite, LEVELS.gamma),
+    reused: true,
+  }),
+  invert: () => ({
+    title: 'invert',
+    border: 0,
+    ref: () => invertRef(src),
+    ours: { op: 'invert', params: {} },
+    plain: () => invertPlain(src),
+    reused: true,
+  }),
+  median2: () => ({ title: 'median radius 2 (5×5)', border: 2, ref: null, ours: { op: 'median', params: { radius: 2 } }, plain: null }),
+  median5: () => ({ title: 'median radius 5 (11×11)', border: 5, ref: null, ours: { op: 'median', params: { radius: 5 } }, plain: null }),
+  box2: () => ({ title: 'box blur radius 2 (5×5)', border: 2, ref: null, ours: { op: 'box-blur', params: { radius: 2 } }, plain: null }),
+  box5: () => ({ title: 'box blur radius 5 (11×11)', border: 5, ref: null, ours: { op: 'box-blur', params: { radius: 5 } }, plain: null }),
   sharpen: () => ({
     title: '3×3 sharpen',
     border: 1,
@@ -118,6 +144,29 @@ function oursImpl(spec: OpSpec): Impl | { missing: string } {
     prepare: () => ({ out: null as any }),
     run: async (st) => {
       st.out = (await o.kernel({ image: input }, params, kctx))['image'];
+    },
+    read: (st) => ({ width: st.out.width, height: st.out.height, data: st.out.data, channels: 4 }),
+  };
+}
+
+/**
+ * Ours writing into one output image made once and reused from run to run (handed to the kernel as
+ * a whole-image tile target, the way the pool hands a tiled step its shared output): the kernel
+ * without the fresh 48 MB allocation that the plain "ours" row pays on every run.
+ */
+function reusedImpl(spec: OpSpec): Impl | null {
+  const o = spec.ours && ops.find((x) => x.id === spec.ours!.op);
+  if (!o || !spec.ours) return null;
+  const params = resolveParams(o, spec.ours.params as never);
+  const input: Image = { width: src.width, height: src.height, data: src.data };
+  const into = createImage(src.width, src.height);
+  const ctx: KernelContext = { ...kctx, tile: { from: 0, to: src.height, into } };
+  return {
+    library: 'Pipette (ours, into a reused output)',
+    how: `op '${o.id}' v${o.version} kernel, main thread, RGBA in → one RGBA output allocated once and written again each run`,
+    prepare: () => ({ out: null as any }),
+    run: async (st) => {
+      st.out = (await o.kernel({ image: input }, params, ctx))['image'];
     },
     read: (st) => ({ width: st.out.width, height: st.out.height, data: st.out.data, channels: 4 }),
   };
@@ -148,13 +197,15 @@ function tiledImpl(spec: OpSpec, pool: WorkerPool): Impl | null {
   };
 }
 
-function plainImpl(spec: OpSpec): Impl {
+function plainImpl(spec: OpSpec): Impl | null {
+  const plain = spec.plain;
+  if (!plain) return null;
   return {
     library: 'plain JS loop',
     how: 'straightforward loop on RGBA bytes (bench/src/plain.ts)',
     prepare: () => ({ out: null as any }),
     run: (st) => {
-      st.out = spec.plain();
+      st.out = plain();
     },
     read: (st) => ({ ...st.out, channels: 4 }),
   };
@@ -174,7 +225,7 @@ export interface Row {
 }
 
 /** Warm-up, then up to 5 timed runs within ~4 s (at least 3); a run over 2.5 s is measured once. */
-async function measure(impl: Impl, ref: Rgba, border: number): Promise<Row> {
+async function measure(impl: Impl, ref: Rgba | null, border: number): Promise<Row> {
   const base = { library: impl.library, how: impl.how };
   const mp = (src.width * src.height) / 1e6;
   let out: Output | undefined;
@@ -202,7 +253,7 @@ async function measure(impl: Impl, ref: Rgba, border: number): Promise<Row> {
       impl.dispose?.(st);
     }
     const ms = median(times);
-    return { ...base, times, ms, minMs: Math.min(...times), mps: mp / (ms / 1000), single, diff: out ? diff(out, ref, border, out.channels) : undefined };
+    return { ...base, times, ms, minMs: Math.min(...times), mps: mp / (ms / 1000), single, diff: out && ref ? diff(out, ref, border, out.channels) : undefined };
   } catch (e) {
     return { ...base, times, error: e instanceof Error ? `${e.name}: ${e.message}` : String(e) };
   }
@@ -211,12 +262,14 @@ async function measure(impl: Impl, ref: Rgba, border: number): Promise<Row> {
 async function kernelOp(id: OpId) {
   const spec = SPECS[id]();
   const t0 = now();
-  const ref = spec.ref();
+  const ref = spec.ref ? spec.ref() : null;
   const refMs = now() - t0;
   const rows: Row[] = [];
   const ours = oursImpl(spec);
   if ('missing' in ours) rows.push({ library: 'Pipette (ours)', how: ours.missing, error: ours.missing });
   else rows.push(await measure(ours, ref, spec.border));
+  const reused = spec.reused ? reusedImpl(spec) : null;
+  if (reused) rows.push(await measure(reused, ref, spec.border));
   if (id === 'gauss5' || id === 'gauss20') {
     const pool = new WorkerPool({ size: navigator.hardwareConcurrency || 2, thumbnailSize: 0 });
     try {
@@ -227,7 +280,8 @@ async function kernelOp(id: OpId) {
     }
   }
   for (const impl of anchors.impls(id, src)) rows.push(await measure(impl, ref, spec.border));
-  rows.push(await measure(plainImpl(spec), ref, spec.border));
+  const plain = plainImpl(spec);
+  if (plain) rows.push(await measure(plain, ref, spec.border));
   return { id, title: spec.title, megapixels: (src.width * src.height) / 1e6, refMs, border: spec.border, rows };
 }
 
@@ -251,6 +305,23 @@ async function plumbing() {
   };
   await time('TypedArray.set of 48 MB into a preallocated array', 15, () => b.set(a));
   await time('TypedArray.slice of 48 MB (allocate + copy)', 8, () => void a.slice());
+  // What a pointwise kernel's copies cost (src/ops/pixels.ts, pointwiseInWasm): the image is a
+  // SharedArrayBuffer, copied in 128 kB chunks into WebAssembly memory and out into another one.
+  const shared = createImage(src.width, src.height);
+  shared.data.set(src.data);
+  const sharedOut = createImage(src.width, src.height);
+  await time('TypedArray.set of 48 MB between two SharedArrayBuffers', 15, () => sharedOut.data.set(shared.data));
+  const k = await loadKernels();
+  const chunk = 1 << 17;
+  const wasm = k.bytes(k.arena().alloc(chunk), chunk);
+  await time('48 MB SharedArrayBuffer → WebAssembly memory → SharedArrayBuffer in 128 kB chunks (a pointwise kernel\'s copies)', 15, () => {
+    for (let p = 0; p < bytes; p += chunk) {
+      const n = Math.min(chunk, bytes - p);
+      const view = n === chunk ? wasm : wasm.subarray(0, n);
+      view.set(shared.data.subarray(p, p + n));
+      sharedOut.data.set(view, p);
+    }
+  });
 
   const worker = new Worker(new URL('./echo.worker.ts', import.meta.url), { type: 'module' });
   const roundTrip = (buf: ArrayBuffer, transfer: boolean) =>

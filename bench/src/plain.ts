@@ -118,6 +118,28 @@ export function brightnessContrastPlain(src: Rgba, brightness: number, contrast:
   return { width: src.width, height: src.height, data: out };
 }
 
+export function levelsPlain(src: Rgba, inBlack: number, inWhite: number, gamma: number): Rgba {
+  const s = src.data;
+  const out = new Uint8ClampedArray(s.length);
+  for (let i = 0; i < s.length; i += 4) {
+    for (let c = 0; c < 3; c++) out[i + c] = Math.pow(Math.min(1, Math.max(0, (s[i + c]! - inBlack) / (inWhite - inBlack))), 1 / gamma) * 255;
+    out[i + 3] = s[i + 3]!;
+  }
+  return { width: src.width, height: src.height, data: out };
+}
+
+export function invertPlain(src: Rgba): Rgba {
+  const s = src.data;
+  const out = new Uint8ClampedArray(s.length);
+  for (let i = 0; i < s.length; i += 4) {
+    out[i] = 255 - s[i]!;
+    out[i + 1] = 255 - s[i + 1]!;
+    out[i + 2] = 255 - s[i + 2]!;
+    out[i + 3] = s[i + 3]!;
+  }
+  return { width: src.width, height: src.height, data: out };
+}
+
 export function grayscalePlain(src: Rgba): Rgba {
   const s = src.data;
   const out = new Uint8ClampedArray(s.length);

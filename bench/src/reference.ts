@@ -138,6 +138,24 @@ export function brightnessContrastRef(src: Rgba, brightness: number, contrast: n
   return { width: src.width, height: src.height, data: out };
 }
 
+/** Levels (Pipette's definition), per value in double precision: (v − black) / (white − black), ^(1/γ), × 255. */
+export function levelsRef(src: Rgba, inBlack: number, inWhite: number, gamma: number): Rgba {
+  const out = new Uint8ClampedArray(src.data.length);
+  const d = src.data;
+  for (let i = 0; i < out.length; i++) {
+    out[i] = (i & 3) === 3 ? d[i]! : Math.round(Math.pow(clamp((d[i]! - inBlack) / (inWhite - inBlack), 0, 1), 1 / gamma) * 255);
+  }
+  return { width: src.width, height: src.height, data: out };
+}
+
+/** 255 − v on colour, alpha kept. */
+export function invertRef(src: Rgba): Rgba {
+  const out = new Uint8ClampedArray(src.data.length);
+  const d = src.data;
+  for (let i = 0; i < out.length; i++) out[i] = (i & 3) === 3 ? d[i]! : 255 - d[i]!;
+  return { width: src.width, height: src.height, data: out };
+}
+
 /** Rec. 709 luma (Pipette's default), rounded. */
 export function grayscaleRef(src: Rgba): Rgba {
   const out = new Uint8ClampedArray(src.data.length);

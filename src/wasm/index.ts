@@ -37,6 +37,8 @@ export interface KernelExports {
   // pointwise.ts
   unsharpCombine(src: Ptr, blurred: Ptr, dst: Ptr, pixels: number, amount: number, threshold: number): void;
   isOpaque(src: Ptr, pixels: number): number;
+  // colour bytes v → 255 − v, alpha kept
+  invertColours(src: Ptr, dst: Ptr, pixels: number): void;
   // gray.ts — (a·R + b·G + c·B + off) >> 23 on R, G and B, alpha kept; lightness (max + min + 1) >> 1
   grayWeighted(src: Ptr, dst: Ptr, pixels: number, a: number, b: number, c: number, off: number): void;
   grayLightness(src: Ptr, dst: Ptr, pixels: number): void;
@@ -47,6 +49,9 @@ export interface KernelExports {
   hueSaturation(src: Ptr, dst: Ptr, pixels: number, table: Ptr, shift: number): void;
   // lut.ts — R, G, B through 256-entry tables (u32: red's levels, green's << 8, blue's << 16), alpha kept
   channelLuts(src: Ptr, dst: Ptr, pixels: number, tables: Ptr): void;
+  // … the same bytes with red and green looked up together: channelLutsPair fills `pair` (u16 × 65 536) from the tables
+  channelLutsPair(tables: Ptr, pair: Ptr): void;
+  channelLutsRG(src: Ptr, dst: Ptr, pixels: number, tables: Ptr, pair: Ptr): void;
   // convolve.ts — correlation with a size×size f32 kernel on colour channels, alpha kept
   convolveSetup(w: number, h: number, src: Ptr, dst: Ptr, size: number, weights: Ptr, bias: number, ring: Ptr): void;
   convolveRows(y0: number, y1: number): void;
@@ -58,12 +63,16 @@ export interface KernelExports {
   conv3Rows(y0: number, y1: number, out: Ptr): void;
   sobelSetup(w: number, h: number, src: Ptr, dst: Ptr, mode: number, ring: Ptr): void;
   sobelRows(y0: number, y1: number): void;
-  // median.ts — per channel: Perreault–Hébert column histograms; radius 1 by sorted columns
+  // median.ts — per channel: Perreault–Hébert column histograms; radius 1 by sorted columns, radius 2 by a network
   medianSetup(w: number, h: number, src: Ptr, dst: Ptr, radius: number, planes: Ptr, hist: Ptr): void;
   medianDeinterleave(y0: number, y1: number): void;
   medianStripe(channel: number, x0: number, x1: number): void;
   medianSmallSetup(w: number, h: number, src: Ptr, dst: Ptr, scratch: Ptr): void;
   medianSmall(y0: number, y1: number): void;
+  // … radius 2: a 99-exchange selection network on four pixels at a time; rows in order from 0
+  median5Setup(w: number, h: number, src: Ptr, dst: Ptr, scratch: Ptr): void;
+  median5Scratch(w: number): number;
+  median5(y0: number, y1: number): void;
   // morphology.ts — erosion; dilation is erosion of the complement (flip = 1)
   morphSetup(w: number, h: number, src: Ptr, dst: Ptr, radius: number, flip: number, scratch: Ptr): void;
   morphRows(y0: number, y1: number): void;

@@ -97,9 +97,12 @@ describe('tiled results equal untiled ones', () => {
   const cases: [string, Params][] = [
     ['gaussian-blur', { sigma: 1.2 }], // FIR: exact
     ['gaussian-blur', { sigma: 12 }], // recursive: within 1 level
+    ['median', { radius: 2 }], // selection network
     ['median', { radius: 3 }],
     ['box-blur', { radius: 9 }],
     ['levels', { inBlack: 30, inWhite: 220, gamma: 1.4 }],
+    ['brightness-contrast', { brightness: -20, contrast: 30 }],
+    ['invert', {}],
     ['unsharp-mask', { amount: 120, radius: 2 }],
   ];
   for (const [id, raw] of cases) {

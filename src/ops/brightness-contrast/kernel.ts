@@ -1,6 +1,6 @@
 import { defineOp } from '../types';
 import { imageInput, numberParam, checkAbort } from '../image';
-import { applyChannelLuts } from '../pixels';
+import { applyChannelLutsWasm } from '../pixels';
 import meta from './meta';
 
 /**
@@ -22,9 +22,9 @@ function curve(brightness: number, contrast: number): Uint8Array {
   return lut;
 }
 
-export default defineOp(meta, (inputs, params, ctx) => {
+export default defineOp(meta, async (inputs, params, ctx) => {
   checkAbort(ctx.signal);
   const src = imageInput(inputs, 'image');
   const lut = curve(numberParam(params, 'brightness'), numberParam(params, 'contrast'));
-  return { image: applyChannelLuts(src, lut, lut, lut, ctx) };
+  return { image: await applyChannelLutsWasm(src, lut, lut, lut, ctx) };
 });

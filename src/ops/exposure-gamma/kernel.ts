@@ -1,6 +1,6 @@
 import { defineOp } from '../types';
 import { imageInput, numberParam, checkAbort } from '../image';
-import { applyChannelLuts } from '../pixels';
+import { applyChannelLutsWasm } from '../pixels';
 import meta from './meta';
 
 function srgbToLinear(c: number): number {
@@ -27,9 +27,9 @@ function curve(exposure: number, gamma: number, offset: number): Uint8Array {
   return lut;
 }
 
-export default defineOp(meta, (inputs, params, ctx) => {
+export default defineOp(meta, async (inputs, params, ctx) => {
   checkAbort(ctx.signal);
   const src = imageInput(inputs, 'image');
   const lut = curve(numberParam(params, 'exposure'), numberParam(params, 'gamma'), numberParam(params, 'offset'));
-  return { image: applyChannelLuts(src, lut, lut, lut, ctx) };
+  return { image: await applyChannelLutsWasm(src, lut, lut, lut, ctx) };
 });

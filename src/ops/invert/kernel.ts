@@ -1,20 +1,12 @@
 import { defineOp } from '../types';
-import { outputImage, imageInput, checkAbort } from '../image';
-import { pixels32 } from '../pixels';
+import { imageInput, checkAbort } from '../image';
+import { pointwiseInWasm } from '../pixels';
 import meta from './meta';
 
-export default defineOp(meta, (inputs, _params, ctx) => {
+export default defineOp(meta, async (inputs, _params, ctx) => {
+  checkAbort(ctx.signal);
   const src = imageInput(inputs, 'image');
-  const out = outputImage(ctx, src.width, src.height);
-  // 32-bit lanes: XOR flips the three colour bytes of a pixel in one operation (little-endian RGBA).
-  const s = pixels32(src);
-  const d = pixels32(out);
-  const band = 1 << 20;
-  for (let start = 0; start < s.length; start += band) {
-    checkAbort(ctx.signal);
-    const end = Math.min(s.length, start + band);
-    for (let i = start; i < end; i++) d[i] = s[i]! ^ 0x00ffffff;
-    ctx.progress(end / s.length);
-  }
-  return { image: out };
+  // SIMD XOR with 0x00ffffff per pixel (little-endian RGBA): 255 − v on colour, alpha kept
+  const image = await pointwiseInWasm(src, ctx, () => 0, (k, ptr, m) => k.fn.invertColours(ptr, ptr, m));
+  return { image };
 });

@@ -236,3 +236,174 @@ export function medianSmall(y0: i32, y1: i32): void {
     }
   }
 }
+
+// ---- radius 2: a selection network ----
+//
+// The median of a 5×5 window by a fixed network of 99 compare-exchanges (Paeth's, as published by
+// Devillard, "Fast median search", 1998; checked by the 0-1 principle over all 2^25 inputs of 0
+// and 1 when it was written here, and against brute force in tests/unit/ops/median.test.ts). Bytewise min/max on 16 bytes runs it for four RGBA
+// pixels, all four channels, at once; binaryen drops the halves of exchanges whose result is unused.
+// Source rows go through a ring of five rows padded with two extended pixels each side.
+
+let ring5: usize = 0;
+let ring5Stride: usize = 0;
+let ring5Next: i32 = 0;
+
+export function median5Setup(w: i32, h: i32, s: usize, d: usize, scratch: usize): void {
+  W = w;
+  H = h;
+  src = s;
+  dst = d;
+  ring5 = scratch;
+  // two pixels of padding each side, plus room for the last step's loads 12 bytes past the padding
+  ring5Stride = <usize>((w + 8 + 3) & ~3) << 2;
+  ring5Next = 0;
+}
+
+/** Bytes of scratch median5Setup needs for a w-pixel-wide image. */
+export function median5Scratch(w: i32): usize {
+  return 5 * (<usize>((w + 8 + 3) & ~3) << 2) + 64;
+}
+
+@inline function ring5Row(y: i32): usize {
+  return ring5 + <usize>(y % 5) * ring5Stride;
+}
+
+/** Row y with two extended pixels each side, into its ring slot. */
+function ring5Copy(y: i32): void {
+  const n = W;
+  const s = src + <usize>y * (<usize>n << 2);
+  const row = ring5Row(y);
+  memory.copy(row + 8, s, <usize>n << 2);
+  const first = load<u32>(s), last = load<u32>(s + (<usize>(n - 1) << 2));
+  store<u32>(row, first);
+  store<u32>(row, first, 4);
+  store<u32>(row + 8 + (<usize>n << 2), last);
+  store<u32>(row + 8 + (<usize>n << 2), last, 4);
+}
+
+/** Output rows y0..y1-1; bands must come in order from row 0 (the ring is filled as they go). */
+export function median5(y0: i32, y1: i32): void {
+  const n = W, h = H;
+  for (let y = y0; y < y1; y++) {
+    const need = min(h - 1, y + 2);
+    while (ring5Next <= need) ring5Copy(ring5Next++);
+    const r0 = ring5Row(max(0, y - 2)), r1 = ring5Row(max(0, y - 1)), r2 = ring5Row(y);
+    const r3 = ring5Row(min(h - 1, y + 1)), r4 = ring5Row(min(h - 1, y + 2));
+    // four pixels per step; the last step may spill up to three pixels into the next row, which
+    // is written after this one (and the arena leaves slack after the last)
+    const d = dst + <usize>y * (<usize>n << 2);
+    for (let o: usize = 0; o < <usize>n << 2; o += 16) {
+      v128.store(d + o, med25(r0 + o, r1 + o, r2 + o, r3 + o, r4 + o));
+    }
+  }
+}
+
+@inline function med25(r0: usize, r1: usize, r2: usize, r3: usize, r4: usize): v128 {
+  let p0 = v128.load(r0), p1 = v128.load(r0, 4), p2 = v128.load(r0, 8), p3 = v128.load(r0, 12), p4 = v128.load(r0, 16);
+  let p5 = v128.load(r1), p6 = v128.load(r1, 4), p7 = v128.load(r1, 8), p8 = v128.load(r1, 12), p9 = v128.load(r1, 16);
+  let p10 = v128.load(r2), p11 = v128.load(r2, 4), p12 = v128.load(r2, 8), p13 = v128.load(r2, 12), p14 = v128.load(r2, 16);
+  let p15 = v128.load(r3), p16 = v128.load(r3, 4), p17 = v128.load(r3, 8), p18 = v128.load(r3, 12), p19 = v128.load(r3, 16);
+  let p20 = v128.load(r4), p21 = v128.load(r4, 4), p22 = v128.load(r4, 8), p23 = v128.load(r4, 12), p24 = v128.load(r4, 16);
+  let t: v128;
+  t = i8x16.min_u(p0, p1); p1 = i8x16.max_u(p0, p1); p0 = t;
+  t = i8x16.min_u(p3, p4); p4 = i8x16.max_u(p3, p4); p3 = t;
+  t = i8x16.min_u(p2, p4); p4 = i8x16.max_u(p2, p4); p2 = t;
+  t = i8x16.min_u(p2, p3); p3 = i8x16.max_u(p2, p3); p2 = t;
+  t = i8x16.min_u(p6, p7); p7 = i8x16.max_u(p6, p7); p6 = t;
+  t = i8x16.min_u(p5, p7); p7 = i8x16.max_u(p5, p7); p5 = t;
+  t = i8x16.min_u(p5, p6); p6 = i8x16.max_u(p5, p6); p5 = t;
+  t = i8x16.min_u(p9, p10); p10 = i8x16.max_u(p9, p10); p9 = t;
+  t = i8x16.min_u(p8, p10); p10 = i8x16.max_u(p8, p10); p8 = t;
+  t = i8x16.min_u(p8, p9); p9 = i8x16.max_u(p8, p9); p8 = t;
+  t = i8x16.min_u(p12, p13); p13 = i8x16.max_u(p12, p13); p12 = t;
+  t = i8x16.min_u(p11, p13); p13 = i8x16.max_u(p11, p13); p11 = t;
+  t = i8x16.min_u(p11, p12); p12 = i8x16.max_u(p11, p12); p11 = t;
+  t = i8x16.min_u(p15, p16); p16 = i8x16.max_u(p15, p16); p15 = t;
+  t = i8x16.min_u(p14, p16); p16 = i8x16.max_u(p14, p16); p14 = t;
+  t = i8x16.min_u(p14, p15); p15 = i8x16.max_u(p14, p15); p14 = t;
+  t = i8x16.min_u(p18, p19); p19 = i8x16.max_u(p18, p19); p18 = t;
+  t = i8x16.min_u(p17, p19); p19 = i8x16.max_u(p17, p19); p17 = t;
+  t = i8x16.min_u(p17, p18); p18 = i8x16.max_u(p17, p18); p17 = t;
+  t = i8x16.min_u(p21, p22); p22 = i8x16.max_u(p21, p22); p21 = t;
+  t = i8x16.min_u(p20, p22); p22 = i8x16.max_u(p20, p22); p20 = t;
+  t = i8x16.min_u(p20, p21); p21 = i8x16.max_u(p20, p21); p20 = t;
+  t = i8x16.min_u(p23, p24); p24 = i8x16.max_u(p23, p24); p23 = t;
+  t = i8x16.min_u(p2, p5); p5 = i8x16.max_u(p2, p5); p2 = t;
+  t = i8x16.min_u(p3, p6); p6 = i8x16.max_u(p3, p6); p3 = t;
+  t = i8x16.min_u(p0, p6); p6 = i8x16.max_u(p0, p6); p0 = t;
+  t = i8x16.min_u(p0, p3); p3 = i8x16.max_u(p0, p3); p0 = t;
+  t = i8x16.min_u(p4, p7); p7 = i8x16.max_u(p4, p7); p4 = t;
+  t = i8x16.min_u(p1, p7); p7 = i8x16.max_u(p1, p7); p1 = t;
+  t = i8x16.min_u(p1, p4); p4 = i8x16.max_u(p1, p4); p1 = t;
+  t = i8x16.min_u(p11, p14); p14 = i8x16.max_u(p11, p14); p11 = t;
+  t = i8x16.min_u(p8, p14); p14 = i8x16.max_u(p8, p14); p8 = t;
+  t = i8x16.min_u(p8, p11); p11 = i8x16.max_u(p8, p11); p8 = t;
+  t = i8x16.min_u(p12, p15); p15 = i8x16.max_u(p12, p15); p12 = t;
+  t = i8x16.min_u(p9, p15); p15 = i8x16.max_u(p9, p15); p9 = t;
+  t = i8x16.min_u(p9, p12); p12 = i8x16.max_u(p9, p12); p9 = t;
+  t = i8x16.min_u(p13, p16); p16 = i8x16.max_u(p13, p16); p13 = t;
+  t = i8x16.min_u(p10, p16); p16 = i8x16.max_u(p10, p16); p10 = t;
+  t = i8x16.min_u(p10, p13); p13 = i8x16.max_u(p10, p13); p10 = t;
+  t = i8x16.min_u(p20, p23); p23 = i8x16.max_u(p20, p23); p20 = t;
+  t = i8x16.min_u(p17, p23); p23 = i8x16.max_u(p17, p23); p17 = t;
+  t = i8x16.min_u(p17, p20); p20 = i8x16.max_u(p17, p20); p17 = t;
+  t = i8x16.min_u(p21, p24); p24 = i8x16.max_u(p21, p24); p21 = t;
+  t = i8x16.min_u(p18, p24); p24 = i8x16.max_u(p18, p24); p18 = t;
+  t = i8x16.min_u(p18, p21); p21 = i8x16.max_u(p18, p21); p18 = t;
+  t = i8x16.min_u(p19, p22); p22 = i8x16.max_u(p19, p22); p19 = t;
+  t = i8x16.min_u(p8, p17); p17 = i8x16.max_u(p8, p17); p8 = t;
+  t = i8x16.min_u(p9, p18); p18 = i8x16.max_u(p9, p18); p9 = t;
+  t = i8x16.min_u(p0, p18); p18 = i8x16.max_u(p0, p18); p0 = t;
+  t = i8x16.min_u(p0, p9); p9 = i8x16.max_u(p0, p9); p0 = t;
+  t = i8x16.min_u(p10, p19); p19 = i8x16.max_u(p10, p19); p10 = t;
+  t = i8x16.min_u(p1, p19); p19 = i8x16.max_u(p1, p19); p1 = t;
+  t = i8x16.min_u(p1, p10); p10 = i8x16.max_u(p1, p10); p1 = t;
+  t = i8x16.min_u(p11, p20); p20 = i8x16.max_u(p11, p20); p11 = t;
+  t = i8x16.min_u(p2, p20); p20 = i8x16.max_u(p2, p20); p2 = t;
+  t = i8x16.min_u(p2, p11); p11 = i8x16.max_u(p2, p11); p2 = t;
+  t = i8x16.min_u(p12, p21); p21 = i8x16.max_u(p12, p21); p12 = t;
+  t = i8x16.min_u(p3, p21); p21 = i8x16.max_u(p3, p21); p3 = t;
+  t = i8x16.min_u(p3, p12); p12 = i8x16.max_u(p3, p12); p3 = t;
+  t = i8x16.min_u(p13, p22); p22 = i8x16.max_u(p13, p22); p13 = t;
+  t = i8x16.min_u(p4, p22); p22 = i8x16.max_u(p4, p22); p4 = t;
+  t = i8x16.min_u(p4, p13); p13 = i8x16.max_u(p4, p13); p4 = t;
+  t = i8x16.min_u(p14, p23); p23 = i8x16.max_u(p14, p23); p14 = t;
+  t = i8x16.min_u(p5, p23); p23 = i8x16.max_u(p5, p23); p5 = t;
+  t = i8x16.min_u(p5, p14); p14 = i8x16.max_u(p5, p14); p5 = t;
+  t = i8x16.min_u(p15, p24); p24 = i8x16.max_u(p15, p24); p15 = t;
+  t = i8x16.min_u(p6, p24); p24 = i8x16.max_u(p6, p24); p6 = t;
+  t = i8x16.min_u(p6, p15); p15 = i8x16.max_u(p6, p15); p6 = t;
+  t = i8x16.min_u(p7, p16); p16 = i8x16.max_u(p7, p16); p7 = t;
+  t = i8x16.min_u(p7, p19); p19 = i8x16.max_u(p7, p19); p7 = t;
+  t = i8x16.min_u(p13, p21); p21 = i8x16.max_u(p13, p21); p13 = t;
+  t = i8x16.min_u(p15, p23); p23 = i8x16.max_u(p15, p23); p15 = t;
+  t = i8x16.min_u(p7, p13); p13 = i8x16.max_u(p7, p13); p7 = t;
+  t = i8x16.min_u(p7, p15); p15 = i8x16.max_u(p7, p15); p7 = t;
+  t = i8x16.min_u(p1, p9); p9 = i8x16.max_u(p1, p9); p1 = t;
+  t = i8x16.min_u(p3, p11); p11 = i8x16.max_u(p3, p11); p3 = t;
+  t = i8x16.min_u(p5, p17); p17 = i8x16.max_u(p5, p17); p5 = t;
+  t = i8x16.min_u(p11, p17); p17 = i8x16.max_u(p11, p17); p11 = t;
+  t = i8x16.min_u(p9, p17); p17 = i8x16.max_u(p9, p17); p9 = t;
+  t = i8x16.min_u(p4, p10); p10 = i8x16.max_u(p4, p10); p4 = t;
+  t = i8x16.min_u(p6, p12); p12 = i8x16.max_u(p6, p12); p6 = t;
+  t = i8x16.min_u(p7, p14); p14 = i8x16.max_u(p7, p14); p7 = t;
+  t = i8x16.min_u(p4, p6); p6 = i8x16.max_u(p4, p6); p4 = t;
+  t = i8x16.min_u(p4, p7); p7 = i8x16.max_u(p4, p7); p4 = t;
+  t = i8x16.min_u(p12, p14); p14 = i8x16.max_u(p12, p14); p12 = t;
+  t = i8x16.min_u(p10, p14); p14 = i8x16.max_u(p10, p14); p10 = t;
+  t = i8x16.min_u(p6, p7); p7 = i8x16.max_u(p6, p7); p6 = t;
+  t = i8x16.min_u(p10, p12); p12 = i8x16.max_u(p10, p12); p10 = t;
+  t = i8x16.min_u(p6, p10); p10 = i8x16.max_u(p6, p10); p6 = t;
+  t = i8x16.min_u(p6, p17); p17 = i8x16.max_u(p6, p17); p6 = t;
+  t = i8x16.min_u(p12, p17); p17 = i8x16.max_u(p12, p17); p12 = t;
+  t = i8x16.min_u(p7, p17); p17 = i8x16.max_u(p7, p17); p7 = t;
+  t = i8x16.min_u(p7, p10); p10 = i8x16.max_u(p7, p10); p7 = t;
+  t = i8x16.min_u(p12, p18); p18 = i8x16.max_u(p12, p18); p12 = t;
+  t = i8x16.min_u(p7, p12); p12 = i8x16.max_u(p7, p12); p7 = t;
+  t = i8x16.min_u(p10, p18); p18 = i8x16.max_u(p10, p18); p10 = t;
+  t = i8x16.min_u(p12, p20); p20 = i8x16.max_u(p12, p20); p12 = t;
+  t = i8x16.min_u(p10, p20); p20 = i8x16.max_u(p10, p20); p10 = t;
+  t = i8x16.min_u(p10, p12); p12 = i8x16.max_u(p10, p12); p10 = t;
+  return p12;
+}

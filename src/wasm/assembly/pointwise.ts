@@ -32,3 +32,16 @@ export function unsharpCombine(s: usize, b: usize, d: usize, pixels: i32, amount
     v128.store32_lane(d + i, i8x16.narrow_i16x8_u(w, w), 0);
   }
 }
+
+/** Invert: every colour byte v becomes 255 − v (an XOR with 0x00ffffff per pixel), alpha kept. src may equal dst. */
+export function invertColours(s: usize, d: usize, pixels: i32): void {
+  const m = i32x4.splat(0x00ffffff);
+  const end = <usize>pixels << 2;
+  let i: usize = 0;
+  for (; i + 32 <= end; i += 32) {
+    v128.store(d + i, v128.xor(v128.load(s + i), m));
+    v128.store(d + i, v128.xor(v128.load(s + i, 16), m), 16);
+  }
+  for (; i + 16 <= end; i += 16) v128.store(d + i, v128.xor(v128.load(s + i), m));
+  for (; i < end; i += 4) store<u32>(d + i, load<u32>(s + i) ^ 0x00ffffff);
+}

@@ -38,6 +38,41 @@ describe('median', () => {
     }
   }
 
+  test('radius 2 (the selection network) matches brute force on tiny, odd and narrow images, alpha included', async () => {
+    // widths around the four-pixel step and the two-pixel padding, heights under and over the window
+    for (const [w, h] of [[1, 1], [2, 2], [4, 1], [1, 9], [5, 5], [6, 3], [7, 2], [17, 13], [258, 9]] as const) {
+      const img = randomImage(w, h, w * 97 + h);
+      expect(maxDiff((await filter(img, 2)).data, reference(img, 2)), `${w}×${h}`).toBe(0);
+    }
+  });
+
+  test('radius 2 takes the median of each channel on its own, at the borders too', async () => {
+    // a 5×5 image whose channels follow different orders: every window, clamped at the edges, differs by channel
+    const img = createImage(5, 5);
+    for (let i = 0; i < 25; i++) img.data.set([i * 10, 240 - i * 10, (i * 7) % 25 * 10, i % 2 ? 255 : 0], i * 4);
+    const res = await filter(img, 2);
+    expect(maxDiff(res.data, reference(img, 2))).toBe(0);
+    // the centre pixel's window is the whole image: the median of 0, 10 … 240 is 120 on red and green
+    expect([...res.data.subarray(12 * 4, 12 * 4 + 4)]).toEqual([120, 120, 120, 0]);
+  });
+
+  test('an opaque image (alpha skipped by the histogram path) matches brute force and stays opaque', async () => {
+    for (const r of [3, 6]) {
+      const img = randomImage(300, 17, r, true);
+      const res = await filter(img, r);
+      expect(maxDiff(res.data, reference(img, r)), `radius ${r}`).toBe(0);
+      expect(res.data.every((v, i) => (i & 3) !== 3 || v === 255)).toBe(true);
+    }
+  });
+
+  test('a transparent block makes the histogram path filter alpha too', async () => {
+    const img = randomImage(40, 30, 8, true);
+    for (let y = 5; y < 20; y++) for (let x = 10; x < 25; x++) img.data[(y * 40 + x) * 4 + 3] = 0;
+    const res = await filter(img, 3);
+    expect(maxDiff(res.data, reference(img, 3))).toBe(0);
+    expect(res.data[(12 * 40 + 17) * 4 + 3]).toBe(0);
+  });
+
   test('matches brute force across several stripes of a wider image', async () => {
     const img = randomImage(600, 23, 12);
     expect(maxDiff((await filter(img, 3)).data, reference(img, 3))).toBe(0);
