@@ -6,6 +6,7 @@
 //   node bench/run.mjs                 everything (about 6–9 minutes on 2 cores)
 //   node bench/run.mjs --only kernels,plumbing,engine,parallel,latency,cache,memory,cli
 //   node bench/run.mjs --only cli --cli-images 100   (the command-line runner; default 20 images)
+//   node bench/run.mjs --only latency,cache --pool 2   (the app with 2 workers instead of its default)
 //   node bench/run.mjs --ops gauss5,bc --no-build   (kernels: gauss5 gauss20 resize bc gray levels invert sharpen median2 median5 box2 box5)
 
 import { spawnSync } from 'node:child_process';
@@ -34,6 +35,8 @@ const ALL = ['kernels', 'plumbing', 'engine', 'parallel', 'latency', 'cache', 'm
 const only = new Set((opt('--only') ?? ALL.join(',')).split(','));
 const OPS = (opt('--ops') ?? 'gauss5,gauss20,resize,bc,gray,levels,invert,sharpen,median2,median5,box2,box5').split(',');
 const build = !args.includes('--no-build');
+/** `--pool N`: the app's pool size (its Settings), instead of its default, for the app sections. */
+const poolSize = opt('--pool') === undefined ? undefined : Number(opt('--pool'));
 
 
 // ---- build -------------------------------------------------------------------------------------------
@@ -334,6 +337,8 @@ async function appPage(browser, appUrl, hook = false) {
   const page = await context.newPage();
   page.setDefaultTimeout(180_000);
   if (hook) await page.addInitScript(PAINT_HOOK);
+  // The app reads its settings (src/app/settings.ts, 'pipette-settings') from localStorage at start.
+  if (poolSize !== undefined) await page.addInitScript((n) => localStorage.setItem('pipette-settings', JSON.stringify({ poolSize: n })), poolSize);
   await page.goto(appUrl);
   await page.evaluate(() => window.pipette.ready);
   await page.evaluate(() => window.pipette.whenIdle());
