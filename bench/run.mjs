@@ -759,7 +759,7 @@ async function main() {
         ['worker threads', 'images', 'wall s', 'images/s', 'MP/s', 'median ms an image'],
         out.cli.map((r) => [r.workers, r.images, f(r.seconds, 1), f(r.imagesPerSecond, 2), f(r.mpPerSecond, 1), ms(r.medianImageMs)]),
       ) +
-        '\n\nDecode, six steps, encode and write per image; the CLI\'s median is in its worker thread. "app (1 tab)": the same files through `window.pipette` one after another (load, run, export the JPEG), the app\'s own worker pool (min(4, cores − 1) workers).' +
+        '\n\nDecode, six steps, encode and write per image; the CLI\'s median is in its worker thread. "app (1 tab)": the same files through `window.pipette` one after another (load, run, export the JPEG), the app\'s own worker pool (its default of min(4, cores) workers, or `--pool N`).' +
         (appFull ? ` The app recomputing the six steps of one image after a slider edit (latency section, p50): ${ms(appFull)} ms.` : '') +
         (out.cli.proxy
           ? `\n\nFirst new preview of a dragged Brightness slider (12 MP source, node preview painted, 6 drags after 2 warm-ups): p50 ${ms(out.cli.proxy.quiet.p50)} ms (p95 ${ms(out.cli.proxy.quiet.p95)}) with nothing else running, p50 ${ms(out.cli.proxy.duringBatch.p50)} ms (p95 ${ms(out.cli.proxy.duringBatch.p95)}) while the batch queue ran${out.cli.proxy.batchStillRunning ? '' : ' (the batch finished before the last drag)'}; during the batch ${out.cli.proxy.duringBatch.fullFirst} of 6 first previews were the full result instead (the focused step outranks proxies). While batch work holds the pool's worker, the edit runs on the reserve worker.`

@@ -25,7 +25,7 @@ export interface SettingSpec {
 }
 
 export const SETTING_SPECS: { readonly [K in keyof Settings]: SettingSpec } = {
-  poolSize: { label: 'Workers', description: 'Steps computed at once, each on its own thread. The default, up to 4, leaves one core to the page so the editor stays responsive; more than the machine has cores only adds waiting.', min: 1, max: 8, step: 1, unit: '' },
+  poolSize: { label: 'Workers', description: 'Steps computed at once, each on its own thread. The default is one per core, up to 4; more than the machine has cores only adds waiting, fewer leaves a core to other programs.', min: 1, max: 8, step: 1, unit: '' },
   timeoutS: { label: 'Step time limit', description: 'A step running longer is stopped and marked timed out; 0: no limit.', min: 0, max: 3600, step: 1, unit: 's' },
   proxyMP: { label: 'Proxy size', description: 'While a slider is dragged, steps run first on sources reduced to this many megapixels; 0: no proxies.', min: 0, max: 16, step: 0.25, unit: 'MP' },
   memoryMB: { label: 'Memory cache', description: 'Results kept in memory for instant reuse.', min: 0, max: 16384, step: 1, unit: 'MB' },

@@ -26,7 +26,7 @@ export {
 } from './lanes';
 
 export interface WorkerPoolOptions {
-  /** Most workers alive at once. Default: min(4, hardwareConcurrency − 1), at least 1 (see defaultPoolSize). */
+  /** Most workers alive at once. Default: min(4, hardwareConcurrency), at least 1 (see defaultPoolSize). */
   readonly size?: number;
   /** Makes a worker that exposes the step worker API. Default: the app's step.worker.ts. */
   readonly createWorker?: WorkerFactory;
@@ -77,14 +77,17 @@ function defaultWorker(): Worker {
 }
 
 /**
- * One core is left to the page. With a worker per core the main thread has to win a core from
- * busy workers for every task: on 2 cores (plus any other busy program) a Svelte update of 13 ms
- * of CPU was seen to take 220 ms of wall time, a long task made of waiting, not work. Leaving a
- * core costs ~15% of a 12 MP run there (BENCHMARKS.md) and keeps the editor responsive.
+ * A worker per core, up to 4. This used to leave one core to the page: on 2 cores a Svelte update
+ * of 13 ms of CPU was once seen to take 220 ms of wall time while both cores ran workers. Since
+ * then the page's own work comes in short pieces (never more than ~10 ms of main-thread CPU at a
+ * stretch in a 12 MP run: tests/e2e/long-tasks.spec.ts), and with both cores the bench measured no
+ * long task or long frame in 14 runs and 14 drags, a 6-step 12 MP update 30 % faster (p50 507
+ * against 717 ms) and the dragged proxy sooner (49 against 56 ms) than with one worker
+ * (BENCHMARKS.md, 2026-12-02 night). Settings can lower it.
  */
 export function defaultPoolSize(): number {
   const n = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency;
-  return Math.max(1, Math.min(4, (n || 2) - 1));
+  return Math.max(1, Math.min(4, n || 2));
 }
 
 export class WorkerPool implements Executor<Value> {
