@@ -371,6 +371,22 @@ describe('images', () => {
     expect(small.thumbnail).toBeInstanceOf(ImageBitmap);
   });
 
+  test('each thumbnail shows its own result, whatever size the worker drew before (it reuses one canvas)', async () => {
+    const { pool } = makePool();
+    const pixels = (b: ImageBitmap) => {
+      const c = new OffscreenCanvas(b.width, b.height).getContext('2d')!;
+      c.drawImage(b, 0, 0);
+      return c.getImageData(0, 0, b.width, b.height).data;
+    };
+    for (const [w, h, seed] of [[64, 32, 1], [64, 32, 2], [30, 60, 3], [64, 32, 4]] as const) {
+      const input = testImage(w, h, seed, true);
+      const out = (await run(pool, task(invert, {}, { inputs: { image: input } }))).image as ImageResult;
+      // Under 256 px the thumbnail is the image itself.
+      expect([out.thumbnail?.width, out.thumbnail?.height]).toEqual([w, h]);
+      expect(sameBytes(pixels(out.thumbnail!), new Uint8ClampedArray(out.data))).toBe(true);
+    }
+  });
+
   test('a proxy shown at once comes with its whole-image display bitmap; other results do not', async () => {
     const { pool } = makePool();
     const image = { ...testImage(300, 200, 7, true), scale: 0.5 };
