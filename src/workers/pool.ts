@@ -81,9 +81,9 @@ function defaultWorker(): Worker {
  * of 13 ms of CPU was once seen to take 220 ms of wall time while both cores ran workers. Since
  * then the page's own work comes in short pieces (never more than ~10 ms of main-thread CPU at a
  * stretch in a 12 MP run: tests/e2e/long-tasks.spec.ts), and with both cores the bench measured no
- * long task or long frame in 14 runs and 14 drags, a 6-step 12 MP update 30 % faster (p50 507
- * against 717 ms) and the dragged proxy sooner (49 against 56 ms) than with one worker
- * (BENCHMARKS.md, 2026-12-02 night). Settings can lower it.
+ * long task or long frame in 14 runs and 14 drags, a 6-step 12 MP update ~40 % sooner (p50 491
+ * against 795 ms) and the dragged proxy sooner (43 against 56 ms) than with one worker
+ * (BENCHMARKS.md, "Pool size", 2026-12-03). Settings can lower it.
  */
 export function defaultPoolSize(): number {
   const n = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency;
