@@ -319,3 +319,36 @@ test('a thousand queued images: the list shows only the rows in view, the page s
   const most = (xs: number[]) => Math.round(Math.max(0, ...xs));
   console.log(`queueing and running 1000 jobs: ${long.length} long tasks (longest ${most(long)} ms, the test's setInputFiles included); ${app.length} frames where the app's scripts ran over 50 ms (longest ${most(app)} ms)${by.length ? `: ${by.join('; ')}` : ''}`);
 });
+
+test('a batch whose step to write only feeds the Switch input not picked fails each image saying so', async ({ page }) => {
+  test.setTimeout(120_000);
+  const input = image(5);
+  await open(page);
+  // img → Invert → Switch A; img → Posterize → Switch B; Value 200 > 128 picks A.
+  await page.evaluate(
+    (doc) => window.pipette.loadGraph(doc),
+    {
+      format: 'pipette-graph',
+      version: 1,
+      graph: {
+        nodes: [
+          { id: 'img', op: 'image-source', params: {} },
+          { id: 'inv', op: 'invert', params: {} },
+          { id: 'post', op: 'posterize', params: {} },
+          { id: 'sw', op: 'switch', params: { value: 200, threshold: 128 } },
+        ],
+        edges: [
+          { from: { node: 'img', port: 'image' }, to: { node: 'inv', port: 'image' } },
+          { from: { node: 'img', port: 'image' }, to: { node: 'post', port: 'image' } },
+          { from: { node: 'inv', port: 'image' }, to: { node: 'sw', port: 'a' } },
+          { from: { node: 'post', port: 'image' }, to: { node: 'sw', port: 'b' } },
+        ],
+      },
+    },
+  );
+  await page.evaluate(() => window.pipette.select('post'));
+  await page.getByRole('button', { name: 'Batch' }).click();
+  await page.getByTestId('batch-files').setInputFiles([{ name: 'skip.png', mimeType: 'image/png', buffer: input }]);
+  await expect.poll(() => jobStates(page), { timeout: 60_000 }).toEqual(['failed']);
+  await expect(page.getByTestId('batch-job').locator('.error')).toHaveText('Posterize: Not run: it only feeds a Switch input that was not picked');
+});
