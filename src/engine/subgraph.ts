@@ -528,7 +528,8 @@ export function exposeParam(graph: Graph, registry: OpRegistry, flatId: string, 
   if (def.params.some((p) => p.node === node && p.param === param)) return graph;
   const reg = withSubgraphs(registry, graph);
   const inner = def.nodes.find((n) => n.id === node)!;
-  const spec = reg.get(inner.op)?.params[param];
+  const op = reg.get(inner.op);
+  const spec = op && Object.hasOwn(op.params, param) ? op.params[param] : undefined;
   if (!spec) throw new EditError(`This step has no parameter "${param}"`);
   const taken = new Set(def.params.map((p) => p.name));
   let name = param;
