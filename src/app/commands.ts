@@ -15,8 +15,17 @@ import {
   duplicateNodes,
   indexGraph,
   moveNode,
+  moveAt,
   removeNodes,
-  setParam,
+  setParamAt,
+  groupSteps,
+  ungroupStep,
+  exposeParam,
+  unexposeParam,
+  renameDefinition,
+  definitionOf,
+  findNode,
+  PATH_SEP,
   toggleBypass,
   topoOrder,
   type Graph,
@@ -63,7 +72,9 @@ export class Commands {
    * proxies at once; full resolution follows when the edits rest or `endDrag()` is called.
    */
   setParam(node: string, name: string, value: ParamValue, opts: { drag?: boolean } = {}): void {
-    this.edit((g) => setParam(g, registry, node, name, value), opts.drag ? { coalesce: `drag:${node}.${name}`, preview: true } : {});
+    // An inner step of a subgraph (drilled in) is edited where it lives: its definition, or the
+    // instance when the subgraph exposes that parameter.
+    this.edit((g) => setParamAt(g, registry, node, name, value), opts.drag ? { coalesce: `drag:${node}.${name}`, preview: true } : {});
   }
 
   /** Ends a drag: the next change starts a new undo step, and full resolution starts now. */
@@ -72,16 +83,25 @@ export class Commands {
     this.#runtime.live.flush();
   }
 
+
+  /** Changes to the wiring are made on the graph itself: refused while the canvas shows a subgraph's inside. */
+  #atTop(): void {
+    if (this.#inside) throw new EditError('The inside of a subgraph shows its steps and their parameters: ungroup it to change its steps or wiring');
+  }
+
   connect(edge: GraphEdge): void {
+    this.#atTop();
     this.edit((g) => connect(g, registry, edge));
   }
 
   disconnect(edges: readonly GraphEdge[]): void {
+    this.#atTop();
     this.edit((g) => edges.reduce((acc, e) => disconnect(acc, e.to), g));
   }
 
   remove(ids: readonly string[]): void {
     if (ids.length === 0) return;
+    this.#atTop();
     this.edit((g) => removeNodes(g, ids));
     if (this.selected && ids.includes(this.selected)) this.select(null);
     // A run-to target that is gone leaves nothing to stop at: every step is computed again.
@@ -90,7 +110,8 @@ export class Commands {
   }
 
   move(positions: ReadonlyMap<string, Position>): void {
-    this.edit((g) => [...positions].reduce((acc, [id, p]) => moveNode(acc, id, { x: Math.round(p.x), y: Math.round(p.y) }), g));
+    // Inside a subgraph the steps move in its definition (every instance's inside looks the same).
+    this.edit((g) => [...positions].reduce((acc, [id, p]) => moveAt(acc, id, { x: Math.round(p.x), y: Math.round(p.y) }), g));
   }
 
   /**
@@ -98,6 +119,7 @@ export class Commands {
    * allow, and selects it. Returns its id.
    */
   add(opId: string, opts: { position?: Position; after?: string | null } = {}): string {
+    this.#atTop();
     const { graph, id } = addStepAfter(this.#runtime.graph, registry, opId, {
       after: opts.after === undefined ? this.selected : opts.after,
       ...(opts.position ? { position: opts.position } : {}),
@@ -112,6 +134,7 @@ export class Commands {
    * (from the output `end`, or into the input `end`), and selects it. Returns its id.
    */
   addAtWireEnd(opId: string, end: PortRef, side: 'output' | 'input', position: Position): string {
+    this.#atTop();
     const { graph, id } = addStepAtWireEnd(this.#runtime.graph, registry, opId, end, side, position);
     this.edit(() => graph);
     this.select(id);
@@ -120,6 +143,7 @@ export class Commands {
 
   /** Adds a step of `opId` at `position` straight into the wire `edge` (one undo step) and selects it. */
   addIntoWire(opId: string, position: Position, edge: GraphEdge): string {
+    this.#atTop();
     const { graph, id } = addStepAfter(this.#runtime.graph, registry, opId, { after: null, position });
     this.edit(() => insertIntoWire(graph, registry, id, edge));
     this.select(id);
@@ -128,6 +152,7 @@ export class Commands {
 
   /** Puts a step (moved to `position`) into the wire `edge`, as one undo step. */
   insertIntoWire(node: string, edge: GraphEdge, position?: Position): void {
+    this.#atTop();
     this.edit((g) => insertIntoWire(position ? moveNode(g, node, { x: Math.round(position.x), y: Math.round(position.y) }) : g, registry, node, edge));
   }
 
@@ -141,10 +166,90 @@ export class Commands {
   /** Copies steps with the connections among them and selects the (last) copy; returns the copies' ids. */
   duplicate(ids: readonly string[]): string[] {
     if (ids.length === 0) return [];
+    this.#atTop();
     const { graph, ids: copies } = duplicateNodes(this.#runtime.graph, registry, ids);
     this.edit(() => graph);
     if (copies.length) this.select(copies[copies.length - 1]!);
     return copies;
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Subgraphs
+
+  /** The subgraph instance the canvas shows the inside of (its flattened id), or null for the graph itself. */
+  #inside: string | null = null;
+  readonly #insideListeners = new Set<(path: string | null) => void>();
+
+  get inside(): string | null {
+    return this.#inside;
+  }
+
+  onInside(listener: (path: string | null) => void): () => void {
+    this.#insideListeners.add(listener);
+    return () => this.#insideListeners.delete(listener);
+  }
+
+  #setInside(path: string | null): void {
+    if (path === this.#inside) return;
+    this.#inside = path;
+    for (const l of this.#insideListeners) l(path);
+  }
+
+  /** Groups steps into a subgraph (one undo step) and selects its instance; returns the instance's id. */
+  group(ids: readonly string[]): string {
+    if (this.#inside) throw new EditError('Go back to the graph to group steps: the inside of a subgraph is changed by ungrouping it');
+    const { graph, instance } = groupSteps(this.#runtime.graph, registry, ids);
+    this.edit(() => graph, { immediate: true });
+    this.select(instance);
+    return instance;
+  }
+
+  /** Puts a subgraph instance's steps back in its place (one undo step) and selects them (the last); returns their ids. */
+  ungroup(id: string): string[] {
+    if (this.#inside) throw new EditError('Go back to the graph to ungroup a subgraph');
+    const { graph, ids } = ungroupStep(this.#runtime.graph, registry, id);
+    this.edit(() => graph, { immediate: true });
+    if (ids.length) this.select(ids[ids.length - 1]!);
+    return ids;
+  }
+
+  /** Shows (or with `false`, stops showing) an inner step's parameter on its subgraph's instances. */
+  expose(node: string, param: string, on = true): void {
+    this.edit((g) => (on ? exposeParam(g, registry, node, param) : unexposeParam(g, node, param)), { immediate: true });
+  }
+
+  /** Renames the subgraph an instance uses (every instance shows the new title). */
+  renameSubgraph(instance: string, title: string): void {
+    const def = definitionOf(this.#runtime.graph, findNode(this.#runtime.graph, instance));
+    if (!def) throw new EditError(`"${instance}" is not a subgraph`);
+    this.edit((g) => renameDefinition(g, def.id, title));
+  }
+
+  /**
+   * Drills into a subgraph instance (its flattened id; nested ones from inside their parent): the
+   * canvas shows its inner steps with their own previews. Null goes back to the graph.
+   */
+  open(path: string | null): void {
+    if (path !== null && !this.#runtime.flat.instances.has(path)) throw new EditError(`"${path}" is not a subgraph`);
+    this.select(null);
+    this.#setInside(path);
+  }
+
+  /** Goes back one level from the inside of a subgraph (to the graph, or to the subgraph holding it). */
+  back(): void {
+    if (!this.#inside) return;
+    const i = this.#inside.lastIndexOf(PATH_SEP);
+    this.open(i < 0 ? null : this.#inside.slice(0, i));
+  }
+
+  /** Leaves a subgraph's inside that no longer exists (after an undo or ungroup). */
+  checkInside(): void {
+    let path = this.#inside;
+    while (path && !this.#runtime.flat.instances.has(path)) {
+      const i = path.lastIndexOf(PATH_SEP);
+      path = i < 0 ? null : path.slice(0, i);
+    }
+    this.#setInside(path);
   }
 
   toggleBypass(id: string): void {

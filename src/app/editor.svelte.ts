@@ -12,6 +12,10 @@ import {
   readGraphFile,
   renameNode,
   setParam,
+  insideView,
+  isExposed,
+  withSubgraphs,
+  PATH_SEP,
   type Graph,
   type GraphEdge,
   type ParamValue,
@@ -42,7 +46,27 @@ export interface CanvasView {
 }
 
 export class EditorState {
-  graph = $state.raw<Graph>(emptyGraph);
+  /** The graph as edited (the runtime's present). */
+  #top = $state.raw<Graph>(emptyGraph);
+  /** The subgraph instance whose inside the canvas shows (its flattened id), or null: the graph itself. */
+  inside = $state<string | null>(null);
+  /**
+   * What the canvas shows: the graph, or drilled into a subgraph its inner steps under their
+   * flattened ids ("instance/inner"), each with its own state and preview.
+   */
+  readonly graph = $derived(this.inside ? (insideView(this.#top, registry, this.inside) ?? this.#top) : this.#top);
+  /** Operation declarations, with the graph's subgraph instances' (their ports and exposed parameters). */
+  readonly ops = $derived(withSubgraphs(registry, this.#top));
+  /** The way back from a subgraph's inside: each level's instance id and title, outermost first. */
+  readonly crumbs = $derived.by(() => {
+    if (!this.inside) return [];
+    const parts = this.inside.split(PATH_SEP);
+    return parts.map((_, i) => {
+      const path = parts.slice(0, i + 1).join(PATH_SEP);
+      const step = this.runtime.flat.steps.get(path);
+      return { path, title: step?.label ?? (step && this.ops.get(step.op)?.title) ?? path };
+    });
+  });
   views = $state.raw<ReadonlyMap<string, NodeView>>(new Map());
   notice = $state<string | null>(null);
   /** The step the viewer follows and the parameter panel edits; computed first. */
@@ -81,7 +105,9 @@ export class EditorState {
           if (node === this.selected) this.#redraws.request(true);
         },
         onGraph: (g) => {
-          this.graph = g;
+          this.#top = g;
+          // An undo or ungroup may take away the subgraph shown.
+          this.#started?.commands.checkInside();
           this.#redraws.request();
         },
         // Selection is the runtime's focus, whoever sets it (a click here, or window.pipette.select).
@@ -90,6 +116,7 @@ export class EditorState {
       // The first example at first start is not an edit either: undo must not empty the editor.
       () => this.openExample(examples[0]!.id, { undoable: false }),
     );
+    this.commands.onInside((path) => (this.inside = path));
     this.pin = new PinState(this);
     this.settings = new SettingsState(this);
     this.live = new LiveState(this);
@@ -225,6 +252,37 @@ export class EditorState {
 
   toggleBypass(id: string): void {
     this.#try(() => this.commands.toggleBypass(id));
+  }
+
+  /** Groups steps into a subgraph (Ctrl+G); its instance is selected. */
+  group(ids: readonly string[]): void {
+    this.#try(() => this.commands.group(ids));
+  }
+
+  /** Puts a subgraph's steps back in its place (Ctrl+Shift+G). */
+  ungroup(id: string): void {
+    this.#try(() => this.commands.ungroup(id));
+  }
+
+  /** Drills into a subgraph instance (null: back to the graph). */
+  open(path: string | null): void {
+    this.#try(() => this.commands.open(path));
+  }
+
+  /** Whether an inner step's parameter is shown on its subgraph's instances. */
+  isExposed(node: string, param: string): boolean {
+    return isExposed(this.#top, node, param);
+  }
+
+  expose(node: string, param: string, on: boolean): void {
+    this.#try(() => this.commands.expose(node, param, on));
+  }
+
+  /** Whether a step is a subgraph instance (one the canvas can drill into). */
+  isInstance(id: string): boolean {
+    // Read the graph so callers re-run when it changes.
+    void this.graph;
+    return this.runtime.flat.instances.has(id);
   }
 
   /**

@@ -290,7 +290,7 @@ export class ViewerState {
     if (!node) return null;
     const g = this.#editor.graph;
     const n = g.nodes.find((x) => x.id === node);
-    const op = n ? registry.get(n.op) : undefined;
+    const op = n ? this.#editor.ops.get(n.op) : undefined;
     const port = op?.inputs.find((p) => p.type === 'image');
     const edge = port && g.edges.find((e) => e.to.node === node && e.to.port === port.name);
     return edge ? { node: edge.from.node, port: edge.from.port } : null;
@@ -393,7 +393,7 @@ export class ViewerState {
     const v = this.#editor.views.get(node);
     if (v) return v.title;
     const n = this.#editor.graph.nodes.find((x) => x.id === node);
-    return n ? (n.label ?? registry.get(n.op)?.title ?? n.op) : node;
+    return n ? (n.label ?? this.#editor.ops.get(n.op)?.title ?? n.op) : node;
   }
 }
 

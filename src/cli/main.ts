@@ -11,6 +11,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { DocumentError, parseGraphDocument } from '../engine/document';
+import { SubgraphError, flatten } from '../engine/subgraph';
 import { setParam, type Graph } from '../engine/graph';
 import { hashBytes128, hashText128 } from '../engine/hash';
 import { keyGraph } from '../engine/keys';
@@ -66,9 +67,10 @@ function loadPipeline(args: RunArgs): { graph: Graph; text: string; source: stri
   }
   let graph: Graph;
   try {
-    graph = parseGraphDocument(text, registry).graph;
+    // Subgraph instances run as their inner steps (ids "instance/inner"); the instance's id names its first output.
+    graph = flatten(parseGraphDocument(text, registry).graph, registry).graph;
   } catch (e) {
-    fail(e instanceof DocumentError ? `${args.graph} is not a graph Pipette can open: ${e.message}` : String(e));
+    fail(e instanceof DocumentError || e instanceof SubgraphError ? `${args.graph} is not a graph Pipette can open: ${e.message}` : String(e));
   }
   const sources = graph.nodes.filter((n) => n.op === 'image-source').map((n) => n.id);
   let source: string;

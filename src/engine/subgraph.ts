@@ -11,6 +11,7 @@ import {
   findNode,
   freshNodeId,
   indexGraph,
+  moveNode,
   setParam,
   topoOrder,
   type Graph,
@@ -301,6 +302,15 @@ export function setParamAt(graph: Graph, registry: OpRegistry, flatId: string, n
   }
   const inner = setParam(innerGraph(graph, def), registry, local, name, value);
   return inner.nodes === def.nodes ? graph : replaceDefinition(graph, { ...def, nodes: inner.nodes });
+}
+
+/** Moves a step anywhere: a top-level one, or an inner one (by its flattened id) in its definition. */
+export function moveAt(graph: Graph, flatId: string, position: Position): Graph {
+  const { defs, locals } = locate(graph, flatId);
+  if (defs.length === 0) return moveNode(graph, flatId, position);
+  const def = defs[defs.length - 1]!;
+  const local = locals[locals.length - 1]!;
+  return replaceDefinition(graph, { ...def, nodes: def.nodes.map((n) => (n.id === local ? { ...n, position } : n)) });
 }
 
 /** The definition and local step an inner flattened id names (undefined for a top-level step). */
