@@ -11,7 +11,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { DocumentError, parseGraphDocument } from '../engine/document';
-import { SubgraphError, flatten } from '../engine/subgraph';
+import { SubgraphError, flatten, withSubgraphs } from '../engine/subgraph';
 import { setParam, type Graph } from '../engine/graph';
 import { hashBytes128, hashText128 } from '../engine/hash';
 import { keyGraph } from '../engine/keys';
@@ -82,7 +82,7 @@ function loadPipeline(args: RunArgs): { graph: Graph; text: string; source: stri
   else fail(`The graph has ${sources.length} image steps (${sources.join(', ')}); say which one takes the inputs with --source`);
   const hasImageOut = (id: string) => {
     const node = graph.nodes.find((n) => n.id === id);
-    return !!node && !!registry.get(node.op)?.outputs.some((p) => p.type === 'image');
+    return !!node && !!withSubgraphs(registry, []).get(node.op)?.outputs.some((p) => p.type === 'image');
   };
   let steps: string[];
   if (args.steps.length > 0) {
@@ -126,7 +126,8 @@ function planOutputs(inputs: readonly Input[], out: string, steps: readonly stri
     // a.png and a.jpg side by side keep their extension, so neither overwrites the other
     const base = count.get(stem(i.rel))! > 1 ? i.rel : stem(i.rel);
     const outputs: Record<string, string> = {};
-    for (const s of steps) outputs[s] = path.join(out, ...`${base}${steps.length > 1 ? `.${s}` : ''}.${ext}`.split('/'));
+    // A step inside a subgraph ("instance/inner") names its file with "~" for the "/".
+    for (const s of steps) outputs[s] = path.join(out, ...`${base}${steps.length > 1 ? `.${s.replaceAll('/', '~')}` : ''}.${ext}`.split('/'));
     plan.set(i.rel, outputs);
   }
   return plan;

@@ -11,7 +11,7 @@ const node = (page: Page, id: string) => page.locator(`.svelte-flow__node[data-i
 const digest = (page: Page, step: string) =>
   page.evaluate(async (s) => {
     const { width, height, data } = await window.pipette.pixels(s);
-    const bytes = new Uint8Array(await crypto.subtle.digest('SHA-256', data));
+    const bytes = new Uint8Array(await crypto.subtle.digest('SHA-256', new Uint8Array(data)));
     return `${width}x${height}:${Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('')}`;
   }, step);
 const graphFile = async (page: Page) =>
