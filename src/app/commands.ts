@@ -22,9 +22,6 @@ import {
   ungroupStep,
   exposeParam,
   unexposeParam,
-  renameDefinition,
-  definitionOf,
-  findNode,
   PATH_SEP,
   toggleBypass,
   topoOrder,
@@ -216,13 +213,6 @@ export class Commands {
   /** Shows (or with `false`, stops showing) an inner step's parameter on its subgraph's instances. */
   expose(node: string, param: string, on = true): void {
     this.edit((g) => (on ? exposeParam(g, registry, node, param) : unexposeParam(g, node, param)), { immediate: true });
-  }
-
-  /** Renames the subgraph an instance uses (every instance shows the new title). */
-  renameSubgraph(instance: string, title: string): void {
-    const def = definitionOf(this.#runtime.graph, findNode(this.#runtime.graph, instance));
-    if (!def) throw new EditError(`"${instance}" is not a subgraph`);
-    this.edit((g) => renameDefinition(g, def.id, title));
   }
 
   /**
