@@ -351,6 +351,11 @@ export function groupSteps(
   const reg = withSubgraphs(registry, graph);
   const sel = new Set(ids.filter((id) => findNode(graph, id)));
   if (sel.size === 0) throw new EditError('Select the steps to group first');
+  for (const id of sel) {
+    const op = reg.get(findNode(graph, id)!.op);
+    // The page drives live sources by their step's id in the graph (a camera's frames, a timer's ticks).
+    if (op?.live) throw new EditError(`A ${op.title} step cannot go into a subgraph: leave it out and group the steps after it`);
+  }
   const index = indexGraph(graph);
   // Outside steps reachable from the group that also reach into it would sit both before and after the instance.
   const down = new Set<string>();

@@ -15,7 +15,8 @@ import {
   withSubgraphs,
   type SubgraphDef,
 } from '../../../src/engine/subgraph';
-import { testExecutor, testRegistry as reg } from './fixtures';
+import { numOp, testExecutor, testRegistry as reg } from './fixtures';
+import { registryOf } from '../../../src/engine/op';
 
 /** n(2) → s(×3) → a(+1) → t(×2). */
 function chain(): Graph {
@@ -76,6 +77,12 @@ describe('grouping', () => {
 
   test('a selection a wire leaves and comes back to is refused', () => {
     expect(() => groupSteps(chain(), reg, ['s', 't'])).toThrow(/leaves them and comes back/);
+  });
+
+  test('a live source (camera, timer) is not grouped', () => {
+    const live = registryOf([...reg.all(), { ...numOp, id: 'cam', title: 'Camera', live: { kind: 'camera' } }]);
+    const g = addNode(chain(), live, { id: 'c', op: 'cam' });
+    expect(() => groupSteps(g, live, ['c', 's'])).toThrow(/Camera step cannot go into a subgraph/);
   });
 
   test('the grouped graph computes the same values', async () => {
