@@ -122,3 +122,46 @@ test('a script groups, opens and exposes through window.pipette', async ({ page 
   await expect(page.locator('.svelte-flow__node')).toHaveCount(6);
   expect((await graphFile(page)).graph.nodes.find((n) => n.id === id)?.params.gamma).toBe(1);
 });
+
+test('a second identical subgraph step on the same input computes nothing: it shares the first one\'s results', async ({ page }) => {
+  await page.goto('/');
+  await ready(page);
+  const id = await page.evaluate(() => window.pipette.group(['bc', 'hsl']));
+  await ready(page);
+  const runs = await page.evaluate(() => window.pipette.kernelRuns());
+  // A copy of the subgraph's step, wired from the same photo, through a saved file.
+  await page.evaluate((i) => {
+    const doc = JSON.parse(window.pipette.exportGraph());
+    const inst = doc.graph.nodes.find((n: { id: string }) => n.id === i);
+    doc.graph.nodes.push({ ...inst, id: 'copy', position: { x: inst.position.x, y: inst.position.y + 300 } });
+    doc.graph.edges.push({ from: { node: 'photo', port: 'image' }, to: { node: 'copy', port: 'in' } });
+    window.pipette.loadGraph(doc);
+  }, id);
+  await ready(page);
+  expect(await page.evaluate(() => window.pipette.kernelRuns())).toBe(runs);
+  const a = await step(page, `${id}/hsl`);
+  const b = await step(page, 'copy/hsl');
+  expect(b?.key).toBe(a?.key);
+  expect(b?.state).toMatch(/done|cached/);
+});
+
+test('subgraphs nest: the breadcrumb shows each level and goes back to any', async ({ page }) => {
+  await page.goto('/');
+  await ready(page);
+  const inner = await page.evaluate(() => window.pipette.group(['levels']));
+  const outer = await page.evaluate((i) => window.pipette.group([i, 'blend']), inner);
+  await ready(page);
+  await node(page, outer).dblclick();
+  await expect(page.locator('.svelte-flow__node')).toHaveCount(2);
+  await node(page, `${outer}/${inner}`).dblclick();
+  const crumbs = page.getByTestId('breadcrumb');
+  await expect(crumbs).toContainText('Group 2');
+  await expect(crumbs).toContainText('Group 1');
+  await expect(page.locator('.svelte-flow__node')).toHaveCount(1);
+  expect((await step(page, `${outer}/${inner}/levels`))?.state).toMatch(/done|cached/);
+  await crumbs.getByRole('button', { name: 'Group 2' }).click();
+  await expect(page.locator('.svelte-flow__node')).toHaveCount(2);
+  expect(await page.evaluate(() => window.pipette.inside())).toBe(outer);
+  await crumbs.getByRole('button', { name: 'Graph' }).click();
+  await expect(page.locator('.svelte-flow__node')).toHaveCount(5);
+});
