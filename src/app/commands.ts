@@ -19,6 +19,7 @@ import {
   removeNodes,
   setParamAt,
   groupSteps,
+  pruneDefinitions,
   ungroupStep,
   exposeParam,
   unexposeParam,
@@ -99,7 +100,8 @@ export class Commands {
   remove(ids: readonly string[]): void {
     if (ids.length === 0) return;
     this.#atTop();
-    this.edit((g) => removeNodes(g, ids));
+    // A subgraph whose last step goes is dropped with it (Undo brings both back).
+    this.edit((g) => pruneDefinitions(removeNodes(g, ids)));
     if (this.selected && ids.includes(this.selected)) this.select(null);
     // A run-to target that is gone leaves nothing to stop at: every step is computed again.
     const targets = this.#runtime.live.targets;

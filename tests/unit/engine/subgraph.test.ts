@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { addNode, connect, emptyGraph, setBypass, setParam, validateGraph, type Graph } from '../../../src/engine/graph';
+import { addNode, connect, duplicateNodes, emptyGraph, setBypass, setParam, validateGraph, type Graph } from '../../../src/engine/graph';
 import { keyGraph } from '../../../src/engine/keys';
 import { Scheduler, type SchedulerEvent, type StepEvent } from '../../../src/engine/scheduler';
 import {
@@ -202,6 +202,23 @@ describe('flattening', () => {
     const { graph, instance } = groupSteps(chain(), reg, ['s', 'a']);
     const k = keysOf(setBypass(graph, instance, true));
     expect(k.get('t')).toBe(keysOf(setBypass(setBypass(chain(), 's', true), 'a', true)).get('t'));
+  });
+
+  test('a duplicated instance uses the same definition, with its own exposed values', () => {
+    const { graph, instance } = groupSteps(chain(), reg, ['s', 'a']);
+    const exposed = setParam(exposeParam(graph, reg, `${instance}/s`, 'factor'), reg, instance, 'factor', 5);
+    const { graph: g, ids } = duplicateNodes(exposed, reg, [instance]);
+    const copy = g.nodes.find((n) => n.id === ids[0])!;
+    expect(copy.op).toBe(exposed.nodes.find((n) => n.id === instance)!.op);
+    expect(copy.params.factor).toBe(5);
+    expect(g.definitions).toHaveLength(1);
+    expect(validateGraph(connect(g, reg, { from: { node: 'n', port: 'out' }, to: { node: copy.id, port: 'in' } }), reg)).toEqual([]);
+  });
+
+  test('an instance of a definition the graph does not hold is an unknown step', () => {
+    const g: Graph = { nodes: [{ id: 'x', op: 'subgraph:gone', params: {} }], edges: [] };
+    expect(validateGraph(g, reg)).toEqual([{ node: 'x', message: 'Unknown operation "subgraph:gone"' }]);
+    expect(() => flatten(g, reg)).toThrow(/not in the graph/);
   });
 
   test('wires into an instance are checked against its interface types', () => {
