@@ -9,6 +9,8 @@ import {
   flatten,
   groupSteps,
   insideView,
+  moveAt,
+  pruneDefinitions,
   setParamAt,
   unexposeParam,
   ungroupStep,
@@ -187,6 +189,31 @@ describe('flattening', () => {
     expect(k.get(`${outer.instance}/t`)).toBe(keysOf(g).get('t'));
     expect((await values(outer.graph)).get(outer.instance)).toBe(14);
     expect(validateGraph(outer.graph, reg)).toEqual([]);
+  });
+
+  test('a parameter exposed through two levels is set on the outer instance, drilled in at any depth', () => {
+    const inner = groupSteps(chain(), reg, ['s', 'a']);
+    let g = exposeParam(inner.graph, reg, `${inner.instance}/s`, 'factor');
+    const outer = groupSteps(g, reg, [inner.instance, 't']);
+    g = exposeParam(outer.graph, reg, `${outer.instance}/${inner.instance}`, 'factor');
+    const set = setParamAt(g, reg, `${outer.instance}/${inner.instance}/s`, 'factor', 7);
+    expect(set.nodes.find((n) => n.id === outer.instance)!.params.factor).toBe(7);
+    expect(flatten(set, reg).steps.get(`${outer.instance}/${inner.instance}/s`)!.params.factor).toBe(7);
+    const view = insideView(set, reg, `${outer.instance}/${inner.instance}`)!;
+    expect(view.nodes.map((n) => n.id)).toEqual([`${outer.instance}/${inner.instance}/s`, `${outer.instance}/${inner.instance}/a`]);
+    expect(view.nodes[0]!.params.factor).toBe(7);
+    // Moved inside, the step moves in its definition: every instance's inside looks the same.
+    const moved = moveAt(set, `${outer.instance}/${inner.instance}/a`, { x: 1, y: 2 });
+    expect(moved.definitions!.find((d) => d.id === inner.definition)!.nodes.find((n) => n.id === 'a')!.position).toEqual({ x: 1, y: 2 });
+  });
+
+  test('a definition nothing uses any more is pruned, with those only it used', () => {
+    const inner = groupSteps(chain(), reg, ['s', 'a']);
+    const outer = groupSteps(inner.graph, reg, [inner.instance, 't']);
+    expect(outer.graph.definitions).toHaveLength(2);
+    expect(pruneDefinitions(outer.graph)).toBe(outer.graph);
+    const gone = pruneDefinitions({ ...outer.graph, nodes: outer.graph.nodes.filter((n) => n.id !== outer.instance) });
+    expect(gone.definitions).toBeUndefined();
   });
 
   test('a definition that contains itself is refused with a clear error', () => {
