@@ -24,7 +24,7 @@ import {
   exposeParam,
   unexposeParam,
   PATH_SEP,
-  toggleBypass,
+  toggleBypassAt,
   topoOrder,
   type Graph,
   type GraphEdge,
@@ -245,7 +245,7 @@ export class Commands {
   }
 
   toggleBypass(id: string): void {
-    this.edit((g) => toggleBypass(g, registry, id), { immediate: true });
+    this.edit((g) => toggleBypassAt(g, registry, id), { immediate: true });
   }
 
   undo(): boolean {

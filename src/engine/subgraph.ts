@@ -13,6 +13,7 @@ import {
   indexGraph,
   moveNode,
   setParam,
+  toggleBypass,
   topoOrder,
   type Graph,
   type GraphEdge,
@@ -304,13 +305,26 @@ export function setParamAt(graph: Graph, registry: OpRegistry, flatId: string, n
   return inner.nodes === def.nodes ? graph : replaceDefinition(graph, { ...def, nodes: inner.nodes });
 }
 
+/**
+ * Applies a step edit anywhere: to the graph for a top-level step, else to the definition that
+ * holds the inner step (by its flattened id), for every instance. The edit may change steps only.
+ */
+function editStepAt(graph: Graph, flatId: string, edit: (g: Graph, id: string) => Graph): Graph {
+  const { defs, locals } = locate(graph, flatId);
+  if (defs.length === 0) return edit(graph, flatId);
+  const def = defs[defs.length - 1]!;
+  const inner = edit(innerGraph(graph, def), locals[locals.length - 1]!);
+  return inner.nodes === def.nodes ? graph : replaceDefinition(graph, { ...def, nodes: inner.nodes });
+}
+
 /** Moves a step anywhere: a top-level one, or an inner one (by its flattened id) in its definition. */
 export function moveAt(graph: Graph, flatId: string, position: Position): Graph {
-  const { defs, locals } = locate(graph, flatId);
-  if (defs.length === 0) return moveNode(graph, flatId, position);
-  const def = defs[defs.length - 1]!;
-  const local = locals[locals.length - 1]!;
-  return replaceDefinition(graph, { ...def, nodes: def.nodes.map((n) => (n.id === local ? { ...n, position } : n)) });
+  return editStepAt(graph, flatId, (g, id) => moveNode(g, id, position));
+}
+
+/** Turns a step's bypass on or off anywhere: an inner step's in its definition (every instance). */
+export function toggleBypassAt(graph: Graph, registry: OpRegistry, flatId: string): Graph {
+  return editStepAt(graph, flatId, (g, id) => toggleBypass(g, registry, id));
 }
 
 /** The definition and local step an inner flattened id names (undefined for a top-level step). */

@@ -10,6 +10,7 @@ import {
   groupSteps,
   insideView,
   moveAt,
+  toggleBypassAt,
   pruneDefinitions,
   setParamAt,
   unexposeParam,
@@ -202,6 +203,9 @@ describe('flattening', () => {
     const view = insideView(set, reg, `${outer.instance}/${inner.instance}`)!;
     expect(view.nodes.map((n) => n.id)).toEqual([`${outer.instance}/${inner.instance}/s`, `${outer.instance}/${inner.instance}/a`]);
     expect(view.nodes[0]!.params.factor).toBe(7);
+    // Bypassed inside, in the definition: for every instance.
+    const bypassed = toggleBypassAt(set, reg, `${outer.instance}/${inner.instance}/a`);
+    expect(bypassed.definitions!.find((d) => d.id === inner.definition)!.nodes.find((n) => n.id === 'a')!.bypass).toBe(true);
     // Moved inside, the step moves in its definition: every instance's inside looks the same.
     const moved = moveAt(set, `${outer.instance}/${inner.instance}/a`, { x: 1, y: 2 });
     expect(moved.definitions!.find((d) => d.id === inner.definition)!.nodes.find((n) => n.id === 'a')!.position).toEqual({ x: 1, y: 2 });
