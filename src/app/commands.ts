@@ -19,6 +19,7 @@ import {
   removeNodes,
   setParamAt,
   groupSteps,
+  editInside,
   pruneDefinitions,
   ungroupStep,
   exposeParam,
@@ -82,26 +83,40 @@ export class Commands {
   }
 
 
-  /** Changes to the wiring are made on the graph itself: refused while the canvas shows a subgraph's inside. */
-  #atTop(): void {
-    if (this.#inside) throw new EditError('The inside of a subgraph shows its steps and their parameters: ungroup it to change its steps or wiring');
+  /**
+   * Applies `change` where the canvas is: to the graph, or to the inside of the subgraph shown (its
+   * definition, so every instance changes; the interface follows, see `editInside`). `local` turns
+   * an id the canvas shows into one of that level. One undo step; a subgraph no step uses any
+   * more goes with it.
+   */
+  #here(change: (g: Graph, local: (id: string) => string) => Graph): void {
+    const path = this.#inside;
+    this.edit((g) => pruneDefinitions(path ? editInside(g, path, change) : change(g, (id) => id)));
+  }
+
+  /** The id the canvas shows for a step of the level it shows. */
+  #shown(id: string): string {
+    return this.#inside ? `${this.#inside}${PATH_SEP}${id}` : id;
+  }
+
+  /** Whether a step (by the id the canvas shows) is on the level the canvas shows. */
+  #isHere(id: string): boolean {
+    if (!this.#inside) return !id.includes(PATH_SEP);
+    const prefix = this.#inside + PATH_SEP;
+    return id.startsWith(prefix) && !id.slice(prefix.length).includes(PATH_SEP);
   }
 
   connect(edge: GraphEdge): void {
-    this.#atTop();
-    this.edit((g) => connect(g, registry, edge));
+    this.#here((g, l) => connect(g, registry, localEdge(edge, l)));
   }
 
   disconnect(edges: readonly GraphEdge[]): void {
-    this.#atTop();
-    this.edit((g) => edges.reduce((acc, e) => disconnect(acc, e.to), g));
+    this.#here((g, l) => edges.reduce((acc, e) => disconnect(acc, { node: l(e.to.node), port: e.to.port }), g));
   }
 
   remove(ids: readonly string[]): void {
     if (ids.length === 0) return;
-    this.#atTop();
-    // A subgraph whose last step goes is dropped with it (Undo brings both back).
-    this.edit((g) => pruneDefinitions(removeNodes(g, ids)));
+    this.#here((g, l) => removeNodes(g, ids.map(l)));
     if (this.selected && ids.includes(this.selected)) this.select(null);
     // A run-to target that is gone leaves nothing to stop at: every step is computed again.
     const targets = this.#runtime.live.targets;
@@ -115,17 +130,21 @@ export class Commands {
 
   /**
    * Adds a step of `opId` after `after` (default: the selected step), wired from it where the types
-   * allow, and selects it. Returns its id.
+   * allow, and selects it. Returns its id (as the canvas shows it).
    */
   add(opId: string, opts: { position?: Position; after?: string | null } = {}): string {
-    this.#atTop();
-    const { graph, id } = addStepAfter(this.#runtime.graph, registry, opId, {
-      after: opts.after === undefined ? this.selected : opts.after,
-      ...(opts.position ? { position: opts.position } : {}),
+    const after = opts.after === undefined ? this.selected : opts.after;
+    let id = '';
+    this.#here((g, l) => {
+      const made = addStepAfter(g, registry, opId, {
+        after: after && this.#isHere(after) ? l(after) : null,
+        ...(opts.position ? { position: opts.position } : {}),
+      });
+      id = made.id;
+      return made.graph;
     });
-    this.edit(() => graph);
-    this.select(id);
-    return id;
+    this.select(this.#shown(id));
+    return this.#shown(id);
   }
 
   /**
@@ -133,26 +152,31 @@ export class Commands {
    * (from the output `end`, or into the input `end`), and selects it. Returns its id.
    */
   addAtWireEnd(opId: string, end: PortRef, side: 'output' | 'input', position: Position): string {
-    this.#atTop();
-    const { graph, id } = addStepAtWireEnd(this.#runtime.graph, registry, opId, end, side, position);
-    this.edit(() => graph);
-    this.select(id);
-    return id;
+    let id = '';
+    this.#here((g, l) => {
+      const made = addStepAtWireEnd(g, registry, opId, { node: l(end.node), port: end.port }, side, position);
+      id = made.id;
+      return made.graph;
+    });
+    this.select(this.#shown(id));
+    return this.#shown(id);
   }
 
   /** Adds a step of `opId` at `position` straight into the wire `edge` (one undo step) and selects it. */
   addIntoWire(opId: string, position: Position, edge: GraphEdge): string {
-    this.#atTop();
-    const { graph, id } = addStepAfter(this.#runtime.graph, registry, opId, { after: null, position });
-    this.edit(() => insertIntoWire(graph, registry, id, edge));
-    this.select(id);
-    return id;
+    let id = '';
+    this.#here((g, l) => {
+      const made = addStepAfter(g, registry, opId, { after: null, position });
+      id = made.id;
+      return insertIntoWire(made.graph, registry, id, localEdge(edge, l));
+    });
+    this.select(this.#shown(id));
+    return this.#shown(id);
   }
 
   /** Puts a step (moved to `position`) into the wire `edge`, as one undo step. */
   insertIntoWire(node: string, edge: GraphEdge, position?: Position): void {
-    this.#atTop();
-    this.edit((g) => insertIntoWire(position ? moveNode(g, node, { x: Math.round(position.x), y: Math.round(position.y) }) : g, registry, node, edge));
+    this.#here((g, l) => insertIntoWire(position ? moveNode(g, l(node), { x: Math.round(position.x), y: Math.round(position.y) }) : g, registry, l(node), localEdge(edge, l)));
   }
 
   /** Starts an empty graph; one undo step, so the graph before it is one Ctrl+Z away. */
@@ -165,9 +189,13 @@ export class Commands {
   /** Copies steps with the connections among them and selects the (last) copy; returns the copies' ids. */
   duplicate(ids: readonly string[]): string[] {
     if (ids.length === 0) return [];
-    this.#atTop();
-    const { graph, ids: copies } = duplicateNodes(this.#runtime.graph, registry, ids);
-    this.edit(() => graph);
+    let copies: string[] = [];
+    this.#here((g, l) => {
+      const made = duplicateNodes(g, registry, ids.map(l));
+      copies = made.ids;
+      return made.graph;
+    });
+    copies = copies.map((c) => this.#shown(c));
     if (copies.length) this.select(copies[copies.length - 1]!);
     return copies;
   }
@@ -196,7 +224,7 @@ export class Commands {
 
   /** Groups steps into a subgraph (one undo step) and selects its instance; returns the instance's id. */
   group(ids: readonly string[]): string {
-    if (this.#inside) throw new EditError('Go back to the graph to group steps: the inside of a subgraph is changed by ungrouping it');
+    if (this.#inside) throw new EditError('Go back to the graph to group steps');
     const { graph, instance } = groupSteps(this.#runtime.graph, registry, ids);
     this.edit(() => graph, { immediate: true });
     this.select(instance);
@@ -324,4 +352,9 @@ export class Commands {
   exportImage(node: string, type?: EncodeType, quality?: number, background?: string): Promise<Blob> {
     return this.#runtime.exportImage(node, type, quality, background);
   }
+}
+
+/** An edge between steps the canvas shows, with the ids of the level they are on. */
+function localEdge(e: GraphEdge, local: (id: string) => string): GraphEdge {
+  return { from: { node: local(e.from.node), port: e.from.port }, to: { node: local(e.to.node), port: e.to.port } };
 }

@@ -13,6 +13,7 @@ import {
   renameNode,
   setParam,
   insideView,
+  setParamAt,
   isExposed,
   withSubgraphs,
   PATH_SEP,
@@ -178,7 +179,7 @@ export class EditorState {
 
   /** Why a connection may not be made, or null; used while the user drags a wire. */
   connectionProblem(edge: GraphEdge): string | null {
-    return connectionProblem(this.runtime.graph, registry, edge);
+    return connectionProblem(this.graph, registry, edge);
   }
 
   connect(edge: GraphEdge): boolean {
@@ -211,7 +212,8 @@ export class EditorState {
 
   /** A free spot for a new step: near `want`, else beside the step it follows, else mid-view. */
   #placeNew(want: Position | undefined, after: string | null): Position | undefined {
-    const g = this.runtime.graph;
+    // Among the steps the canvas shows (a subgraph's, drilled in).
+    const g = this.graph;
     const from = after ? g.nodes.find((n) => n.id === after)?.position : undefined;
     const target = want ?? (from ? { x: from.x + STEP_SIZE.width + 60, y: from.y } : this.canvas?.center());
     if (!target) return undefined;
@@ -427,11 +429,16 @@ export class EditorState {
     const name = labelText(fileName) || 'image';
     try {
       const asset = await this.runtime.addImage(file);
-      const sel = this.selected ? this.runtime.graph.nodes.find((n) => n.id === this.selected) : undefined;
-      if (sel?.op === 'image-source') {
+      const sel = this.selected ? this.graph.nodes.find((n) => n.id === this.selected) : undefined;
+      if (sel?.op === 'image-source' && this.inside) {
+        // An image step inside a subgraph: its image changes for every instance (its name stays).
+        this.edit((g) => setParamAt(g, registry, sel.id, 'asset', asset), { immediate: true });
+      } else if (sel?.op === 'image-source') {
         // The step takes the new file's name: it names the image it holds, as a new step's does.
         this.edit((g) => renameNode(setParam(g, registry, sel.id, 'asset', asset), sel.id, name), { immediate: true });
       } else {
+        // A new image step goes into the graph itself, shown.
+        if (this.inside) this.open(null);
         const id = freshNodeId(this.runtime.graph, 'image-source');
         const count = this.runtime.graph.nodes.length;
         if (this.edit((g) => addNode(g, registry, { id, op: 'image-source', params: { asset }, label: name, position: { x: 0, y: 60 + count * 30 } }), { immediate: true })) {

@@ -327,6 +327,79 @@ export function toggleBypassAt(graph: Graph, registry: OpRegistry, flatId: strin
   return editStepAt(graph, flatId, (g, id) => toggleBypass(g, registry, id));
 }
 
+/** The definition an instance (by its flattened id, nested ones too) uses. */
+export function definitionAt(graph: Graph, path: string): SubgraphDef | undefined {
+  try {
+    const { defs, locals } = locate(graph, path);
+    const nodes = defs.length ? defs[defs.length - 1]!.nodes : graph.nodes;
+    return definitionOf(graph, nodes.find((n) => n.id === locals[locals.length - 1]));
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Edits the inside of a subgraph (the instance at `path`; the edit is made on its definition, so
+ * every instance changes). `edit` gets the definition's steps and wires as a graph with their
+ * local ids, and `local` to turn the flattened ids the canvas shows into them. The interface then
+ * follows the steps: an input no longer feeding anything (its steps gone, or an inner wire now
+ * feeding them) and an output or exposed parameter whose step is gone are dropped, with the wires
+ * to and from those ports and the values of those parameters on every instance.
+ */
+export function editInside(graph: Graph, path: string, edit: (inner: Graph, local: (flatId: string) => string) => Graph): Graph {
+  const def = definitionAt(graph, path);
+  if (!def) throw new EditError(`"${path}" is not a subgraph`);
+  const prefix = path + PATH_SEP;
+  const local = (id: string) => {
+    if (!id.startsWith(prefix) || id.slice(prefix.length).includes(PATH_SEP)) throw new EditError(`There is no step "${id}" in this subgraph`);
+    return id.slice(prefix.length);
+  };
+  const inner = edit(innerGraph(graph, def), local);
+  if (inner.nodes === def.nodes && inner.edges === def.edges) return graph;
+  // A step added inside may be an instance of a definition that holds this one: refuse the loop.
+  const defs = new Map((graph.definitions ?? []).map((d) => [d.id, d]));
+  const reaches = (id: string, seen = new Set<string>()): boolean => {
+    if (id === def.id) return true;
+    if (seen.has(id)) return false;
+    seen.add(id);
+    return (defs.get(id)?.nodes ?? []).some((n) => {
+      const d = definitionIdOf(n.op);
+      return d !== null && reaches(d, seen);
+    });
+  };
+  for (const n of inner.nodes) {
+    const d = definitionIdOf(n.op);
+    if (d !== null && reaches(d)) throw new EditError(`A subgraph cannot contain itself`);
+  }
+  const ids = new Map(inner.nodes.map((n) => [n.id, n]));
+  const fed = new Set(inner.edges.map((e) => refKey(e.to)));
+  const inputs = def.inputs
+    .map((i) => ({ ...i, targets: i.targets.filter((t) => ids.has(t.node) && !fed.has(refKey(t))) }))
+    .filter((i) => i.targets.length > 0);
+  const outputs = def.outputs.filter((o) => ids.has(o.from.node));
+  const params = def.params.filter((p) => ids.has(p.node));
+  const goneIn = new Set(def.inputs.filter((i) => !inputs.some((x) => x.name === i.name)).map((i) => i.name));
+  const goneOut = new Set(def.outputs.filter((o) => !outputs.includes(o)).map((o) => o.name));
+  const goneParams = def.params.filter((p) => !params.includes(p)).map((p) => p.name);
+  let next = replaceDefinition(graph, { ...def, nodes: inner.nodes, edges: inner.edges, inputs, outputs, params });
+  if (goneIn.size + goneOut.size + goneParams.length === 0) return next;
+  const op = SUBGRAPH_OP + def.id;
+  const dropEdges = (nodes: readonly GraphNode[], edges: readonly GraphEdge[]) => {
+    const instances = new Set(nodes.filter((n) => n.op === op).map((n) => n.id));
+    return edges.filter((e) => !(instances.has(e.to.node) && goneIn.has(e.to.port)) && !(instances.has(e.from.node) && goneOut.has(e.from.port)));
+  };
+  next = {
+    ...next,
+    edges: dropEdges(next.nodes, next.edges),
+    ...(next.definitions ? { definitions: next.definitions.map((d) => ({ ...d, edges: dropEdges(d.nodes, d.edges) })) } : {}),
+  };
+  return withInstanceValues(next, def.id, (n) => {
+    const params = { ...n.params };
+    for (const name of goneParams) delete params[name];
+    return params;
+  });
+}
+
 /** The definition and local step an inner flattened id names (undefined for a top-level step). */
 export function innerStep(graph: Graph, flatId: string): { def: SubgraphDef; node: string } | undefined {
   if (!flatId.includes(PATH_SEP)) return undefined;

@@ -165,3 +165,32 @@ test('subgraphs nest: the breadcrumb shows each level and goes back to any', asy
   await crumbs.getByRole('button', { name: 'Graph' }).click();
   await expect(page.locator('.svelte-flow__node')).toHaveCount(5);
 });
+
+test('inside a subgraph, a parameter set and a step deleted change its definition: every instance, one undo step each', async ({ page }) => {
+  await page.goto('/');
+  await ready(page);
+  const id = await page.evaluate(() => window.pipette.group(['bc', 'hsl']));
+  await ready(page);
+  const before = await digest(page, 'blend');
+  await node(page, id).dblclick();
+  await node(page, `${id}/hsl`).click();
+  const saturation = page.getByLabel('Saturation value');
+  await saturation.fill('-100');
+  await saturation.press('Enter');
+  await ready(page);
+  const grey = await digest(page, 'blend');
+  expect(grey).not.toBe(before);
+  expect((await graphFile(page)).graph.definitions?.[0]).toMatchObject({ nodes: expect.arrayContaining([expect.objectContaining({ id: 'hsl', params: expect.objectContaining({ saturation: -100 }) })]) });
+
+  // Deleting Hue/Saturation inside: the subgraph's output came from it, so it goes with its wires.
+  await node(page, `${id}/hsl`).click();
+  await page.keyboard.press('Delete');
+  await expect(page.locator('.svelte-flow__node')).toHaveCount(1);
+  const after = await graphFile(page);
+  expect((after.graph.definitions?.[0] as unknown as { outputs: unknown[] }).outputs).toEqual([]);
+  expect(await page.evaluate(() => window.pipette.steps().some((s) => s.id.endsWith('/hsl')))).toBe(false);
+  await page.keyboard.press('Control+z');
+  await expect(page.locator('.svelte-flow__node')).toHaveCount(2);
+  await ready(page);
+  expect(await digest(page, 'blend')).toBe(grey);
+});

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { addNode, connect, duplicateNodes, emptyGraph, setBypass, setParam, validateGraph, type Graph } from '../../../src/engine/graph';
+import { addNode, addStepAfter, connect, duplicateNodes, removeNodes, emptyGraph, setBypass, setParam, validateGraph, type Graph } from '../../../src/engine/graph';
 import { keyGraph } from '../../../src/engine/keys';
 import { Scheduler, type SchedulerEvent, type StepEvent } from '../../../src/engine/scheduler';
 import {
@@ -9,6 +9,7 @@ import {
   flatten,
   groupSteps,
   insideView,
+  editInside,
   moveAt,
   toggleBypassAt,
   pruneDefinitions,
@@ -261,5 +262,60 @@ describe('flattening', () => {
       from: { node: 'm', port: 'out' },
       to: { node: instance, port: 'in' },
     });
+  });
+});
+
+describe('editing inside a subgraph', () => {
+  test('a step added inside goes into the definition: every instance has it', () => {
+    const { graph: g1, instance: i1, definition } = groupSteps(chain(), reg, ['s', 'a']);
+    const { graph: g2, id: i2 } = addInstance(g1, reg, definition);
+    let made = '';
+    const g = editInside(g2, i1, (inner, local) => {
+      const r = addStepAfter(inner, reg, 'scale', { after: local(`${i1}/a`) });
+      made = r.id;
+      return r.graph;
+    });
+    const flat = flatten(g, reg).steps;
+    expect(flat.has(`${i1}/${made}`)).toBe(true);
+    expect(flat.has(`${i2}/${made}`)).toBe(true);
+  });
+
+  test('removing the step an input feeds drops that input and the wires into it, on every instance', () => {
+    const { graph, instance, definition } = groupSteps(chain(), reg, ['s', 'a']);
+    const g = editInside(graph, instance, (inner, local) => removeNodes(inner, [local(`${instance}/s`)]));
+    const def = g.definitions!.find((d) => d.id === definition)!;
+    expect(def.inputs).toEqual([]);
+    expect(g.edges.some((e) => e.to.node === instance)).toBe(false);
+    expect(validateGraph(g, reg)).toEqual([]);
+    // The inner step left unwired says so where it runs.
+    expect(validateGraph(flatten(g, reg).graph, withSubgraphs(reg, g))).toContainEqual({ node: `${instance}/a`, message: 'Connect an input to "a"' });
+  });
+
+  test('removing the step an output comes from drops the output and the wires from it; an exposed parameter goes with its step', () => {
+    const { graph, instance, definition } = groupSteps(chain(), reg, ['s', 'a']);
+    const exposed = exposeParam(graph, reg, `${instance}/a`, 'k');
+    const g = editInside(exposed, instance, (inner, local) => removeNodes(inner, [local(`${instance}/a`)]));
+    const def = g.definitions!.find((d) => d.id === definition)!;
+    expect(def.outputs).toEqual([]);
+    expect(def.params).toEqual([]);
+    expect(g.edges.some((e) => e.from.node === instance)).toBe(false);
+    expect(g.nodes.find((n) => n.id === instance)!.params).toEqual({});
+  });
+
+  test('a wire made inside into an input the interface fed takes its place there', () => {
+    const { graph, instance, definition } = groupSteps(chain(), reg, ['s', 'a']);
+    let g = editInside(graph, instance, (inner) => addNode(inner, reg, { id: 'm', op: 'num', params: { value: 1 } }));
+    g = editInside(g, instance, (inner, local) => connect(inner, reg, { from: { node: local(`${instance}/m`), port: 'out' }, to: { node: local(`${instance}/s`), port: 'x' } }));
+    expect(g.definitions!.find((d) => d.id === definition)!.inputs).toEqual([]);
+    expect(keysOf(g).get(`${instance}/s`)).toBe(keysOf(setParam(connect(addNode(chain(), reg, { id: 'm', op: 'num', params: { value: 1 } }), reg, { from: { node: 'm', port: 'out' }, to: { node: 's', port: 'x' } }), reg, 's', 'factor', 3)).get('s'));
+  });
+
+  test('a step of another level is refused, and so is a subgraph inside itself', () => {
+    const inner = groupSteps(chain(), reg, ['s', 'a']);
+    const outer = groupSteps(inner.graph, reg, [inner.instance, 't']);
+    expect(() => editInside(outer.graph, outer.instance, (g, local) => removeNodes(g, [local('n')]))).toThrow(/no step "n" in this subgraph/);
+    expect(() =>
+      editInside(outer.graph, `${outer.instance}/${inner.instance}`, (g) => addNode(g, reg, { id: 'loop', op: `subgraph:${outer.definition}` })),
+    ).toThrow(/cannot contain itself/);
   });
 });
