@@ -674,13 +674,6 @@ export function isExposed(graph: Graph, flatId: string, param: string): boolean 
   return !!at && at.def.params.some((p) => p.node === at.node && p.param === param);
 }
 
-/** Renames a subgraph (every instance shows the new title). */
-export function renameDefinition(graph: Graph, defId: string, title: string): Graph {
-  const def = findDefinition(graph, defId);
-  if (!def) throw new EditError(`There is no subgraph "${defId}"`);
-  return replaceDefinition(graph, { ...def, title });
-}
-
 /** Adds an instance of an existing definition (a second copy shares its keys on the same input). */
 export function addInstance(graph: Graph, registry: OpRegistry, defId: string, position?: Position): { graph: Graph; id: string } {
   if (!findDefinition(graph, defId)) throw new EditError(`There is no subgraph "${defId}"`);
