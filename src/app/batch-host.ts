@@ -5,6 +5,7 @@
 import type { BatchHost } from '../batch/batch-queue';
 import type { BatchPipeline } from '../batch/model';
 import { parseGraphDocument } from '../engine/document';
+import { flatten } from '../engine/subgraph';
 import { ancestorsOf, indexGraph, setParam, type Graph } from '../engine/graph';
 import { hashText128 } from '../engine/hash';
 import { PRIORITY } from '../engine/types';
@@ -19,7 +20,7 @@ export function batchHost(runtime: Runtime): BatchHost {
   const graphs = new Map<string, Graph>();
   const graphOf = (p: BatchPipeline): Graph => {
     let g = graphs.get(p.id);
-    if (!g) graphs.set(p.id, (g = parseGraphDocument(p.graph, registry).graph));
+    if (!g) graphs.set(p.id, (g = flatten(parseGraphDocument(p.graph, registry).graph, registry).graph));
     return g;
   };
   return {

@@ -9,6 +9,7 @@ import { eta, type BatchJob, type BatchOutput, type BatchPipeline } from '../bat
 import { BatchStore } from '../batch/store';
 import { serializeGraph } from '../engine/document';
 import { ancestorsOf, indexGraph, setParam } from '../engine/graph';
+import { withSubgraphs } from '../engine/subgraph';
 import { registry } from '../ops/registry';
 import type { EncodeType } from '../workers/protocol';
 import { batchHost } from './batch-host';
@@ -67,7 +68,8 @@ export class BatchState {
    */
   #editorCost(p: BatchPipeline): number | undefined {
     const runtime = this.#editor.runtime;
-    const needed = ancestorsOf(indexGraph(runtime.graph), p.outputs.map((o) => o.step));
+    // The steps as they run: a subgraph's inner steps are what cost time.
+    const needed = ancestorsOf(indexGraph(runtime.flat.graph), p.outputs.map((o) => o.step));
     let ms = 0;
     for (const s of runtime.snapshot().values()) {
       if (!needed.has(s.id) || s.op === 'image-source') continue;
@@ -86,9 +88,10 @@ export class BatchState {
   /** Image steps of the editor's graph, and steps with an image output (what can be written). */
   get choices(): { readonly sources: { id: string; title: string }[]; readonly outputs: { id: string; title: string }[] } {
     const g = this.#editor.runtime.graph;
-    const titled = (n: (typeof g.nodes)[number]) => ({ id: n.id, title: n.label || registry.get(n.op)?.title || n.id });
+    const ops = withSubgraphs(registry, g);
+    const titled = (n: (typeof g.nodes)[number]) => ({ id: n.id, title: n.label || ops.get(n.op)?.title || n.id });
     const sources = g.nodes.filter((n) => n.op === 'image-source').map(titled);
-    const outputs = g.nodes.filter((n) => n.op !== 'image-source' && registry.get(n.op)?.outputs.some((p) => p.type === 'image')).map(titled);
+    const outputs = g.nodes.filter((n) => n.op !== 'image-source' && ops.get(n.op)?.outputs.some((p) => p.type === 'image')).map(titled);
     return { sources, outputs };
   }
 

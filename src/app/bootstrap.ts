@@ -38,6 +38,15 @@ export interface PipetteApi {
   select(node: string | null): void;
   /** Run to step: compute only what `node` needs (null: every step). */
   runTo(node: string | null): void;
+  /** Groups steps into a subgraph (as Ctrl+G does); returns the instance's id. */
+  group(ids: readonly string[]): string;
+  /** Puts a subgraph instance's steps back in its place; returns their ids. */
+  ungroup(id: string): string[];
+  /** Shows (`on`, default true) or stops showing an inner step's parameter (by its id drilled in, "instance/inner") on the instances. */
+  expose(node: string, param: string, on?: boolean): void;
+  /** Drills into a subgraph instance (null: back to the graph); `inside()` is where the canvas is. */
+  open(path: string | null): void;
+  inside(): string | null;
   undo(): boolean;
   redo(): boolean;
   cancel(): void;
@@ -275,6 +284,11 @@ export function start(
     endDrag: () => commands.endDrag(),
     select: (node) => commands.select(node),
     runTo: (node) => commands.runTo(node),
+    group: (ids) => commands.group(ids),
+    ungroup: (id) => commands.ungroup(id),
+    expose: (node, param, on) => commands.expose(node, param, on ?? true),
+    open: (path) => commands.open(path),
+    inside: () => commands.inside,
     undo: () => commands.undo(),
     redo: () => commands.redo(),
     cancel: () => commands.cancel(),

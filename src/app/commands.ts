@@ -15,9 +15,17 @@ import {
   duplicateNodes,
   indexGraph,
   moveNode,
+  moveAt,
   removeNodes,
-  setParam,
-  toggleBypass,
+  setParamAt,
+  groupSteps,
+  editInside,
+  pruneDefinitions,
+  ungroupStep,
+  exposeParam,
+  unexposeParam,
+  PATH_SEP,
+  toggleBypassAt,
   topoOrder,
   type Graph,
   type GraphEdge,
@@ -63,7 +71,9 @@ export class Commands {
    * proxies at once; full resolution follows when the edits rest or `endDrag()` is called.
    */
   setParam(node: string, name: string, value: ParamValue, opts: { drag?: boolean } = {}): void {
-    this.edit((g) => setParam(g, registry, node, name, value), opts.drag ? { coalesce: `drag:${node}.${name}`, preview: true } : {});
+    // An inner step of a subgraph (drilled in) is edited where it lives: its definition, or the
+    // instance when the subgraph exposes that parameter.
+    this.edit((g) => setParamAt(g, registry, node, name, value), opts.drag ? { coalesce: `drag:${node}.${name}`, preview: true } : {});
   }
 
   /** Ends a drag: the next change starts a new undo step, and full resolution starts now. */
@@ -72,17 +82,41 @@ export class Commands {
     this.#runtime.live.flush();
   }
 
+
+  /**
+   * Applies `change` where the canvas is: to the graph, or to the inside of the subgraph shown (its
+   * definition, so every instance changes; the interface follows, see `editInside`). `local` turns
+   * an id the canvas shows into one of that level. One undo step; a subgraph no step uses any
+   * more goes with it.
+   */
+  #here(change: (g: Graph, local: (id: string) => string) => Graph): void {
+    const path = this.#inside;
+    this.edit((g) => pruneDefinitions(path ? editInside(g, path, change) : change(g, (id) => id)));
+  }
+
+  /** The id the canvas shows for a step of the level it shows. */
+  #shown(id: string): string {
+    return this.#inside ? `${this.#inside}${PATH_SEP}${id}` : id;
+  }
+
+  /** Whether a step (by the id the canvas shows) is on the level the canvas shows. */
+  #isHere(id: string): boolean {
+    if (!this.#inside) return !id.includes(PATH_SEP);
+    const prefix = this.#inside + PATH_SEP;
+    return id.startsWith(prefix) && !id.slice(prefix.length).includes(PATH_SEP);
+  }
+
   connect(edge: GraphEdge): void {
-    this.edit((g) => connect(g, registry, edge));
+    this.#here((g, l) => connect(g, registry, localEdge(edge, l)));
   }
 
   disconnect(edges: readonly GraphEdge[]): void {
-    this.edit((g) => edges.reduce((acc, e) => disconnect(acc, e.to), g));
+    this.#here((g, l) => edges.reduce((acc, e) => disconnect(acc, { node: l(e.to.node), port: e.to.port }), g));
   }
 
   remove(ids: readonly string[]): void {
     if (ids.length === 0) return;
-    this.edit((g) => removeNodes(g, ids));
+    this.#here((g, l) => removeNodes(g, ids.map(l)));
     if (this.selected && ids.includes(this.selected)) this.select(null);
     // A run-to target that is gone leaves nothing to stop at: every step is computed again.
     const targets = this.#runtime.live.targets;
@@ -90,21 +124,27 @@ export class Commands {
   }
 
   move(positions: ReadonlyMap<string, Position>): void {
-    this.edit((g) => [...positions].reduce((acc, [id, p]) => moveNode(acc, id, { x: Math.round(p.x), y: Math.round(p.y) }), g));
+    // Inside a subgraph the steps move in its definition (every instance's inside looks the same).
+    this.edit((g) => [...positions].reduce((acc, [id, p]) => moveAt(acc, id, { x: Math.round(p.x), y: Math.round(p.y) }), g));
   }
 
   /**
    * Adds a step of `opId` after `after` (default: the selected step), wired from it where the types
-   * allow, and selects it. Returns its id.
+   * allow, and selects it. Returns its id (as the canvas shows it).
    */
   add(opId: string, opts: { position?: Position; after?: string | null } = {}): string {
-    const { graph, id } = addStepAfter(this.#runtime.graph, registry, opId, {
-      after: opts.after === undefined ? this.selected : opts.after,
-      ...(opts.position ? { position: opts.position } : {}),
+    const after = opts.after === undefined ? this.selected : opts.after;
+    let id = '';
+    this.#here((g, l) => {
+      const made = addStepAfter(g, registry, opId, {
+        after: after && this.#isHere(after) ? l(after) : null,
+        ...(opts.position ? { position: opts.position } : {}),
+      });
+      id = made.id;
+      return made.graph;
     });
-    this.edit(() => graph);
-    this.select(id);
-    return id;
+    this.select(this.#shown(id));
+    return this.#shown(id);
   }
 
   /**
@@ -112,23 +152,31 @@ export class Commands {
    * (from the output `end`, or into the input `end`), and selects it. Returns its id.
    */
   addAtWireEnd(opId: string, end: PortRef, side: 'output' | 'input', position: Position): string {
-    const { graph, id } = addStepAtWireEnd(this.#runtime.graph, registry, opId, end, side, position);
-    this.edit(() => graph);
-    this.select(id);
-    return id;
+    let id = '';
+    this.#here((g, l) => {
+      const made = addStepAtWireEnd(g, registry, opId, { node: l(end.node), port: end.port }, side, position);
+      id = made.id;
+      return made.graph;
+    });
+    this.select(this.#shown(id));
+    return this.#shown(id);
   }
 
   /** Adds a step of `opId` at `position` straight into the wire `edge` (one undo step) and selects it. */
   addIntoWire(opId: string, position: Position, edge: GraphEdge): string {
-    const { graph, id } = addStepAfter(this.#runtime.graph, registry, opId, { after: null, position });
-    this.edit(() => insertIntoWire(graph, registry, id, edge));
-    this.select(id);
-    return id;
+    let id = '';
+    this.#here((g, l) => {
+      const made = addStepAfter(g, registry, opId, { after: null, position });
+      id = made.id;
+      return insertIntoWire(made.graph, registry, id, localEdge(edge, l));
+    });
+    this.select(this.#shown(id));
+    return this.#shown(id);
   }
 
   /** Puts a step (moved to `position`) into the wire `edge`, as one undo step. */
   insertIntoWire(node: string, edge: GraphEdge, position?: Position): void {
-    this.edit((g) => insertIntoWire(position ? moveNode(g, node, { x: Math.round(position.x), y: Math.round(position.y) }) : g, registry, node, edge));
+    this.#here((g, l) => insertIntoWire(position ? moveNode(g, l(node), { x: Math.round(position.x), y: Math.round(position.y) }) : g, registry, l(node), localEdge(edge, l)));
   }
 
   /** Starts an empty graph; one undo step, so the graph before it is one Ctrl+Z away. */
@@ -141,14 +189,91 @@ export class Commands {
   /** Copies steps with the connections among them and selects the (last) copy; returns the copies' ids. */
   duplicate(ids: readonly string[]): string[] {
     if (ids.length === 0) return [];
-    const { graph, ids: copies } = duplicateNodes(this.#runtime.graph, registry, ids);
-    this.edit(() => graph);
+    let copies: string[] = [];
+    this.#here((g, l) => {
+      const made = duplicateNodes(g, registry, ids.map(l));
+      copies = made.ids;
+      return made.graph;
+    });
+    copies = copies.map((c) => this.#shown(c));
     if (copies.length) this.select(copies[copies.length - 1]!);
     return copies;
   }
 
+  // -------------------------------------------------------------------------------------------
+  // Subgraphs
+
+  /** The subgraph instance the canvas shows the inside of (its flattened id), or null for the graph itself. */
+  #inside: string | null = null;
+  readonly #insideListeners = new Set<(path: string | null) => void>();
+
+  get inside(): string | null {
+    return this.#inside;
+  }
+
+  onInside(listener: (path: string | null) => void): () => void {
+    this.#insideListeners.add(listener);
+    return () => this.#insideListeners.delete(listener);
+  }
+
+  #setInside(path: string | null): void {
+    if (path === this.#inside) return;
+    this.#inside = path;
+    for (const l of this.#insideListeners) l(path);
+  }
+
+  /** Groups steps into a subgraph (one undo step) and selects its instance; returns the instance's id. */
+  group(ids: readonly string[]): string {
+    if (this.#inside) throw new EditError('Go back to the graph to group steps');
+    const { graph, instance } = groupSteps(this.#runtime.graph, registry, ids);
+    this.edit(() => graph, { immediate: true });
+    this.select(instance);
+    return instance;
+  }
+
+  /** Puts a subgraph instance's steps back in its place (one undo step) and selects them (the last); returns their ids. */
+  ungroup(id: string): string[] {
+    if (this.#inside) throw new EditError('Go back to the graph to ungroup a subgraph');
+    const { graph, ids } = ungroupStep(this.#runtime.graph, registry, id);
+    this.edit(() => graph, { immediate: true });
+    if (ids.length) this.select(ids[ids.length - 1]!);
+    return ids;
+  }
+
+  /** Shows (or with `false`, stops showing) an inner step's parameter on its subgraph's instances. */
+  expose(node: string, param: string, on = true): void {
+    this.edit((g) => (on ? exposeParam(g, registry, node, param) : unexposeParam(g, node, param)), { immediate: true });
+  }
+
+  /**
+   * Drills into a subgraph instance (its flattened id; nested ones from inside their parent): the
+   * canvas shows its inner steps with their own previews. Null goes back to the graph.
+   */
+  open(path: string | null): void {
+    if (path !== null && !this.#runtime.flat.instances.has(path)) throw new EditError(`"${path}" is not a subgraph`);
+    this.select(null);
+    this.#setInside(path);
+  }
+
+  /** Goes back one level from the inside of a subgraph (to the graph, or to the subgraph holding it). */
+  back(): void {
+    if (!this.#inside) return;
+    const i = this.#inside.lastIndexOf(PATH_SEP);
+    this.open(i < 0 ? null : this.#inside.slice(0, i));
+  }
+
+  /** Leaves a subgraph's inside that no longer exists (after an undo or ungroup). */
+  checkInside(): void {
+    let path = this.#inside;
+    while (path && !this.#runtime.flat.instances.has(path)) {
+      const i = path.lastIndexOf(PATH_SEP);
+      path = i < 0 ? null : path.slice(0, i);
+    }
+    this.#setInside(path);
+  }
+
   toggleBypass(id: string): void {
-    this.edit((g) => toggleBypass(g, registry, id), { immediate: true });
+    this.edit((g) => toggleBypassAt(g, registry, id), { immediate: true });
   }
 
   undo(): boolean {
@@ -227,4 +352,9 @@ export class Commands {
   exportImage(node: string, type?: EncodeType, quality?: number, background?: string): Promise<Blob> {
     return this.#runtime.exportImage(node, type, quality, background);
   }
+}
+
+/** An edge between steps the canvas shows, with the ids of the level they are on. */
+function localEdge(e: GraphEdge, local: (id: string) => string): GraphEdge {
+  return { from: { node: local(e.from.node), port: e.from.port }, to: { node: local(e.to.node), port: e.to.port } };
 }

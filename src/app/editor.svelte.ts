@@ -12,6 +12,11 @@ import {
   readGraphFile,
   renameNode,
   setParam,
+  insideView,
+  setParamAt,
+  isExposed,
+  withSubgraphs,
+  PATH_SEP,
   type Graph,
   type GraphEdge,
   type ParamValue,
@@ -42,7 +47,27 @@ export interface CanvasView {
 }
 
 export class EditorState {
-  graph = $state.raw<Graph>(emptyGraph);
+  /** The graph as edited (the runtime's present). */
+  #top = $state.raw<Graph>(emptyGraph);
+  /** The subgraph instance whose inside the canvas shows (its flattened id), or null: the graph itself. */
+  inside = $state<string | null>(null);
+  /**
+   * What the canvas shows: the graph, or drilled into a subgraph its inner steps under their
+   * flattened ids ("instance/inner"), each with its own state and preview.
+   */
+  readonly graph = $derived(this.inside ? (insideView(this.#top, registry, this.inside) ?? this.#top) : this.#top);
+  /** Operation declarations, with the graph's subgraph instances' (their ports and exposed parameters). */
+  readonly ops = $derived(withSubgraphs(registry, this.#top));
+  /** The way back from a subgraph's inside: each level's instance id and title, outermost first. */
+  readonly crumbs = $derived.by(() => {
+    if (!this.inside) return [];
+    const parts = this.inside.split(PATH_SEP);
+    return parts.map((_, i) => {
+      const path = parts.slice(0, i + 1).join(PATH_SEP);
+      const step = this.runtime.flat.steps.get(path);
+      return { path, title: step?.label ?? (step && this.ops.get(step.op)?.title) ?? path };
+    });
+  });
   views = $state.raw<ReadonlyMap<string, NodeView>>(new Map());
   notice = $state<string | null>(null);
   /** The step the viewer follows and the parameter panel edits; computed first. */
@@ -81,7 +106,9 @@ export class EditorState {
           if (node === this.selected) this.#redraws.request(true);
         },
         onGraph: (g) => {
-          this.graph = g;
+          this.#top = g;
+          // An undo or ungroup may take away the subgraph shown.
+          this.#started?.commands.checkInside();
           this.#redraws.request();
         },
         // Selection is the runtime's focus, whoever sets it (a click here, or window.pipette.select).
@@ -90,6 +117,7 @@ export class EditorState {
       // The first example at first start is not an edit either: undo must not empty the editor.
       () => this.openExample(examples[0]!.id, { undoable: false }),
     );
+    this.commands.onInside((path) => (this.inside = path));
     this.pin = new PinState(this);
     this.settings = new SettingsState(this);
     this.live = new LiveState(this);
@@ -151,7 +179,7 @@ export class EditorState {
 
   /** Why a connection may not be made, or null; used while the user drags a wire. */
   connectionProblem(edge: GraphEdge): string | null {
-    return connectionProblem(this.runtime.graph, registry, edge);
+    return connectionProblem(this.graph, registry, edge);
   }
 
   connect(edge: GraphEdge): boolean {
@@ -184,7 +212,8 @@ export class EditorState {
 
   /** A free spot for a new step: near `want`, else beside the step it follows, else mid-view. */
   #placeNew(want: Position | undefined, after: string | null): Position | undefined {
-    const g = this.runtime.graph;
+    // Among the steps the canvas shows (a subgraph's, drilled in).
+    const g = this.graph;
     const from = after ? g.nodes.find((n) => n.id === after)?.position : undefined;
     const target = want ?? (from ? { x: from.x + STEP_SIZE.width + 60, y: from.y } : this.canvas?.center());
     if (!target) return undefined;
@@ -225,6 +254,37 @@ export class EditorState {
 
   toggleBypass(id: string): void {
     this.#try(() => this.commands.toggleBypass(id));
+  }
+
+  /** Groups steps into a subgraph (Ctrl+G); its instance is selected. */
+  group(ids: readonly string[]): void {
+    this.#try(() => this.commands.group(ids));
+  }
+
+  /** Puts a subgraph's steps back in its place (Ctrl+Shift+G). */
+  ungroup(id: string): void {
+    this.#try(() => this.commands.ungroup(id));
+  }
+
+  /** Drills into a subgraph instance (null: back to the graph). */
+  open(path: string | null): void {
+    this.#try(() => this.commands.open(path));
+  }
+
+  /** Whether an inner step's parameter is shown on its subgraph's instances. */
+  isExposed(node: string, param: string): boolean {
+    return isExposed(this.#top, node, param);
+  }
+
+  expose(node: string, param: string, on: boolean): void {
+    this.#try(() => this.commands.expose(node, param, on));
+  }
+
+  /** Whether a step is a subgraph instance (one the canvas can drill into). */
+  isInstance(id: string): boolean {
+    // Read the graph so callers re-run when it changes.
+    void this.graph;
+    return this.runtime.flat.instances.has(id);
   }
 
   /**
@@ -369,11 +429,16 @@ export class EditorState {
     const name = labelText(fileName) || 'image';
     try {
       const asset = await this.runtime.addImage(file);
-      const sel = this.selected ? this.runtime.graph.nodes.find((n) => n.id === this.selected) : undefined;
-      if (sel?.op === 'image-source') {
+      const sel = this.selected ? this.graph.nodes.find((n) => n.id === this.selected) : undefined;
+      if (sel?.op === 'image-source' && this.inside) {
+        // An image step inside a subgraph: its image changes for every instance (its name stays).
+        this.edit((g) => setParamAt(g, registry, sel.id, 'asset', asset), { immediate: true });
+      } else if (sel?.op === 'image-source') {
         // The step takes the new file's name: it names the image it holds, as a new step's does.
         this.edit((g) => renameNode(setParam(g, registry, sel.id, 'asset', asset), sel.id, name), { immediate: true });
       } else {
+        // A new image step goes into the graph itself, shown.
+        if (this.inside) this.open(null);
         const id = freshNodeId(this.runtime.graph, 'image-source');
         const count = this.runtime.graph.nodes.length;
         if (this.edit((g) => addNode(g, registry, { id, op: 'image-source', params: { asset }, label: name, position: { x: 0, y: 60 + count * 30 } }), { immediate: true })) {

@@ -24,7 +24,9 @@ export class PinState {
 
   /** The step the graph ends in: the last step whose output nothing takes (and that can run). */
   readonly output = $derived.by((): string | null => {
-    const g = this.#editor.graph;
+    // The graph's own end, also while the canvas shows a subgraph's inside (read to follow edits).
+    void this.#editor.graph;
+    const g = this.#editor.runtime.graph;
     const fed = new Set(g.edges.map((e) => e.from.node));
     const sinks = g.nodes.filter((n) => !fed.has(n.id));
     // A step just added and not wired yet is not what the graph makes.
@@ -38,7 +40,9 @@ export class PinState {
     const p = this.pinned;
     if (p === null) return null;
     if (p === PIN_OUTPUT) return this.output;
-    return this.#editor.graph.nodes.some((n) => n.id === p) ? p : null;
+    // Any step that runs, a subgraph's inner ones too, whatever the canvas shows.
+    void this.#editor.graph;
+    return this.#editor.runtime.flat.steps.has(p) ? p : null;
   });
 
   readonly title = $derived.by((): string => {

@@ -9,7 +9,7 @@ import {
   emptyGraph,
   parseGraphDocument,
   serializeGraph,
-  setParam as setParamEdit,
+  setParamAt,
   DOCUMENT_LIMITS,
   type EmbeddedImage,
   type Graph,
@@ -19,6 +19,9 @@ import {
   type ResultStore,
   type SchedulerEvent,
   type StepView,
+  flatten,
+  withSubgraphs,
+  type Flattened,
 } from '../engine';
 import { registry } from '../ops/registry';
 import type { Image, Value } from '../ops/types';
@@ -35,7 +38,8 @@ export const SPARE_ASSET_BYTES = 256 * 1024 * 1024;
 /** The asset ids a graph's steps name. */
 export function assetIdsOf(graph: Graph): Set<string> {
   const ids = new Set<string>();
-  for (const n of graph.nodes) {
+  // Image steps inside subgraphs too: their files must be kept like any other.
+  for (const n of [...graph.nodes, ...(graph.definitions ?? []).flatMap((d) => d.nodes)]) {
     const params = registry.get(n.op)?.params;
     if (!params) continue;
     for (const [name, p] of Object.entries(params)) {
@@ -137,6 +141,8 @@ export class Runtime {
    */
   readonly #overlays = new Map<string, { readonly node: string; readonly params: Params; readonly volatile: boolean }>();
   #snapshot: ReadonlyMap<string, StepSnapshot> = new Map();
+  /** The graph as it runs: subgraph instances expanded into their inner steps (ids "instance/inner"). */
+  #flat: Flattened = flatten(emptyGraph, registry);
 
   constructor(opts: RuntimeOptions) {
     this.#opts = opts;
@@ -242,7 +248,7 @@ export class Runtime {
    */
   async exportGraphWithImages(name?: string): Promise<string> {
     const images: Record<string, EmbeddedImage> = {};
-    for (const n of this.graph.nodes) {
+    for (const n of this.#flat.steps.values()) {
       const id = n.params.asset;
       if (typeof id !== 'string' || id === '' || images[id]) continue;
       const file = await this.#opts.sources?.get(id);
@@ -276,7 +282,7 @@ export class Runtime {
   }
 
   setParam(node: string, name: string, value: ParamValue, opts: { coalesce?: string; preview?: boolean } = {}): void {
-    this.commit(setParamEdit(this.graph, registry, node, name, value), opts);
+    this.commit(setParamAt(this.graph, registry, node, name, value), opts);
   }
 
   /**
@@ -312,13 +318,18 @@ export class Runtime {
     const before = this.#snapshot;
     const order = [...before.keys()];
     const next = new Map<string, StepSnapshot>();
-    let changed = before.size !== this.graph.nodes.length;
+    // Every step as it runs: the graph's own, each subgraph instance (showing its first output) and
+    // the instances' inner steps under their namespaced ids (what the canvas shows drilled in).
+    const flat = this.#flat;
+    const reg = withSubgraphs(registry, this.graph);
+    let changed = before.size !== flat.graph.nodes.length;
     let wired: Set<string> | null = null;
     const needsInput = (node: string, op: string): boolean => {
-      wired ??= new Set(this.graph.edges.map((e) => `${e.to.node}\u0000${e.to.port}`));
-      return (registry.get(op)?.inputs ?? []).some((p) => !p.optional && !wired!.has(`${node}\u0000${p.name}`));
+      wired ??= new Set(flat.graph.edges.map((e) => `${e.to.node}\u0000${e.to.port}`));
+      return (reg.get(op)?.inputs ?? []).some((p) => !p.optional && !wired!.has(`${node}\u0000${p.name}`));
     };
-    for (const [i, n] of this.graph.nodes.entries()) {
+    for (const [i, ran] of flat.graph.nodes.entries()) {
+      const n = flat.steps.get(ran.id) ?? ran;
       if (order[i] !== n.id) changed = true; // a step added, removed or moved in the order
       const v = this.live.view(n.id);
       const current = this.live.result(n.id);
@@ -330,7 +341,7 @@ export class Runtime {
       const snap: StepSnapshot = {
         id: n.id,
         op: n.op,
-        title: n.label ?? registry.get(n.op)?.title ?? n.op,
+        title: n.label ?? reg.get(n.op)?.title ?? n.op,
         state: v.state,
         progress: v.progress,
         key: v.key,
@@ -345,7 +356,7 @@ export class Runtime {
         updating: previous !== undefined,
         outputs: pub?.outputs ?? null,
         // Only a step that cannot be keyed is asked: the graph's wires are read once a snapshot, and only then.
-        needsInput: v.key === null && needsInput(n.id, n.op),
+        needsInput: v.key === null && needsInput(ran.id, ran.op),
       };
       const kept = old && sameSnapshot(old, snap) ? old : snap;
       if (kept !== old) changed = true;
@@ -378,7 +389,7 @@ export class Runtime {
    * no image result yet, or shows only a proxy preview while its full result is still to come.
    */
   async fullImage(node: string): Promise<Image> {
-    if (!this.graph.nodes.some((n) => n.id === node)) throw new Error(`There is no step "${node}"`);
+    if (!this.#flat.steps.has(node)) throw new Error(`There is no step "${node}"`);
     // A stored result only peeked at (its preview shown, its pixels in storage) is read in full first.
     const image = firstImage((await this.live.full(node))?.outputs);
     if (!image) throw new Error(`Step "${node}" has no image result yet`);
@@ -413,7 +424,12 @@ export class Runtime {
     this.#setLiveGraph(true, false);
   }
 
-  /** The graph the live controller runs: the edited graph with the live sources' parameters laid over it. */
+  /** The graph as it runs, subgraph instances expanded: every step by its (namespaced) id, the instances' own steps among them. */
+  get flat(): Flattened {
+    return this.#flat;
+  }
+
+  /** The graph the live controller runs: the edited graph with the live sources' parameters laid over it, instances expanded. */
   get liveGraph(): Graph {
     return this.live.graph;
   }
@@ -430,9 +446,19 @@ export class Runtime {
       }
       shown = { ...graph, nodes: graph.nodes.map((n) => (by.has(n.id) ? { ...n, params: { ...n.params, ...by.get(n.id) } } : n)) };
     }
+    try {
+      this.#flat = flatten(shown, registry);
+    } catch (e) {
+      // Files are checked when read, so only a bug gets here: run what is not a subgraph.
+      console.warn('Pipette: the subgraphs could not be expanded', e);
+      const plain = shown.nodes.filter((n) => !n.op.startsWith('subgraph:'));
+      const ids = new Set(plain.map((n) => n.id));
+      this.#flat = flatten({ nodes: plain, edges: shown.edges.filter((x) => ids.has(x.from.node) && ids.has(x.to.node)) }, registry);
+    }
+    const run = this.#flat.graph;
     // Proxies only where they are smaller than the images themselves.
-    const proxies = preview && graphNeedsProxy(shown, registry, this.live.proxyPixels, (id) => this.assets.get(id));
-    this.live.setGraph(shown, { immediate, preview: proxies, volatile });
+    const proxies = preview && graphNeedsProxy(run, registry, this.live.proxyPixels, (id) => this.assets.get(id));
+    this.live.setGraph(run, { immediate, preview: proxies, volatile });
   }
 
   #apply(immediate: boolean, preview = false): void {

@@ -12,8 +12,8 @@ import type { WorkerPool } from '../workers/pool';
 import { firstImage, isStored, type ImageResult, type PixelRect } from '../workers/protocol';
 import { untrack } from 'svelte';
 import type { EditorState, NodeView } from './editor.svelte';
-import { registry } from '../ops/registry';
 import { Viewport } from './viewport.svelte';
+import type { Graph } from '../engine';
 
 /** What the compare select can hold besides a step id. */
 export const COMPARE_INPUT = 'input';
@@ -290,9 +290,11 @@ export class ViewerState {
     if (!node) return null;
     const g = this.#editor.graph;
     const n = g.nodes.find((x) => x.id === node);
-    const op = n ? registry.get(n.op) : undefined;
+    const op = n ? this.#editor.ops.get(n.op) : undefined;
     const port = op?.inputs.find((p) => p.type === 'image');
-    const edge = port && g.edges.find((e) => e.to.node === node && e.to.port === port.name);
+    const into = (edges: Graph['edges']) => port && edges.find((e) => e.to.node === node && e.to.port === port.name);
+    // Inside a subgraph, an inner step fed through the subgraph's input: the step outside that feeds it.
+    const edge = into(g.edges) ?? (this.#editor.inside ? into(this.#editor.runtime.flat.graph.edges) : undefined);
     return edge ? { node: edge.from.node, port: edge.from.port } : null;
   });
 
@@ -393,7 +395,7 @@ export class ViewerState {
     const v = this.#editor.views.get(node);
     if (v) return v.title;
     const n = this.#editor.graph.nodes.find((x) => x.id === node);
-    return n ? (n.label ?? registry.get(n.op)?.title ?? n.op) : node;
+    return n ? (n.label ?? this.#editor.ops.get(n.op)?.title ?? n.op) : node;
   }
 }
 

@@ -11,6 +11,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { DocumentError, parseGraphDocument } from '../engine/document';
+import { SubgraphError, flatten, withSubgraphs } from '../engine/subgraph';
 import { setParam, type Graph } from '../engine/graph';
 import { hashBytes128, hashText128 } from '../engine/hash';
 import { keyGraph } from '../engine/keys';
@@ -66,9 +67,10 @@ function loadPipeline(args: RunArgs): { graph: Graph; text: string; source: stri
   }
   let graph: Graph;
   try {
-    graph = parseGraphDocument(text, registry).graph;
+    // Subgraph instances run as their inner steps (ids "instance/inner"); the instance's id names its first output.
+    graph = flatten(parseGraphDocument(text, registry).graph, registry).graph;
   } catch (e) {
-    fail(e instanceof DocumentError ? `${args.graph} is not a graph Pipette can open: ${e.message}` : String(e));
+    fail(e instanceof DocumentError || e instanceof SubgraphError ? `${args.graph} is not a graph Pipette can open: ${e.message}` : String(e));
   }
   const sources = graph.nodes.filter((n) => n.op === 'image-source').map((n) => n.id);
   let source: string;
@@ -80,7 +82,7 @@ function loadPipeline(args: RunArgs): { graph: Graph; text: string; source: stri
   else fail(`The graph has ${sources.length} image steps (${sources.join(', ')}); say which one takes the inputs with --source`);
   const hasImageOut = (id: string) => {
     const node = graph.nodes.find((n) => n.id === id);
-    return !!node && !!registry.get(node.op)?.outputs.some((p) => p.type === 'image');
+    return !!node && !!withSubgraphs(registry, []).get(node.op)?.outputs.some((p) => p.type === 'image');
   };
   let steps: string[];
   if (args.steps.length > 0) {
@@ -124,7 +126,8 @@ function planOutputs(inputs: readonly Input[], out: string, steps: readonly stri
     // a.png and a.jpg side by side keep their extension, so neither overwrites the other
     const base = count.get(stem(i.rel))! > 1 ? i.rel : stem(i.rel);
     const outputs: Record<string, string> = {};
-    for (const s of steps) outputs[s] = path.join(out, ...`${base}${steps.length > 1 ? `.${s}` : ''}.${ext}`.split('/'));
+    // A step inside a subgraph ("instance/inner") names its file with "~" for the "/".
+    for (const s of steps) outputs[s] = path.join(out, ...`${base}${steps.length > 1 ? `.${s.replaceAll('/', '~')}` : ''}.${ext}`.split('/'));
     plan.set(i.rel, outputs);
   }
   return plan;

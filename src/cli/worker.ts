@@ -3,6 +3,7 @@
 
 import { parentPort } from 'node:worker_threads';
 import { parseGraphDocument } from '../engine/document';
+import { flatten } from '../engine/subgraph';
 import { ops } from '../ops/kernels';
 import { registry } from '../ops/registry';
 import { DiskStore } from './disk-store';
@@ -33,7 +34,7 @@ let store: DiskStore | undefined;
 
 port.on('message', (msg: WorkerInit | WorkerJob) => {
   if (msg.type === 'init') {
-    pipeline = { ...msg.pipeline, graph: parseGraphDocument(msg.graphText, registry).graph };
+    pipeline = { ...msg.pipeline, graph: flatten(parseGraphDocument(msg.graphText, registry).graph, registry).graph };
     store = msg.cache ? new DiskStore(msg.cache) : undefined;
     return;
   }

@@ -3,21 +3,28 @@
 // checked against its declaration, every edge against the ports it joins, and cycles are refused.
 // Parsing never touches the current graph; the caller swaps graphs only on success.
 
-import type { Graph, GraphEdge, GraphNode, Position } from './graph';
+import type { Graph, GraphEdge, GraphNode, PortRef, Position } from './graph';
 import { indexGraph, portProblem, topoOrder } from './graph';
-import type { OpRegistry, ParamValue } from './op';
+import type { OpRegistry, ParamValue, PortType } from './op';
 import { resolveParams } from './params';
+import { definitionIdOf, withSubgraphs, type SubgraphDef, type SubgraphInput, type SubgraphOutput, type SubgraphParam } from './subgraph-decl';
 
 export const DOCUMENT_FORMAT = 'pipette-graph';
-export const DOCUMENT_VERSION = 1;
+export const DOCUMENT_VERSION = 2;
 
 /** Limits that keep a hostile file from exhausting memory or the UI. */
 export const DOCUMENT_LIMITS = {
   bytes: 5 * 1024 * 1024,
   /** A file that embeds its source images (Save graph with images): the graph in it still within `bytes`. */
   bytesWithImages: 100 * 1024 * 1024,
+  /** Steps and connections of the graph and all its subgraph definitions together. */
   nodes: 2000,
   edges: 8000,
+  definitions: 200,
+  /** Ports and exposed parameters of one subgraph. */
+  interface: 100,
+  /** Steps the graph has once every subgraph instance is expanded (nesting multiplies them). */
+  flatNodes: 20000,
   idLength: 64,
   labelLength: 200,
   coordinate: 1e7,
@@ -68,7 +75,10 @@ export function checkGraphFileSize(bytes: number, withImages = false): void {
 }
 
 /** How every file Pipette saves with images begins (see serializeGraph): what lets one past 5 MB be read. */
-const WITH_IMAGES_HEAD = `{\n  "format": "${DOCUMENT_FORMAT}",\n  "version": ${DOCUMENT_VERSION},\n  "images": {`;
+const withImagesHead = (version: number) => `{\n  "format": "${DOCUMENT_FORMAT}",\n  "version": ${version},\n  "images": {`;
+const WITH_IMAGES_HEAD = withImagesHead(DOCUMENT_VERSION);
+/** Files saved with images by this version or an earlier one (all heads have the same length while versions are one digit). */
+const startsWithImages = (text: string) => Array.from({ length: DOCUMENT_VERSION }, (_, i) => withImagesHead(i + 1)).some((h) => text.startsWith(h));
 
 /**
  * The text of a graph file, refusing one over the size limit by its size alone, before any of it is
@@ -81,7 +91,7 @@ export async function readGraphFile(file: { readonly size: number; text(): Promi
   if (file.size > DOCUMENT_LIMITS.bytes && file.slice) {
     // The head is ASCII: read byte for character.
     const head = String.fromCharCode(...new Uint8Array(await file.slice(0, WITH_IMAGES_HEAD.length).arrayBuffer()));
-    withImages = head === WITH_IMAGES_HEAD;
+    withImages = startsWithImages(head);
   }
   checkGraphFileSize(file.size, withImages);
   return file.text();
@@ -127,12 +137,21 @@ export function serializeGraph(graph: Graph, name?: string, images?: Readonly<Re
   // What is written here must always open again (it is also the autosave): a label or name the
   // format would refuse, from code that did not go through labelText, is cleaned on the way out
   // rather than making the whole file unreadable. Labels that pass are written as they are.
-  const nodes = graph.nodes.map((n) => {
-    if (n.label === undefined || isLabelText(n.label)) return n;
-    const { label, ...rest } = n;
-    const safe = labelText(label);
-    return safe ? { ...rest, label: safe } : rest;
-  });
+  const clean = (nodes: readonly GraphNode[]) =>
+    nodes.map((n) => {
+      if (n.label === undefined || isLabelText(n.label)) return n;
+      const { label, ...rest } = n;
+      const safe = labelText(label);
+      return safe ? { ...rest, label: safe } : rest;
+    });
+  const nodes = clean(graph.nodes);
+  const { definitions, ...plain } = graph;
+  const defs = definitions?.map((d) => ({
+    ...d,
+    title: isLabelText(d.title) ? d.title : labelText(d.title) || 'Subgraph',
+    nodes: clean(d.nodes),
+    params: d.params.map((p) => (isLabelText(p.label) ? p : { ...p, label: labelText(p.label) || p.name })),
+  }));
   const safeName = name === undefined || isLabelText(name) ? name : labelText(name);
   // Images first: the head of such a file says it embeds them, before it is read (readGraphFile).
   const doc: GraphDocument = {
@@ -140,21 +159,24 @@ export function serializeGraph(graph: Graph, name?: string, images?: Readonly<Re
     version: DOCUMENT_VERSION,
     ...(images && Object.keys(images).length > 0 ? { images } : {}),
     ...(safeName ? { name: safeName } : {}),
-    graph: { ...graph, nodes },
+    graph: { ...plain, nodes, ...(defs && defs.length > 0 ? { definitions: defs } : {}) },
   };
   return JSON.stringify(doc, null, 2);
 }
 
 /**
- * Older versions of the format, upgraded one step at a time to the current one. Version 1 is the
- * first published format, so there is nothing to upgrade yet; each future change of shape adds
- * `n: (doc) => doc'` here, taking version n to n + 1.
+ * Older versions of the format, upgraded one step at a time to the current one: `n: (doc) => doc'`
+ * takes version n to n + 1. Each sees the file as it is (untrusted): it only reshapes, and the
+ * validation after it checks everything.
  */
-const MIGRATIONS: Readonly<Record<number, (doc: Record<string, unknown>) => Record<string, unknown>>> = {};
+const MIGRATIONS: Readonly<Record<number, (doc: Record<string, unknown>) => Record<string, unknown>>> = {
+  // 1 → 2: subgraphs. A graph gets its list of subgraph definitions, empty in every version 1 file.
+  1: (doc) => ({ ...doc, version: 2, graph: isRecord(doc.graph) ? { ...doc.graph, definitions: [] } : doc.graph }),
+};
 
 /** Parses and validates a graph file. Throws DocumentError naming every problem. */
 export function parseGraphDocument(text: string, registry: OpRegistry): GraphDocument {
-  checkGraphFileSize(text.length, text.startsWith(WITH_IMAGES_HEAD));
+  checkGraphFileSize(text.length, startsWithImages(text));
   let raw: unknown;
   try {
     raw = JSON.parse(text);
@@ -200,6 +222,8 @@ export function validateGraphDocument(raw: unknown, registry: OpRegistry): Graph
   }
   if (g.nodes.length > DOCUMENT_LIMITS.nodes) throw new DocumentError([`graph: more than ${DOCUMENT_LIMITS.nodes} steps`]);
   if (g.edges.length > DOCUMENT_LIMITS.edges) throw new DocumentError([`graph: more than ${DOCUMENT_LIMITS.edges} connections`]);
+  const definitions = readDefinitions(g.definitions, registry, g.nodes.length, g.edges.length);
+  registry = withSubgraphs(registry, definitions);
 
   const nodes: GraphNode[] = [];
   const byId = new Map<string, GraphNode>();
@@ -240,9 +264,13 @@ export function validateGraphDocument(raw: unknown, registry: OpRegistry): Graph
     filled.add(slot);
     edges.push(edge);
   });
-  graph = { nodes, edges };
+  graph = { nodes, edges, ...(definitions.length > 0 ? { definitions } : {}) };
   const { cyclic } = topoOrder(graph, indexGraph(graph));
   if (cyclic.length > 0) problems.push(`edges: the connections form a cycle through ${cyclic.slice(0, 5).map((c) => `"${c}"`).join(', ')}`);
+  if (problems.length === 0 && definitions.length > 0) {
+    const size = flatSize(nodes, definitions);
+    if (size > DOCUMENT_LIMITS.flatNodes) problems.push(`graph: its subgraphs expand to more than ${DOCUMENT_LIMITS.flatNodes} steps`);
+  }
 
   if (problems.length > 0) throw new DocumentError(problems);
   return {
@@ -271,7 +299,10 @@ function readImages(raw: unknown, problems: string[]): Record<string, EmbeddedIm
   return out;
 }
 
+const NODE_FIELDS = new Set(['id', 'op', 'params', 'bypass', 'position', 'label']);
+
 function readNode(n: unknown, path: string, registry: OpRegistry, problems: string[]): GraphNode | null {
+  const known = NODE_FIELDS;
   if (!isRecord(n)) {
     problems.push(`${path}: must be an object`);
     return null;
@@ -304,7 +335,6 @@ function readNode(n: unknown, path: string, registry: OpRegistry, problems: stri
   if (label !== undefined && !isLabelText(label)) {
     problems.push(`${path}.label: must be a line of text of at most ${DOCUMENT_LIMITS.labelLength} characters`);
   }
-  const known = new Set(['id', 'op', 'params', 'bypass', 'position', 'label']);
   for (const k of Object.keys(n)) if (!known.has(k)) problems.push(`${path}: unexpected field "${k.slice(0, 32)}"`);
   if (problems.length > before || !op) return null;
   return {
@@ -341,4 +371,217 @@ function isRecord(v: unknown): v is Record<string, unknown> {
 
 function isCoordinate(v: unknown): v is number {
   return typeof v === 'number' && Number.isFinite(v) && Math.abs(v) <= DOCUMENT_LIMITS.coordinate;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Subgraph definitions (format version 2)
+
+const PORT_TYPES: readonly PortType[] = ['image', 'number', 'histogram'];
+const DEF_FIELDS = new Set(['id', 'title', 'nodes', 'edges', 'inputs', 'outputs', 'params']);
+
+/**
+ * The graph's subgraph definitions, checked like the graph itself: each one's steps and wires,
+ * its interface against its steps' ports and parameters, and the nesting (a definition that uses
+ * itself, through any chain, is refused). Definitions are read in nesting order, so an instance
+ * inside one is checked against the declaration of a definition already read. Throws
+ * DocumentError naming every problem.
+ */
+function readDefinitions(raw: unknown, base: OpRegistry, graphNodes: number, graphEdges: number): SubgraphDef[] {
+  if (raw === undefined) return [];
+  if (!Array.isArray(raw)) throw new DocumentError(['graph.definitions: must be a list']);
+  if (raw.length > DOCUMENT_LIMITS.definitions) throw new DocumentError([`graph.definitions: more than ${DOCUMENT_LIMITS.definitions} subgraphs`]);
+  const problems: string[] = [];
+  let nodeCount = graphNodes;
+  let edgeCount = graphEdges;
+  const byId = new Map<string, { index: number; raw: Record<string, unknown>; uses: string[] }>();
+  raw.forEach((d: unknown, i: number) => {
+    const path = `definitions[${i}]`;
+    if (!isRecord(d)) return problems.push(`${path}: must be an object`);
+    if (typeof d.id !== 'string' || !ID.test(d.id) || d.id.length > DOCUMENT_LIMITS.idLength) return problems.push(`${path}.id: must be 1–${DOCUMENT_LIMITS.idLength} letters, digits or _ . : -`);
+    if (byId.has(d.id)) return problems.push(`${path}.id: "${d.id}" is used twice`);
+    if (!Array.isArray(d.nodes) || !Array.isArray(d.edges)) return problems.push(`${path}: must have "nodes" and "edges" lists`);
+    nodeCount += d.nodes.length;
+    edgeCount += d.edges.length;
+    const uses = d.nodes.flatMap((n: unknown) => (isRecord(n) && typeof n.op === 'string' ? [definitionIdOf(n.op)] : [])).filter((x: string | null): x is string => x !== null);
+    byId.set(d.id, { index: i, raw: d, uses });
+  });
+  if (nodeCount > DOCUMENT_LIMITS.nodes) throw new DocumentError([`graph: more than ${DOCUMENT_LIMITS.nodes} steps, counting those in subgraphs`]);
+  if (edgeCount > DOCUMENT_LIMITS.edges) throw new DocumentError([`graph: more than ${DOCUMENT_LIMITS.edges} connections, counting those in subgraphs`]);
+  if (problems.length > 0) throw new DocumentError(problems);
+
+  // Nesting order; a definition on a cycle of uses is refused.
+  const order: string[] = [];
+  const state = new Map<string, 'visiting' | 'done'>();
+  const visit = (id: string, chain: string[]): void => {
+    const s = state.get(id);
+    if (s === 'done') return;
+    if (s === 'visiting') {
+      problems.push(`definitions: subgraph "${id}" contains itself (${[...chain.slice(chain.indexOf(id)), id].join(' › ')})`);
+      return;
+    }
+    state.set(id, 'visiting');
+    for (const u of byId.get(id)!.uses) {
+      if (!byId.has(u)) problems.push(`definitions[${byId.get(id)!.index}]: uses subgraph "${u.slice(0, 64)}", which is not in the file`);
+      else visit(u, [...chain, id]);
+    }
+    state.set(id, 'done');
+    order.push(id);
+  };
+  for (const id of byId.keys()) visit(id, []);
+  if (problems.length > 0) throw new DocumentError(problems);
+
+  const read = new Map<string, SubgraphDef>();
+  for (const id of order) {
+    const { index, raw: d } = byId.get(id)!;
+    const def = readDefinition(d, `definitions[${index}]`, withSubgraphs(base, [...read.values()]), problems);
+    if (def) read.set(id, def);
+  }
+  if (problems.length > 0) throw new DocumentError(problems);
+  // In the file's order.
+  return [...byId.keys()].map((id) => read.get(id)!);
+}
+
+function readDefinition(d: Record<string, unknown>, path: string, registry: OpRegistry, problems: string[]): SubgraphDef | null {
+  const before = problems.length;
+  for (const k of Object.keys(d)) if (!DEF_FIELDS.has(k)) problems.push(`${path}: unexpected field "${k.slice(0, 32)}"`);
+  if (typeof d.title !== 'string' || d.title.length === 0 || !isLabelText(d.title)) problems.push(`${path}.title: must be a line of text of at most ${DOCUMENT_LIMITS.labelLength} characters`);
+  const nodes: GraphNode[] = [];
+  const byId = new Map<string, GraphNode>();
+  (d.nodes as unknown[]).forEach((n, i) => {
+    const node = readNode(n, `${path}.nodes[${i}]`, registry, problems);
+    if (!node) return;
+    if (byId.has(node.id)) return problems.push(`${path}.nodes[${i}].id: "${node.id}" is used twice`);
+    byId.set(node.id, node);
+    nodes.push(node);
+  });
+  const edges: GraphEdge[] = [];
+  const filled = new Set<string>();
+  (d.edges as unknown[]).forEach((e, i) => {
+    const edge = readEdge(e, `${path}.edges[${i}]`, problems);
+    if (!edge) return;
+    const src = byId.get(edge.from.node);
+    const dst = byId.get(edge.to.node);
+    if (!src || !dst) return problems.push(`${path}.edges[${i}]: refers to a step that is not in the subgraph`);
+    const slot = `${edge.to.node}\u0000${edge.to.port}`;
+    if (filled.has(slot)) return problems.push(`${path}.edges[${i}]: input "${edge.to.port}" of "${edge.to.node}" already has a connection`);
+    const problem = portProblem(registry, src, dst, edge);
+    if (problem) return problems.push(`${path}.edges[${i}]: ${problem}`);
+    filled.add(slot);
+    edges.push(edge);
+  });
+  const { cyclic } = topoOrder({ nodes, edges });
+  if (cyclic.length > 0) problems.push(`${path}.edges: the connections form a cycle`);
+
+  const port = (ref: PortRef, side: 'inputs' | 'outputs') => {
+    const n = byId.get(ref.node);
+    return n ? registry.get(n.op)?.[side].find((p) => p.name === ref.port) : undefined;
+  };
+  const names = new Set<string>();
+  const list = (v: unknown, field: string): unknown[] => {
+    if (!Array.isArray(v)) {
+      problems.push(`${path}.${field}: must be a list`);
+      return [];
+    }
+    if (v.length > DOCUMENT_LIMITS.interface) {
+      problems.push(`${path}.${field}: more than ${DOCUMENT_LIMITS.interface} entries`);
+      return [];
+    }
+    return v;
+  };
+  const header = (x: unknown, at: string, fields: readonly string[]): x is Record<string, unknown> => {
+    if (!isRecord(x)) {
+      problems.push(`${at}: must be an object`);
+      return false;
+    }
+    for (const k of Object.keys(x)) if (!fields.includes(k)) problems.push(`${at}: unexpected field "${k.slice(0, 32)}"`);
+    if (typeof x.name !== 'string' || !ID.test(x.name) || x.name.length > DOCUMENT_LIMITS.idLength) {
+      problems.push(`${at}.name: must be 1–${DOCUMENT_LIMITS.idLength} letters, digits or _ . : -`);
+      return false;
+    }
+    if (x.label !== undefined && (typeof x.label !== 'string' || !isLabelText(x.label))) problems.push(`${at}.label: must be a short line of text`);
+    return true;
+  };
+  const inputs: SubgraphInput[] = [];
+  list(d.inputs, 'inputs').forEach((x, i) => {
+    const at = `${path}.inputs[${i}]`;
+    if (!header(x, at, ['name', 'label', 'type', 'targets'])) return;
+    if (names.has(`in:${x.name}`)) return problems.push(`${at}.name: "${x.name}" is used twice`);
+    names.add(`in:${x.name}`);
+    const type = x.type as PortType;
+    if (!PORT_TYPES.includes(type)) return problems.push(`${at}.type: must be one of ${PORT_TYPES.join(', ')}`);
+    const raw = Array.isArray(x.targets) && x.targets.length > 0 && x.targets.length <= DOCUMENT_LIMITS.interface ? x.targets : null;
+    if (!raw) return problems.push(`${at}.targets: must be a list of 1–${DOCUMENT_LIMITS.interface} inner inputs`);
+    const targets: PortRef[] = [];
+    for (const [j, t] of raw.entries()) {
+      const ref = readRef(t);
+      const spec = ref && port(ref, 'inputs');
+      if (!ref || !spec) problems.push(`${at}.targets[${j}]: must name an input of a step in the subgraph`);
+      else if (spec.type !== type) problems.push(`${at}.targets[${j}]: input "${ref.port}" of "${ref.node}" takes ${spec.type}, not ${type}`);
+      else if (filled.has(`${ref.node}\u0000${ref.port}`)) problems.push(`${at}.targets[${j}]: input "${ref.port}" of "${ref.node}" already has a connection`);
+      else {
+        filled.add(`${ref.node}\u0000${ref.port}`);
+        targets.push(ref);
+      }
+    }
+    inputs.push({ name: x.name as string, ...(typeof x.label === 'string' && x.label ? { label: x.label } : {}), type, targets });
+  });
+  const outputs: SubgraphOutput[] = [];
+  list(d.outputs, 'outputs').forEach((x, i) => {
+    const at = `${path}.outputs[${i}]`;
+    if (!header(x, at, ['name', 'label', 'type', 'from'])) return;
+    if (names.has(`out:${x.name}`)) return problems.push(`${at}.name: "${x.name}" is used twice`);
+    names.add(`out:${x.name}`);
+    const type = x.type as PortType;
+    if (!PORT_TYPES.includes(type)) return problems.push(`${at}.type: must be one of ${PORT_TYPES.join(', ')}`);
+    const ref = readRef(x.from);
+    const spec = ref && port(ref, 'outputs');
+    if (!ref || !spec) return problems.push(`${at}.from: must name an output of a step in the subgraph`);
+    if (spec.type !== type) return problems.push(`${at}.from: output "${ref.port}" of "${ref.node}" gives ${spec.type}, not ${type}`);
+    outputs.push({ name: x.name as string, ...(typeof x.label === 'string' && x.label ? { label: x.label } : {}), type, from: ref });
+  });
+  const params: SubgraphParam[] = [];
+  const exposed = new Set<string>();
+  list(d.params, 'params').forEach((x, i) => {
+    const at = `${path}.params[${i}]`;
+    if (!header(x, at, ['name', 'label', 'node', 'param'])) return;
+    if (names.has(`param:${x.name}`)) return problems.push(`${at}.name: "${x.name}" is used twice`);
+    names.add(`param:${x.name}`);
+    if (typeof x.label !== 'string' || !x.label) return problems.push(`${at}.label: must be a short line of text`);
+    const node = typeof x.node === 'string' ? byId.get(x.node) : undefined;
+    const op = node && registry.get(node.op);
+    if (!node || !op || typeof x.param !== 'string' || !Object.hasOwn(op.params, x.param)) return problems.push(`${at}: must name a parameter of a step in the subgraph`);
+    if (exposed.has(`${node.id}\u0000${x.param}`)) return problems.push(`${at}: parameter "${x.param}" of "${node.id}" is exposed twice`);
+    exposed.add(`${node.id}\u0000${x.param}`);
+    params.push({ name: x.name as string, label: x.label, node: node.id, param: x.param });
+  });
+  if (problems.length > before) return null;
+  return { id: d.id as string, title: d.title as string, nodes, edges, inputs, outputs, params };
+}
+
+function readRef(r: unknown): PortRef | null {
+  return isRecord(r) && typeof r.node === 'string' && typeof r.port === 'string' && r.node.length <= DOCUMENT_LIMITS.idLength && r.port.length <= DOCUMENT_LIMITS.idLength
+    ? { node: r.node, port: r.port }
+    : null;
+}
+
+/** How many steps the graph has once every instance is expanded (as `flatten` makes them). */
+function flatSize(nodes: readonly GraphNode[], defs: readonly SubgraphDef[]): number {
+  const byId = new Map(defs.map((d) => [d.id, d]));
+  const memo = new Map<string, number>();
+  const count = (list: readonly GraphNode[]): number => {
+    let n = 0;
+    for (const node of list) {
+      const id = definitionIdOf(node.op);
+      const def = id === null ? undefined : byId.get(id);
+      if (!def) n += 1;
+      else {
+        let c = memo.get(def.id);
+        if (c === undefined) memo.set(def.id, (c = count(def.nodes)));
+        n += 1 + c;
+      }
+      if (n > DOCUMENT_LIMITS.flatNodes) return n;
+    }
+    return n;
+  };
+  return count(nodes);
 }

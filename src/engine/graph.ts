@@ -3,6 +3,7 @@
 
 import type { OpDecl, OpRegistry, ParamValue, Params } from './op';
 import { ParamError, defaultParams, resolveParam, resolveParams } from './params';
+import { withSubgraphs, type SubgraphDef } from './subgraph-decl';
 
 export interface Position {
   readonly x: number;
@@ -33,6 +34,11 @@ export interface GraphEdge {
 export interface Graph {
   readonly nodes: readonly GraphNode[];
   readonly edges: readonly GraphEdge[];
+  /**
+   * Subgraph definitions (see subgraph.ts), shared by the whole graph: a step whose op is
+   * `subgraph:<id>` is an instance of one. Absent when there are none. Every edit keeps them.
+   */
+  readonly definitions?: readonly SubgraphDef[];
 }
 
 export const emptyGraph: Graph = Object.freeze({ nodes: [], edges: [] });
@@ -72,7 +78,7 @@ function requireOp(registry: OpRegistry, opId: string): OpDecl {
 }
 
 function replaceNode(graph: Graph, node: GraphNode): Graph {
-  return { nodes: graph.nodes.map((n) => (n.id === node.id ? node : n)), edges: graph.edges };
+  return { ...graph, nodes: graph.nodes.map((n) => (n.id === node.id ? node : n)) };
 }
 
 /** A fresh id not used in the graph, derived from a base (usually the op id). */
@@ -92,8 +98,8 @@ export function addNode(
   registry: OpRegistry,
   node: { id?: string; op: string; params?: Params; position?: Position; bypass?: boolean; label?: string },
 ): Graph {
-  const op = requireOp(registry, node.op);
-  const id = node.id ?? freshNodeId(graph, op.id);
+  const op = requireOp(withSubgraphs(registry, graph), node.op);
+  const id = node.id ?? freshNodeId(graph, op.id.replace(/[^A-Za-z0-9_.-]/g, '-'));
   if (findNode(graph, id)) throw new EditError(`A step with id "${id}" already exists`);
   let params: Params;
   try {
@@ -109,13 +115,14 @@ export function addNode(
     ...(node.position ? { position: node.position } : {}),
     ...(node.label ? { label: node.label } : {}),
   };
-  return { nodes: [...graph.nodes, created], edges: graph.edges };
+  return { ...graph, nodes: [...graph.nodes, created] };
 }
 
 /** Removes steps and every edge touching them. */
 export function removeNodes(graph: Graph, ids: Iterable<string>): Graph {
   const gone = new Set(ids);
   return {
+    ...graph,
     nodes: graph.nodes.filter((n) => !gone.has(n.id)),
     edges: graph.edges.filter((e) => !gone.has(e.from.node) && !gone.has(e.to.node)),
   };
@@ -154,6 +161,7 @@ export function wouldCycle(graph: Graph, fromNode: string, toNode: string): bool
  * An input takes one edge: connecting to an occupied input replaces the old edge.
  */
 export function connectionProblem(graph: Graph, registry: OpRegistry, edge: GraphEdge): string | null {
+  registry = withSubgraphs(registry, graph);
   const src = findNode(graph, edge.from.node);
   const dst = findNode(graph, edge.to.node);
   if (!src) return `There is no step "${edge.from.node}"`;
@@ -190,22 +198,19 @@ export function connect(graph: Graph, registry: OpRegistry, edge: GraphEdge): Gr
   const problem = connectionProblem(graph, registry, edge);
   if (problem) throw new EditError(problem);
   const edges = graph.edges.filter((e) => !(e.to.node === edge.to.node && e.to.port === edge.to.port));
-  return {
-    nodes: graph.nodes,
-    edges: [...edges, { from: { ...edge.from }, to: { ...edge.to } }],
-  };
+  return { ...graph, edges: [...edges, { from: { ...edge.from }, to: { ...edge.to } }] };
 }
 
 /** Removes the edge into an input port, if any. */
 export function disconnect(graph: Graph, to: PortRef): Graph {
   const edges = graph.edges.filter((e) => !(e.to.node === to.node && e.to.port === to.port));
-  return edges.length === graph.edges.length ? graph : { nodes: graph.nodes, edges };
+  return edges.length === graph.edges.length ? graph : { ...graph, edges };
 }
 
 /** Sets one parameter; numbers are clamped to their range, values of the wrong kind refused. */
 export function setParam(graph: Graph, registry: OpRegistry, nodeId: string, name: string, value: ParamValue): Graph {
   const node = requireNode(graph, nodeId);
-  const op = requireOp(registry, node.op);
+  const op = requireOp(withSubgraphs(registry, graph), node.op);
   const spec = op.params[name];
   if (!spec) throw new EditError(`${op.title} has no parameter "${name}"`);
   let resolved: ParamValue;
@@ -233,7 +238,7 @@ export function setBypass(graph: Graph, nodeId: string, bypass: boolean): Graph 
 /** Turns a step's bypass on or off; refuses (EditError) to bypass a step that has nothing to pass through. */
 export function toggleBypass(graph: Graph, registry: OpRegistry, nodeId: string): Graph {
   const node = requireNode(graph, nodeId);
-  const op = registry.get(node.op);
+  const op = withSubgraphs(registry, graph).get(node.op);
   if (!node.bypass && op && !bypassPort(op)) throw new EditError(`${op.title} cannot be bypassed: it has no input of its output's type`);
   return setBypass(graph, nodeId, !node.bypass);
 }
@@ -254,6 +259,7 @@ export function addStepAfter(
   opId: string,
   opts: { readonly after?: string | null; readonly position?: Position } = {},
 ): { graph: Graph; id: string } {
+  registry = withSubgraphs(registry, graph);
   const op = requireOp(registry, opId);
   const from = opts.after ? findNode(graph, opts.after) : undefined;
   const fromOp = from ? registry.get(from.op) : undefined;
@@ -270,12 +276,13 @@ export function addStepAfter(
 
 /** Copies steps with the connections among them, offset so the copies are visible; returns the copies' ids. */
 export function duplicateNodes(graph: Graph, registry: OpRegistry, ids: readonly string[]): { graph: Graph; ids: string[] } {
+  registry = withSubgraphs(registry, graph);
   const rename = new Map<string, string>();
   let g = graph;
   for (const id of ids) {
     const n = findNode(graph, id);
     if (!n || rename.has(id)) continue;
-    const copy = freshNodeId(g, n.op);
+    const copy = freshNodeId(g, n.op.replace(/[^A-Za-z0-9_.-]/g, '-'));
     rename.set(id, copy);
     g = addNode(g, registry, {
       id: copy,
@@ -403,6 +410,7 @@ export interface GraphIssue {
  * run: the steps that are fine (and do not depend on a broken one) compute as usual.
  */
 export function validateGraph(graph: Graph, registry: OpRegistry): GraphIssue[] {
+  registry = withSubgraphs(registry, graph);
   const issues: GraphIssue[] = [];
   const ids = new Set<string>();
   for (const n of graph.nodes) {

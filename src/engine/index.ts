@@ -12,4 +12,5 @@ export * from './memory-store';
 export * from './document';
 export * from './history';
 export * from './wire-edits';
+export * from './subgraph';
 export * from './live-sources';

@@ -10,6 +10,7 @@ import type { OpDecl, OpRegistry, Params } from './op';
 import { REPEAT_PORTS, SWITCH_PORTS, switchChoice, switchWarning } from './control';
 import { canonicalParams, resolveParams } from './params';
 import { hashText128 } from './hash';
+import { withSubgraphs } from './subgraph-decl';
 
 /** Bump if the key recipe itself changes: every persisted key becomes unreachable (and is evicted). */
 export const KEY_SCHEME = 1;
@@ -176,6 +177,9 @@ export function iterationKeys(plan: RepeatPlan, carried: string, proxy: number):
 
 /** Keys every step of a graph, in dependency order. Steps that cannot run say why. */
 export function keyGraph(graph: Graph, registry: OpRegistry, opts: KeyOptions = {}): GraphKeys {
+  // A flattened graph's instance steps (subgraph.ts) are known to every registry; an instance not
+  // flattened is an unknown step.
+  registry = withSubgraphs(registry, []);
   const index = opts.index ?? indexGraph(graph);
   const proxy = opts.proxy !== undefined && opts.proxy > 0 ? Math.floor(opts.proxy) : 0;
   const known = opts.conditions ?? new Map<string, number>();

@@ -100,6 +100,51 @@ describe('pipette run', () => {
     expect(manifest(out)).toHaveLength(3);
   }, 60_000);
 
+  test('a graph with a subgraph runs its inner steps and writes the instance, which is the graph\'s end', async () => {
+    const src = imageFile(24, 18, 6);
+    const input = folder('sub-in', { 'a.png': src });
+    const out = path.join(work, 'sub-out');
+    const file = path.join(work, 'subgraph.json');
+    // img → instance of (Invert → Invert → Invert): three inversions, one net inversion.
+    const inner = ['i1', 'i2', 'i3'];
+    writeFileSync(
+      file,
+      JSON.stringify({
+        format: 'pipette-graph',
+        version: 2,
+        graph: {
+          nodes: [
+            { id: 'img', op: 'image-source', params: { asset: '' } },
+            { id: 'group', op: 'subgraph:sg-1', params: {} },
+          ],
+          edges: [{ from: { node: 'img', port: 'image' }, to: { node: 'group', port: 'in' } }],
+          definitions: [
+            {
+              id: 'sg-1',
+              title: 'Three inversions',
+              nodes: inner.map((id) => ({ id, op: 'invert', params: {} })),
+              edges: [
+                { from: { node: 'i1', port: 'image' }, to: { node: 'i2', port: 'image' } },
+                { from: { node: 'i2', port: 'image' }, to: { node: 'i3', port: 'image' } },
+              ],
+              inputs: [{ name: 'in', type: 'image', targets: [{ node: 'i1', port: 'image' }] }],
+              outputs: [{ name: 'out', type: 'image', from: { node: 'i3', port: 'image' } }],
+              params: [],
+            },
+          ],
+        },
+      }),
+    );
+    const r = await pipette(['run', file, '--in', input, '--out', out]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(manifest(out)[0]?.status).toBe('done');
+    const a = readPng(src);
+    const got = readPng(new Uint8Array(readFileSync(path.join(out, 'a.png'))));
+    let wrong = 0;
+    for (let i = 0; i < a.data.length; i++) if (got.data[i] !== (i % 4 === 3 ? a.data[i] : 255 - a.data[i]!)) wrong++;
+    expect(wrong).toBe(0);
+  }, 60_000);
+
   test('a bad image is reported and skipped, the others are written, and the exit code counts the failures', async () => {
     const input = folder('bad-in', { 'good.png': imageFile(16, 16, 4), 'broken.png': imageFile(16, 16, 5).slice(0, 60), 'notes.jpg': 'not a picture at all' });
     const out = path.join(work, 'bad-out');

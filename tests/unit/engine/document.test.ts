@@ -43,7 +43,7 @@ describe('graph files', () => {
 
   test('a file from a newer version is refused naming both versions', () => {
     expect(problemsOf(JSON.stringify({ format: 'pipette-graph', version: 7, graph: { nodes: [], edges: [] } }))[0]).toMatch(
-      /newer Pipette \(format version 7; this one reads up to 1\)/,
+      /newer Pipette \(format version 7; this one reads up to 2\)/,
     );
   });
 
