@@ -23,6 +23,7 @@ import {
   pruneDefinitions,
   ungroupStep,
   exposeParam,
+  renameSubgraph,
   unexposeParam,
   PATH_SEP,
   toggleBypassAt,
@@ -238,6 +239,11 @@ export class Commands {
     this.edit(() => graph, { immediate: true });
     if (ids.length) this.select(ids[ids.length - 1]!);
     return ids;
+  }
+
+  /** Names the subgraph an instance uses (one undo step); every instance of it shows the name. */
+  renameSubgraph(id: string, title: string): void {
+    this.edit((g) => renameSubgraph(g, id, title), { immediate: true });
   }
 
   /** Shows (or with `false`, stops showing) an inner step's parameter on its subgraph's instances. */

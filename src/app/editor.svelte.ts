@@ -266,6 +266,11 @@ export class EditorState {
     this.#try(() => this.commands.ungroup(id));
   }
 
+  /** Names the subgraph a selected instance uses. */
+  renameSubgraph(id: string, title: string): void {
+    this.#try(() => this.commands.renameSubgraph(id, title));
+  }
+
   /** Drills into a subgraph instance (null: back to the graph). */
   open(path: string | null): void {
     this.#try(() => this.commands.open(path));

@@ -23,6 +23,7 @@ import {
 } from './graph';
 import type { OpRegistry, ParamValue, Params } from './op';
 import { resolveParams } from './params';
+import { labelText } from './document';
 import {
   SUBGRAPH_OP,
   SUBGRAPH_OUTPUT_OP,
@@ -641,6 +642,21 @@ export function exposeParam(graph: Graph, registry: OpRegistry, flatId: string, 
   const next = replaceDefinition(graph, { ...def, params: [...def.params, exposed] });
   // Each instance keeps running with what it ran with: the inner value, laid over by an outer exposure if any.
   return withInstanceValues(next, def.id, (n) => ({ ...n.params, [name]: inner.params[param]! }));
+}
+
+/**
+ * Names a subgraph (its definition: every instance shows the new title). `instance` is the
+ * instance's id, flattened for one inside another subgraph. The name is cleaned as the file's
+ * labels are (one line, nothing invisible, at most DOCUMENT_LIMITS.labelLength characters).
+ */
+export function renameSubgraph(graph: Graph, instance: string, title: string): Graph {
+  const at = innerStep(graph, instance);
+  const node = at ? at.def.nodes.find((n) => n.id === at.node) : findNode(graph, instance);
+  const def = definitionOf(graph, node);
+  if (!def) throw new EditError('Only a subgraph step can be renamed');
+  const name = labelText(title);
+  if (!name) throw new EditError('A subgraph needs a name');
+  return name === def.title ? graph : replaceDefinition(graph, { ...def, title: name });
 }
 
 /** Stops showing an inner parameter on the instances; their inner step goes back to the definition's value. */

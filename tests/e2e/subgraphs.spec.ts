@@ -194,3 +194,34 @@ test('inside a subgraph, a parameter set and a step deleted change its definitio
   await ready(page);
   expect(await digest(page, 'blend')).toBe(grey);
 });
+
+test('a subgraph is named in its panel: the step, the breadcrumb and the file take the name, a blank one is refused, and undo puts the old one back', async ({ page }) => {
+  await page.goto('/');
+  await ready(page);
+  const id = await page.evaluate(() => window.pipette.group(['bc', 'hsl']));
+  await ready(page);
+  const runs = await page.evaluate(() => window.pipette.kernelRuns());
+  await node(page, id).click();
+  const name = page.getByTestId('subgraph-name');
+  await expect(name).toHaveValue('Group 1');
+  await name.fill('Warm look');
+  await name.press('Enter');
+  await expect(node(page, id)).toContainText('Warm look');
+  await expect(page.getByLabel('Parameters').getByRole('heading', { level: 2 })).toHaveText('Warm look');
+  expect((await graphFile(page)).graph.definitions?.[0]?.title).toBe('Warm look');
+  // A name is not an edit of what is computed.
+  await ready(page);
+  expect(await page.evaluate(() => window.pipette.kernelRuns())).toBe(runs);
+  // A blank name is refused and the field shows the name kept.
+  await name.fill('   ');
+  await name.press('Enter');
+  await expect(name).toHaveValue('Warm look');
+  expect((await graphFile(page)).graph.definitions?.[0]?.title).toBe('Warm look');
+  // Drilled in, the breadcrumb names it.
+  await node(page, id).dblclick();
+  await expect(page.getByTestId('breadcrumb')).toContainText('Warm look');
+  await page.getByTestId('breadcrumb').getByRole('button', { name: 'Graph' }).click();
+  // One undo: the old name.
+  await page.evaluate(() => window.pipette.undo());
+  await expect(node(page, id)).toContainText('Group 1');
+});

@@ -13,6 +13,7 @@ import {
   moveAt,
   toggleBypassAt,
   pruneDefinitions,
+  renameSubgraph,
   setParamAt,
   unexposeParam,
   ungroupStep,
@@ -210,6 +211,25 @@ describe('flattening', () => {
     // Moved inside, the step moves in its definition: every instance's inside looks the same.
     const moved = moveAt(set, `${outer.instance}/${inner.instance}/a`, { x: 1, y: 2 });
     expect(moved.definitions!.find((d) => d.id === inner.definition)!.nodes.find((n) => n.id === 'a')!.position).toEqual({ x: 1, y: 2 });
+  });
+
+  test('renaming a subgraph names its definition: every instance, nested ones by their path, and no key changes', () => {
+    const g = chain();
+    const inner = groupSteps(g, reg, ['s', 'a']);
+    const outer = groupSteps(inner.graph, reg, [inner.instance, 't']);
+    const title = (gr: Graph, op: string) => withSubgraphs(reg, gr).get(op)?.title;
+    const innerOp = inner.graph.nodes.find((n) => n.id === inner.instance)!.op;
+    const outerOp = outer.graph.nodes.find((n) => n.id === outer.instance)!.op;
+    // The nested instance, by its flattened id; the name cleaned as a file's labels are.
+    const renamed = renameSubgraph(outer.graph, `${outer.instance}/${inner.instance}`, '  Tone\ncurve\u202e ');
+    expect(title(renamed, innerOp)).toBe('Tone curve');
+    expect(title(renamed, outerOp)).toBe(title(outer.graph, outerOp));
+    expect(keysOf(renamed)).toEqual(keysOf(outer.graph));
+    expect(title(renameSubgraph(renamed, outer.instance, 'Look'), outerOp)).toBe('Look');
+    // The same name again changes nothing; no name, or a step that is not a subgraph, is refused.
+    expect(renameSubgraph(renamed, `${outer.instance}/${inner.instance}`, 'Tone curve')).toBe(renamed);
+    expect(() => renameSubgraph(renamed, outer.instance, ' \u200b ')).toThrow('A subgraph needs a name');
+    expect(() => renameSubgraph(renamed, 'n', 'x')).toThrow('Only a subgraph step can be renamed');
   });
 
   test('a definition nothing uses any more is pruned, with those only it used', () => {
