@@ -20,6 +20,7 @@ import {
   type SchedulerEvent,
   type StepView,
   flatten,
+  isInstanceOp,
   withSubgraphs,
   type Flattened,
 } from '../engine';
@@ -451,7 +452,7 @@ export class Runtime {
     } catch (e) {
       // Files are checked when read, so only a bug gets here: run what is not a subgraph.
       console.warn('Pipette: the subgraphs could not be expanded', e);
-      const plain = shown.nodes.filter((n) => !n.op.startsWith('subgraph:'));
+      const plain = shown.nodes.filter((n) => !isInstanceOp(n.op));
       const ids = new Set(plain.map((n) => n.id));
       this.#flat = flatten({ nodes: plain, edges: shown.edges.filter((x) => ids.has(x.from.node) && ids.has(x.to.node)) }, registry);
     }

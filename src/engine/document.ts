@@ -5,7 +5,7 @@
 
 import type { Graph, GraphEdge, GraphNode, PortRef, Position } from './graph';
 import { indexGraph, portProblem, topoOrder } from './graph';
-import type { OpRegistry, ParamValue, PortType } from './op';
+import { PORT_TYPES, type OpRegistry, type ParamValue, type PortType } from './op';
 import { resolveParams } from './params';
 import { definitionIdOf, withSubgraphs, type SubgraphDef, type SubgraphInput, type SubgraphOutput, type SubgraphParam } from './subgraph-decl';
 
@@ -376,7 +376,6 @@ function isCoordinate(v: unknown): v is number {
 // ---------------------------------------------------------------------------------------------
 // Subgraph definitions (format version 2)
 
-const PORT_TYPES: readonly PortType[] = ['image', 'number', 'histogram'];
 const DEF_FIELDS = new Set(['id', 'title', 'nodes', 'edges', 'inputs', 'outputs', 'params']);
 
 /**
@@ -488,7 +487,8 @@ function readDefinition(d: Record<string, unknown>, path: string, registry: OpRe
     }
     return v;
   };
-  const header = (x: unknown, at: string, fields: readonly string[]): x is Record<string, unknown> => {
+  /** An interface entry's object, fields, name (once per kind) and label. */
+  const header = (x: unknown, at: string, kind: 'in' | 'out' | 'param', fields: readonly string[]): x is Record<string, unknown> => {
     if (!isRecord(x)) {
       problems.push(`${at}: must be an object`);
       return false;
@@ -499,16 +499,25 @@ function readDefinition(d: Record<string, unknown>, path: string, registry: OpRe
       return false;
     }
     if (x.label !== undefined && (typeof x.label !== 'string' || !isLabelText(x.label))) problems.push(`${at}.label: must be a short line of text`);
+    if (names.has(`${kind}:${x.name}`)) {
+      problems.push(`${at}.name: "${x.name}" is used twice`);
+      return false;
+    }
+    names.add(`${kind}:${x.name}`);
     return true;
+  };
+  /** An input's or output's type, or null (said) when it is none. */
+  const portType = (x: Record<string, unknown>, at: string): PortType | null => {
+    if (PORT_TYPES.includes(x.type as PortType)) return x.type as PortType;
+    problems.push(`${at}.type: must be one of ${PORT_TYPES.join(', ')}`);
+    return null;
   };
   const inputs: SubgraphInput[] = [];
   list(d.inputs, 'inputs').forEach((x, i) => {
     const at = `${path}.inputs[${i}]`;
-    if (!header(x, at, ['name', 'label', 'type', 'targets'])) return;
-    if (names.has(`in:${x.name}`)) return problems.push(`${at}.name: "${x.name}" is used twice`);
-    names.add(`in:${x.name}`);
-    const type = x.type as PortType;
-    if (!PORT_TYPES.includes(type)) return problems.push(`${at}.type: must be one of ${PORT_TYPES.join(', ')}`);
+    if (!header(x, at, 'in', ['name', 'label', 'type', 'targets'])) return;
+    const type = portType(x, at);
+    if (!type) return;
     const raw = Array.isArray(x.targets) && x.targets.length > 0 && x.targets.length <= DOCUMENT_LIMITS.interface ? x.targets : null;
     if (!raw) return problems.push(`${at}.targets: must be a list of 1–${DOCUMENT_LIMITS.interface} inner inputs`);
     const targets: PortRef[] = [];
@@ -528,11 +537,9 @@ function readDefinition(d: Record<string, unknown>, path: string, registry: OpRe
   const outputs: SubgraphOutput[] = [];
   list(d.outputs, 'outputs').forEach((x, i) => {
     const at = `${path}.outputs[${i}]`;
-    if (!header(x, at, ['name', 'label', 'type', 'from'])) return;
-    if (names.has(`out:${x.name}`)) return problems.push(`${at}.name: "${x.name}" is used twice`);
-    names.add(`out:${x.name}`);
-    const type = x.type as PortType;
-    if (!PORT_TYPES.includes(type)) return problems.push(`${at}.type: must be one of ${PORT_TYPES.join(', ')}`);
+    if (!header(x, at, 'out', ['name', 'label', 'type', 'from'])) return;
+    const type = portType(x, at);
+    if (!type) return;
     const ref = readRef(x.from);
     const spec = ref && port(ref, 'outputs');
     if (!ref || !spec) return problems.push(`${at}.from: must name an output of a step in the subgraph`);
@@ -543,9 +550,7 @@ function readDefinition(d: Record<string, unknown>, path: string, registry: OpRe
   const exposed = new Set<string>();
   list(d.params, 'params').forEach((x, i) => {
     const at = `${path}.params[${i}]`;
-    if (!header(x, at, ['name', 'label', 'node', 'param'])) return;
-    if (names.has(`param:${x.name}`)) return problems.push(`${at}.name: "${x.name}" is used twice`);
-    names.add(`param:${x.name}`);
+    if (!header(x, at, 'param', ['name', 'label', 'node', 'param'])) return;
     if (typeof x.label !== 'string' || !x.label) return problems.push(`${at}.label: must be a short line of text`);
     const node = typeof x.node === 'string' ? byId.get(x.node) : undefined;
     const op = node && registry.get(node.op);

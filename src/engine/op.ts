@@ -4,6 +4,8 @@
 
 /** The kinds of value that flow along edges. An output connects only to an input of the same type. */
 export type PortType = 'image' | 'number' | 'histogram';
+/** Every port type, for checks and lists. */
+export const PORT_TYPES: readonly PortType[] = ['image', 'number', 'histogram'];
 
 export interface PortSpec {
   readonly name: string;

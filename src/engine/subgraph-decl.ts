@@ -2,7 +2,7 @@
 // Kept apart from subgraph.ts (flattening and edits) because graph.ts needs the declarations to
 // check wires into an instance, and subgraph.ts needs graph.ts.
 
-import type { OpDecl, OpRegistry, ParamSpec, PortSpec, PortType } from './op';
+import { PORT_TYPES, type OpDecl, type OpRegistry, type ParamSpec, type PortSpec, type PortType } from './op';
 import type { GraphEdge, GraphNode, PortRef } from './graph';
 
 /** An input of a subgraph: one typed port on its instances, feeding inner steps' inputs. */
@@ -62,7 +62,6 @@ export function definitionIdOf(op: string): string | null {
   return isInstanceOp(op) ? op.slice(SUBGRAPH_OP.length) : null;
 }
 
-const PORT_TYPES: readonly PortType[] = ['image', 'number', 'histogram'];
 
 const outputDecls = new Map<string, OpDecl>(
   PORT_TYPES.map((type) => [

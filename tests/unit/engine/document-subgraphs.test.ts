@@ -89,6 +89,21 @@ describe('graph files, version 2: subgraphs', () => {
     expect(problemsOf(v2({ nodes: [], edges: [], definitions: [def, def] }))).toEqual([`definitions[1].id: "${def.id}" is used twice`]);
   });
 
+  test('an interface name used twice, or a port of no known type, is named in its entry', () => {
+    const g = grouped();
+    const def = g.definitions![0]!;
+    const problems = (d: unknown) => problemsOf(v2({ nodes: [], edges: [], definitions: [d] }));
+    const out = def.outputs[0]!;
+    expect(problems({ ...def, outputs: [out, out] })).toEqual([`definitions[0].outputs[1].name: "${out.name}" is used twice`]);
+    expect(problems({ ...def, outputs: [{ ...out, type: 'video' }] })).toEqual(['definitions[0].outputs[0].type: must be one of image, number, histogram']);
+    const param = def.params[0]!;
+    expect(problems({ ...def, params: [param, { ...param, param: 'k', node: 'a' }] })).toEqual([`definitions[0].params[1].name: "${param.name}" is used twice`]);
+    // Inputs, outputs and parameters are named apart: one name may serve one of each.
+    const shared = { ...def, inputs: def.inputs.map((i) => ({ ...i, name: out.name })), params: [{ ...param, name: out.name }] };
+    expect(shared.inputs.length).toBe(1);
+    expect(() => parseGraphDocument(JSON.stringify(v2({ nodes: [], edges: [], definitions: [shared] })), reg)).not.toThrow();
+  });
+
   test('nesting that would expand to too many steps is refused', () => {
     // Ten instances of the level below, six levels deep: a million steps from a few dozen.
     const base = { id: 'l0', title: 'L0', nodes: [{ id: 'n', op: 'num', params: {} }], edges: [], inputs: [], outputs: [{ name: 'out', type: 'number', from: { node: 'n', port: 'out' } }], params: [] };
