@@ -95,6 +95,19 @@ export class Commands {
     this.edit((g) => pruneDefinitions(path ? editInside(g, path, change) : change(g, (id) => id)));
   }
 
+  /** Adds a step where the canvas is (one undo step) and selects it; returns its id as the canvas shows it. */
+  #addHere(make: (g: Graph, local: (id: string) => string) => { readonly graph: Graph; readonly id: string }): string {
+    let id = '';
+    this.#here((g, l) => {
+      const made = make(g, l);
+      id = made.id;
+      return made.graph;
+    });
+    const shown = this.#shown(id);
+    this.select(shown);
+    return shown;
+  }
+
   /** The id the canvas shows for a step of the level it shows. */
   #shown(id: string): string {
     return this.#inside ? `${this.#inside}${PATH_SEP}${id}` : id;
@@ -135,17 +148,12 @@ export class Commands {
    */
   add(opId: string, opts: { position?: Position; after?: string | null } = {}): string {
     const after = opts.after === undefined ? this.selected : opts.after;
-    let id = '';
-    this.#here((g, l) => {
-      const made = addStepAfter(g, registry, opId, {
+    return this.#addHere((g, l) =>
+      addStepAfter(g, registry, opId, {
         after: after && this.#isHere(after) ? l(after) : null,
         ...(opts.position ? { position: opts.position } : {}),
-      });
-      id = made.id;
-      return made.graph;
-    });
-    this.select(this.#shown(id));
-    return this.#shown(id);
+      }),
+    );
   }
 
   /**
@@ -153,26 +161,15 @@ export class Commands {
    * (from the output `end`, or into the input `end`), and selects it. Returns its id.
    */
   addAtWireEnd(opId: string, end: PortRef, side: 'output' | 'input', position: Position): string {
-    let id = '';
-    this.#here((g, l) => {
-      const made = addStepAtWireEnd(g, registry, opId, { node: l(end.node), port: end.port }, side, position);
-      id = made.id;
-      return made.graph;
-    });
-    this.select(this.#shown(id));
-    return this.#shown(id);
+    return this.#addHere((g, l) => addStepAtWireEnd(g, registry, opId, { node: l(end.node), port: end.port }, side, position));
   }
 
   /** Adds a step of `opId` at `position` straight into the wire `edge` (one undo step) and selects it. */
   addIntoWire(opId: string, position: Position, edge: GraphEdge): string {
-    let id = '';
-    this.#here((g, l) => {
+    return this.#addHere((g, l) => {
       const made = addStepAfter(g, registry, opId, { after: null, position });
-      id = made.id;
-      return insertIntoWire(made.graph, registry, id, localEdge(edge, l));
+      return { graph: insertIntoWire(made.graph, registry, made.id, localEdge(edge, l)), id: made.id };
     });
-    this.select(this.#shown(id));
-    return this.#shown(id);
   }
 
   /** Puts a step (moved to `position`) into the wire `edge`, as one undo step. */
@@ -264,17 +261,13 @@ export class Commands {
   /** Goes back one level from the inside of a subgraph (to the graph, or to the subgraph holding it). */
   back(): void {
     if (!this.#inside) return;
-    const i = this.#inside.lastIndexOf(PATH_SEP);
-    this.open(i < 0 ? null : this.#inside.slice(0, i));
+    this.open(outerPath(this.#inside));
   }
 
   /** Leaves a subgraph's inside that no longer exists (after an undo or ungroup). */
   checkInside(): void {
     let path = this.#inside;
-    while (path && !this.#runtime.flat.instances.has(path)) {
-      const i = path.lastIndexOf(PATH_SEP);
-      path = i < 0 ? null : path.slice(0, i);
-    }
+    while (path && !this.#runtime.flat.instances.has(path)) path = outerPath(path);
     this.#setInside(path);
   }
 
@@ -358,6 +351,12 @@ export class Commands {
   exportImage(node: string, type?: EncodeType, quality?: number, background?: string): Promise<Blob> {
     return this.#runtime.exportImage(node, type, quality, background);
   }
+}
+
+/** The instance holding the one at `path` (its flattened id), or null at the top. */
+function outerPath(path: string): string | null {
+  const i = path.lastIndexOf(PATH_SEP);
+  return i < 0 ? null : path.slice(0, i);
 }
 
 /** An edge between steps the canvas shows, with the ids of the level they are on. */
