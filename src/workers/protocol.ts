@@ -10,6 +10,7 @@ import type { Params } from '../engine/op';
 import type { Histogram, Image, Value } from '../ops/types';
 import { isImage } from '../ops/image';
 import type { Band } from '../ops/tiles';
+import type { BandPreviews } from './preview-rows';
 
 /**
  * An image result with the node's preview: a small bitmap (long side ≤ the thumbnail size); and,
@@ -87,8 +88,8 @@ export interface RunRequest extends TaskRequestBase {
   readonly scale?: number;
   /**
    * Tiled execution (see src/ops/tiles.ts): run the kernel on this band's input rows only and
-   * write its own rows into the shared full-size outputs. The response then has no outputs and
-   * no thumbnails; the pool asks for those once every band is done.
+   * write its own rows into the shared full-size outputs. The response then has no outputs; with
+   * `band.previews`, the last band to finish answers with the step's thumbnails.
    */
   readonly band?: RunBand;
 }
@@ -97,6 +98,8 @@ export interface RunRequest extends TaskRequestBase {
 export interface RunBand extends Band {
   /** The step's full-size image outputs by port, in shared memory; the band writes only its own rows. */
   readonly outputs: Readonly<Record<string, Image>>;
+  /** Shared preview buffers: each band makes the preview rows inside its own rows (see preview-rows.ts). */
+  readonly previews?: BandPreviews;
 }
 
 export interface RunResponse {
@@ -108,6 +111,8 @@ export interface RunResponse {
    * (one same-thread copy, so that later steps on other workers can read them without any).
    */
   readonly promotedBytes: number;
+  /** A band's answer only: the step's node previews by port, from the last band of a step to finish. */
+  readonly thumbnails?: Readonly<Record<string, ImageBitmap>>;
 }
 
 /** A camera frame to read into pixels; the worker closes it. */

@@ -10,6 +10,7 @@ import { bandCost, planBands, tileHalo, tileSafe, tileableSize, type Band } from
 import { proxyParams, workingScale } from '../ops/proxy';
 import type { Image, Value } from '../ops/types';
 import type { AssetStore } from './assets';
+import { bandPreviews, type BandPreviews } from './preview-rows';
 import type { JobSpec, Lanes, PoolStats } from './lanes';
 import type { ImageResult, ResultOutputs, RunRequest, RunResponse } from './protocol';
 
@@ -99,7 +100,7 @@ export class StepExecutor {
       tiled.plan = plan;
       tiled.outputs = {};
       for (const port of task.op.outputs) tiled.outputs[port.name] = createImage(plan.width, plan.height);
-      return this.#bandSpecs(task, ctx, plan, tiled.outputs, request);
+      return this.#bandSpecs(task, ctx, plan, tiled.outputs, request, this.#previews(task.op, plan));
     };
     return this.#lanes
       .submit<RunResponse | RunResponse[]>({
@@ -116,7 +117,7 @@ export class StepExecutor {
         ...(size ? { split } : {}),
       })
       .then((r) => {
-        if (tiled.plan && tiled.outputs) return this.#previewBands(task, ctx, tiled.outputs, scale);
+        if (tiled.plan && tiled.outputs) return this.#previewBands(task, ctx, tiled.outputs, scale, r as RunResponse[]);
         const whole = r as RunResponse;
         this.#lanes.stats.promotedBytes += whole.promotedBytes;
         return whole.outputs as ResultOutputs;
@@ -147,11 +148,11 @@ export class StepExecutor {
     const outputs: Record<string, Image> = {};
     for (const port of task.op.outputs) outputs[port.name] = createImage(plan.width, plan.height);
     return this.#lanes
-      .submitParts(
+      .submitParts<RunResponse>(
         { kind: 'step', label: task.op.title, op: task.op.id, node: task.nodeId, id: task.key, priority: task.priority, signal: ctx.signal, onStart: () => ctx.started() },
-        this.#bandSpecs(task, ctx, plan, outputs, request),
+        this.#bandSpecs(task, ctx, plan, outputs, request, this.#previews(task.op, plan)),
       )
-      .then(() => this.#previewBands(task, ctx, outputs, scale));
+      .then((r) => this.#previewBands(task, ctx, outputs, scale, r));
   }
 
   /**
@@ -193,6 +194,13 @@ export class StepExecutor {
     return { ...size, bands };
   }
 
+  /** The shared buffers the bands make the step's node previews in, or undefined for none. */
+  #previews(op: OpDecl, plan: TilePlan): BandPreviews | undefined {
+    const { thumbnailSize } = this.#opts;
+    if (thumbnailSize <= 0) return undefined;
+    return bandPreviews(op.outputs.map((p) => p.name), plan.width, plan.height, thumbnailSize);
+  }
+
   /**
    * The band tasks of a split step, one per band, each writing its own rows into outputs allocated
    * once in shared memory, so nothing is assembled on this thread. Progress is the bands' progress
@@ -205,6 +213,7 @@ export class StepExecutor {
     plan: TilePlan,
     outputs: Record<string, Image>,
     request: Omit<RunRequest, 'taskId' | 'cancelFlag' | 'thumbnailSize' | 'band'>,
+    previews: BandPreviews | undefined,
   ): JobSpec[] {
     const { op } = task;
     const weights = plan.bands.map((b) => b.in1 - b.in0);
@@ -230,15 +239,24 @@ export class StepExecutor {
       priority: task.priority,
       onProgress: (f: number) => advance(i, f),
       call: (api, taskId, cancelFlag) =>
-        api.run({ ...request, taskId, cancelFlag, thumbnailSize: 0, band: { ...band, outputs } }).then((r) => {
+        api.run({ ...request, taskId, cancelFlag, thumbnailSize: 0, band: { ...band, outputs, ...(previews ? { previews } : {}) } }).then((r) => {
           advance(i, 1);
           return r;
         }),
     }));
   }
 
-  /** A split step's previews, made in a worker once its bands are done, as for a whole step. */
-  #previewBands(task: StepTask<Value>, ctx: ExecContext, outputs: Record<string, Image>, scale: number): Promise<ResultOutputs> {
+  /**
+   * A split step's result with its previews: those its last band made (see preview-rows.ts), or
+   * else made in a worker now, as for a whole step.
+   */
+  #previewBands(
+    task: StepTask<Value>,
+    ctx: ExecContext,
+    outputs: Record<string, Image>,
+    scale: number,
+    bands: readonly RunResponse[],
+  ): Promise<ResultOutputs> {
     const result = (thumbnails: Readonly<Record<string, ImageBitmap>>): ResultOutputs => {
       const out: Record<string, ImageResult> = {};
       for (const [port, img] of Object.entries(outputs)) {
@@ -249,6 +267,8 @@ export class StepExecutor {
     };
     const { thumbnailSize } = this.#opts;
     if (thumbnailSize <= 0) return Promise.resolve(result({}));
+    const made = bands.find((b) => b.thumbnails)?.thumbnails;
+    if (made) return Promise.resolve(result(made));
     return this.#lanes
       .submit<Record<string, ImageBitmap>>({
         kind: 'bitmap',

@@ -11,6 +11,7 @@ import { decodePng, encodePng, pngInfo, PngError } from './png';
 import { flatten, opaque } from './flatten';
 import { imageHash } from './image-hash';
 import { bandCall, writeBandOutputs } from '../ops/tiles';
+import { bandPreviewRows, previewGeometry, previewRows } from './preview-rows';
 import {
   CancelCode,
   ENCODE_TYPES,
@@ -76,7 +77,14 @@ export function createStepWorkerApi(ops: readonly OpDef[], notify: Notify): Step
         if (req.band) {
           // Only its own rows, into the step's shared outputs: the pool assembles nothing.
           writeBandOutputs(op, raw, req.band, req.band.outputs, call.target);
-          return { outputs: {}, kernelMs, promotedBytes: 0 };
+          const previews = req.band.previews;
+          if (!previews || !bandPreviewRows(previews, req.band.outputs, req.band)) return { outputs: {}, kernelMs, promotedBytes: 0 };
+          // The last band to finish: the previews are complete, and it hands over their bitmaps.
+          const first = req.band.outputs[op.outputs[0]!.name]!;
+          const g = previewGeometry(first.width, first.height, previews.maxSide);
+          const thumbnails: Record<string, ImageBitmap> = {};
+          for (const [port, pixels] of Object.entries(previews.pixels)) thumbnails[port] = previewBitmap(pixels, g.tw, g.th);
+          return Comlink.transfer({ outputs: {}, kernelMs, promotedBytes: 0, thumbnails }, Object.values(thumbnails));
         }
         return packOutputs(op, raw, req.thumbnailSize, kernelMs, req.scale ?? 1, req.display ?? false);
       } finally {
@@ -312,58 +320,32 @@ function packOutputs(op: OpDef, raw: KernelOutputs, thumbnailSize: number, kerne
 
 /**
  * A preview whose long side is at most `maxSide`, aspect kept. Sampled straight from the pixels
- * (up to 4×4 samples per preview pixel, alpha-weighted), because a full-size ImageData cannot wrap
- * shared memory and copying 48 MB to shrink it would cost more than the whole thumbnail.
+ * (see preview-rows.ts), because a full-size ImageData cannot wrap shared memory and copying 48 MB
+ * to shrink it would cost more than the whole thumbnail.
  */
 export function makeThumbnail(img: Image, maxSide: number): ImageBitmap {
-  const { width: w, height: h, data: src } = img;
-  const scale = Math.min(1, maxSide / Math.max(w, h));
-  const tw = Math.max(1, Math.round(w * scale));
-  const th = Math.max(1, Math.round(h * scale));
-  const out = new ImageData(tw, th);
-  const dst = out.data;
-  const fx = w / tw;
-  const fy = h / th;
-  const nx = Math.min(4, Math.ceil(fx));
-  const ny = Math.min(4, Math.ceil(fy));
-  const cols = new Int32Array(tw * nx);
-  for (let x = 0; x < tw; x++) {
-    for (let i = 0; i < nx; i++) cols[x * nx + i] = Math.min(w - 1, Math.floor((x + (i + 0.5) / nx) * fx)) * 4;
-  }
-  const n = nx * ny;
-  let o = 0;
-  for (let y = 0; y < th; y++) {
-    const rows: number[] = [];
-    for (let j = 0; j < ny; j++) rows.push(Math.min(h - 1, Math.floor((y + (j + 0.5) / ny) * fy)) * w * 4);
-    for (let x = 0; x < tw; x++) {
-      let r = 0, g = 0, b = 0, a = 0;
-      for (const row of rows) {
-        for (let i = 0; i < nx; i++) {
-          const p = row + cols[x * nx + i]!;
-          const al = src[p + 3]!;
-          r += src[p]! * al;
-          g += src[p + 1]! * al;
-          b += src[p + 2]! * al;
-          a += al;
-        }
-      }
-      if (a > 0) {
-        dst[o] = r / a;
-        dst[o + 1] = g / a;
-        dst[o + 2] = b / a;
-        dst[o + 3] = a / n;
-      }
-      o += 4;
-    }
+  const g = previewGeometry(img.width, img.height, maxSide);
+  const out = new ImageData(g.tw, g.th);
+  previewRows(img, g, out.data, 0, g.th);
+  return previewBitmap(out);
+}
+
+/** The bitmap of preview pixels (copied out of shared memory, which ImageData cannot wrap). */
+function previewBitmap(pixels: ImageData | Uint8ClampedArray, tw = 0, th = 0): ImageBitmap {
+  let out: ImageData;
+  if (pixels instanceof ImageData) out = pixels;
+  else {
+    out = new ImageData(tw, th);
+    out.data.set(pixels);
   }
   // One canvas and context per worker, resized as needed: making them afresh cost about 0.2 ms a
   // step, a third of a small step's whole round trip (the bench's dispatch row).
   if (!thumbCanvas) {
-    thumbCanvas = new OffscreenCanvas(tw, th);
+    thumbCanvas = new OffscreenCanvas(out.width, out.height);
     thumbContext = thumbCanvas.getContext('2d')!;
-  } else if (thumbCanvas.width !== tw || thumbCanvas.height !== th) {
-    thumbCanvas.width = tw;
-    thumbCanvas.height = th;
+  } else if (thumbCanvas.width !== out.width || thumbCanvas.height !== out.height) {
+    thumbCanvas.width = out.width;
+    thumbCanvas.height = out.height;
   }
   thumbContext!.putImageData(out, 0, 0);
   return thumbCanvas.transferToImageBitmap();

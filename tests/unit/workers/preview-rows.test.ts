@@ -1,0 +1,76 @@
+import { describe, expect, it } from 'vitest';
+import { bandPreviewRows, bandPreviews, previewGeometry, previewRows, previewRowsWithin } from '../../../src/workers/preview-rows';
+import { planBands } from '../../../src/ops/tiles';
+import { createImage } from '../../../src/ops/image';
+import type { Image } from '../../../src/ops/types';
+
+function noise(width: number, height: number, seed: number): Image {
+  const img = createImage(width, height);
+  let s = seed >>> 0;
+  for (let i = 0; i < img.data.length; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    img.data[i] = s >>> 24;
+  }
+  return img;
+}
+
+function whole(img: Image, maxSide: number): Uint8ClampedArray {
+  const g = previewGeometry(img.width, img.height, maxSide);
+  const out = new Uint8ClampedArray(g.tw * g.th * 4);
+  previewRows(img, g, out, 0, g.th);
+  return out;
+}
+
+function same(a: Uint8ClampedArray, b: Uint8ClampedArray): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+describe('node previews row by row', () => {
+  it('keeps the aspect and never enlarges', () => {
+    expect(previewGeometry(4000, 3000, 256)).toMatchObject({ tw: 256, th: 192, nx: 4, ny: 4 });
+    expect(previewGeometry(100, 40, 256)).toMatchObject({ tw: 100, th: 40, nx: 1, ny: 1 });
+    expect(previewGeometry(10, 3000, 256)).toMatchObject({ tw: 1, th: 256 });
+  });
+
+  it('averages by alpha, so a transparent pixel lends no colour', () => {
+    const img = createImage(2, 1);
+    img.data.set([255, 0, 0, 255, 0, 255, 0, 0]);
+    const out = whole(img, 1);
+    expect([...out]).toEqual([255, 0, 0, 128]);
+  });
+
+  it('rows within a band are exactly those whose samples all fall inside it', () => {
+    const g = previewGeometry(997, 1013, 64);
+    const { from, to } = previewRowsWithin(g, 300, 700);
+    expect(from).toBeGreaterThan(0);
+    expect(to).toBeLessThan(g.th);
+    expect(previewRowsWithin(g, 0, 1013)).toEqual({ from: 0, to: g.th });
+    // the row before `from` reaches above the band, the row at `to` below it
+    const first = previewRowsWithin(g, 0, 300);
+    expect(first.to).toBeLessThanOrEqual(from);
+  });
+
+  for (const [w, h, bands, maxSide] of [
+    [997, 1013, 2, 64],
+    [1200, 801, 3, 256],
+    [640, 480, 7, 100],
+    [300, 40, 2, 256],
+  ] as const) {
+    it(`${bands} bands of ${w}×${h} make the same preview as one pass, whatever order they finish in`, () => {
+      const a = noise(w, h, w * h);
+      const b = noise(w, h, w + h);
+      const want = { a: whole(a, maxSide), b: whole(b, maxSide) };
+      const plan = planBands(h, bands, 3);
+      for (const order of [plan, [...plan].reverse()]) {
+        const previews = bandPreviews(['a', 'b'], w, h, maxSide);
+        const last = order.map((band) => bandPreviewRows(previews, { a, b }, band));
+        // only the band that finished last completes them
+        expect(last).toEqual(order.map((_, i) => i === order.length - 1));
+        expect(same(previews.pixels['a']!, want.a)).toBe(true);
+        expect(same(previews.pixels['b']!, want.b)).toBe(true);
+      }
+    });
+  }
+});
