@@ -110,6 +110,8 @@ export interface TieredCacheOptions {
    * workers and the page would otherwise fight for. `flush()` and `close()` do not wait for it.
    */
   readonly quiet?: () => Promise<void>;
+  /** Whether such work is under way now: a result's Blob being made pauses while it is (see SliceOptions.busy). */
+  readonly busy?: () => boolean;
 }
 
 export interface Budgets {
@@ -213,6 +215,7 @@ export class TieredCache implements ResultStore<Value> {
       thumbnails: opts.thumbnails === undefined ? defaultThumbnailCodec() : opts.thumbnails,
       ...(opts.sliceBytes !== undefined ? { sliceBytes: opts.sliceBytes } : {}),
       ...(opts.yieldToMain ? { yieldToMain: opts.yieldToMain } : {}),
+      ...(opts.busy ? { busy: () => this.#urgent === 0 && opts.busy!() } : {}),
     };
     this.#maxPendingBytes = opts.maxPendingBytes ?? DEFAULT_MEMORY_BUDGET;
     this.#now = opts.now ?? Date.now;
@@ -777,6 +780,8 @@ export class TieredCache implements ResultStore<Value> {
       this.#writesDropped++;
       return;
     }
+    // The Blob is made; storing it is the browser's work on other threads, which waits for quiet too.
+    if (this.#quiet && this.#urgent === 0) await this.#waitForQuiet();
     if (p.generation !== this.#generation || this.#mode !== 'tiered') return; // cleared meanwhile
     const budget = this.#idbBudget;
     if (entry.bytes > budget) return;
