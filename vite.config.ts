@@ -27,6 +27,8 @@ export default defineConfig({
         test: {
           name: 'unit',
           environment: 'node',
+          // tests/unit/workers/pixel-pool.test.ts collects garbage on purpose
+          execArgv: ['--expose-gc'],
           include: ['tests/unit/**/*.test.ts'],
         },
       },
@@ -42,7 +44,7 @@ export default defineConfig({
                   enabled: true,
                   headless: true,
                   screenshotFailures: false,
-                  provider: playwright({ launchOptions: { executablePath: chromiumPath(), args: [...CHROMIUM_ARGS] } }),
+                  provider: playwright({ launchOptions: { executablePath: chromiumPath(), args: [...CHROMIUM_ARGS, '--js-flags=--expose-gc'] } }), // gc(): tests/browser/tiles.test.ts
                   instances: [{ browser: 'chromium' as const }],
                 },
               },

@@ -18,6 +18,7 @@ import { Commands } from './commands';
 import { LiveSources, type LiveStats } from './live-sources';
 import { restoreHistory, saveHistory } from './history-store';
 import type { EncodeType } from '../workers/protocol';
+import type { PixelPoolStats } from '../workers/pixel-pool';
 
 export interface PipetteApi {
   /** Replaces the graph with a graph file (text or parsed JSON). Rejects, leaving the graph untouched, if it is invalid. */
@@ -71,6 +72,8 @@ export interface PipetteApi {
   exportStep(step: string, type?: EncodeType, quality?: number, background?: string): Promise<Blob>;
   /** Kernel executions on the worker pool since the page loaded (cache hits do not count). */
   kernelRuns(): number;
+  /** Tiled steps' output buffers: handed out, used again, come back to the pool (see workers/pixel-pool.ts). */
+  pixelStats(): PixelPoolStats;
   /** The cameras' and timers' figures: frames through the pipeline, fps, dropped frames and ticks. */
   live(): LiveStats;
   /** A camera step's current frame becomes an Image step in its place; resolves with the image's asset id. */
@@ -313,6 +316,7 @@ export function start(
       return commands.exportImage(step, type, quality, background);
     },
     kernelRuns: () => runtime.kernelRuns,
+    pixelStats: () => ({ ...runtime.pool.pixels.stats }),
     live: () => live.stats(),
     freezeFrame: (node) => commands.freezeFrame(node),
     playTimer: (node) => commands.playTimer(node),

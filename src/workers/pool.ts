@@ -10,6 +10,7 @@ import { AssetStore } from './assets';
 import { Lanes, type PoolActivity, type PoolEvent, type PoolStats, type WorkerFactory } from './lanes';
 import type { BitmapOptions, DecodeResult, EncodeType } from './protocol';
 import { StepExecutor, outgoing } from './step-executor';
+import { PixelPool, type PixelPoolOptions } from './pixel-pool';
 import * as Comlink from 'comlink';
 
 export {
@@ -58,6 +59,8 @@ export interface WorkerPoolOptions {
    * shared. Default 2 MP: below it a step takes a few ms and bands would gain little. 0 tiles any size.
    */
   readonly tileMinPixels?: number;
+  /** The output buffer pool's options (see pixel-pool.ts); `{ keeper: null }` for new buffers every time. */
+  readonly pixels?: PixelPoolOptions;
   readonly onEvent?: (event: PoolEvent) => void;
   readonly now?: () => number;
 }
@@ -96,8 +99,11 @@ export class WorkerPool implements Executor<Value> {
   readonly #lanes: Lanes;
   readonly #steps: StepExecutor;
   readonly #filePriority: number;
+  /** Where tiled steps' outputs come from: buffers used again once the page lets go of them. */
+  readonly pixels: PixelPool;
 
   constructor(options: WorkerPoolOptions = {}) {
+    this.pixels = new PixelPool(options.pixels ?? {});
     this.#lanes = new Lanes({
       size: options.size ?? defaultPoolSize(),
       createWorker: options.createWorker ?? defaultWorker,
@@ -116,6 +122,7 @@ export class WorkerPool implements Executor<Value> {
       thumbnailSize: options.thumbnailSize ?? DEFAULTS.thumbnailSize,
       progressIntervalMs: options.progressIntervalMs ?? DEFAULTS.progressIntervalMs,
       tileMinPixels: options.tileMinPixels ?? DEFAULTS.tileMinPixels,
+      pixels: this.pixels,
     });
   }
 
@@ -225,5 +232,6 @@ export class WorkerPool implements Executor<Value> {
   /** Stops everything: queued and running tasks are rejected, every worker terminated. */
   dispose(): void {
     this.#lanes.dispose();
+    this.pixels.dispose();
   }
 }

@@ -100,6 +100,8 @@ export interface RunBand extends Band {
   readonly outputs: Readonly<Record<string, Image>>;
   /** Shared preview buffers: each band makes the preview rows inside its own rows (see preview-rows.ts). */
   readonly previews?: BandPreviews;
+  /** The outputs are buffers used before: a band that writes straight into its rows clears them first. */
+  readonly clear?: boolean;
 }
 
 export interface RunResponse {

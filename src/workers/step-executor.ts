@@ -11,6 +11,7 @@ import { proxyParams, workingScale } from '../ops/proxy';
 import type { Image, Value } from '../ops/types';
 import type { AssetStore } from './assets';
 import { bandPreviews, type BandPreviews } from './preview-rows';
+import type { PixelPool } from './pixel-pool';
 import type { JobSpec, Lanes, PoolStats } from './lanes';
 import type { ImageResult, ResultOutputs, RunRequest, RunResponse } from './protocol';
 
@@ -28,6 +29,8 @@ export interface StepExecutorOptions {
   readonly progressIntervalMs: number;
   /** Steps of tile-safe operations on images of at least this many pixels may run as row bands. */
   readonly tileMinPixels: number;
+  /** Where a tiled step's outputs come from (buffers used again, see pixel-pool.ts); new ones without. */
+  readonly pixels?: PixelPool;
 }
 
 export class StepExecutor {
@@ -98,9 +101,9 @@ export class StepExecutor {
       const plan = this.#tilePlan(task.op, params, inputs, size!, workers);
       if (!plan) return null;
       tiled.plan = plan;
-      tiled.outputs = {};
-      for (const port of task.op.outputs) tiled.outputs[port.name] = createImage(plan.width, plan.height);
-      return this.#bandSpecs(task, ctx, plan, tiled.outputs, request, this.#previews(task.op, plan));
+      const { outputs, reused } = this.#outputs(task.op, plan);
+      tiled.outputs = outputs;
+      return this.#bandSpecs(task, ctx, plan, outputs, request, this.#previews(task.op, plan), reused);
     };
     return this.#lanes
       .submit<RunResponse | RunResponse[]>({
@@ -116,12 +119,18 @@ export class StepExecutor {
         call: (api, taskId, cancelFlag) => api.run({ ...request, thumbnailSize, taskId, cancelFlag, ...(task.display && proxy > 0 ? { display: true } : {}) }),
         ...(size ? { split } : {}),
       })
-      .then((r) => {
-        if (tiled.plan && tiled.outputs) return this.#previewBands(task, ctx, tiled.outputs, scale, r as RunResponse[]);
-        const whole = r as RunResponse;
-        this.#lanes.stats.promotedBytes += whole.promotedBytes;
-        return whole.outputs as ResultOutputs;
-      });
+      .then(
+        (r) => {
+          if (tiled.plan && tiled.outputs) return this.#previewBands(task, ctx, tiled.outputs, scale, r as RunResponse[]);
+          const whole = r as RunResponse;
+          this.#lanes.stats.promotedBytes += whole.promotedBytes;
+          return whole.outputs as ResultOutputs;
+        },
+        (e: unknown) => {
+          if (tiled.outputs) this.#abandon(tiled.outputs);
+          throw e;
+        },
+      );
   }
 
   // ---- Tiled steps -------------------------------------------------------------------------------
@@ -145,14 +154,19 @@ export class StepExecutor {
     if (!size || size.width * size.height < 2 * YIELD_BAND_PIXELS) return null;
     const plan = this.#tilePlan(task.op, params, inputs, size, Math.ceil((size.width * size.height) / YIELD_BAND_PIXELS));
     if (!plan) return null;
-    const outputs: Record<string, Image> = {};
-    for (const port of task.op.outputs) outputs[port.name] = createImage(plan.width, plan.height);
+    const { outputs, reused } = this.#outputs(task.op, plan);
     return this.#lanes
       .submitParts<RunResponse>(
         { kind: 'step', label: task.op.title, op: task.op.id, node: task.nodeId, id: task.key, priority: task.priority, signal: ctx.signal, onStart: () => ctx.started() },
-        this.#bandSpecs(task, ctx, plan, outputs, request, this.#previews(task.op, plan)),
+        this.#bandSpecs(task, ctx, plan, outputs, request, this.#previews(task.op, plan), reused),
       )
-      .then((r) => this.#previewBands(task, ctx, outputs, scale, r));
+      .then(
+        (r) => this.#previewBands(task, ctx, outputs, scale, r),
+        (e: unknown) => {
+          this.#abandon(outputs);
+          throw e;
+        },
+      );
   }
 
   /**
@@ -194,6 +208,27 @@ export class StepExecutor {
     return { ...size, bands };
   }
 
+  /** A tiled step's full-size outputs, and whether any holds old pixels (a buffer used again). */
+  #outputs(op: OpDecl, plan: TilePlan): { outputs: Record<string, Image>; reused: boolean } {
+    const outputs: Record<string, Image> = {};
+    let reused = false;
+    for (const port of op.outputs) {
+      if (this.#opts.pixels) {
+        const t = this.#opts.pixels.take(plan.width, plan.height);
+        outputs[port.name] = t.image;
+        reused ||= t.reused;
+      } else {
+        outputs[port.name] = createImage(plan.width, plan.height);
+      }
+    }
+    return { outputs, reused };
+  }
+
+  /** A failed or cancelled tiled step's outputs: a band may still be writing, so they are never used again. */
+  #abandon(outputs: Readonly<Record<string, Image>>): void {
+    for (const img of Object.values(outputs)) this.#opts.pixels?.abandon(img);
+  }
+
   /** The shared buffers the bands make the step's node previews in, or undefined for none. */
   #previews(op: OpDecl, plan: TilePlan): BandPreviews | undefined {
     const { thumbnailSize } = this.#opts;
@@ -214,6 +249,7 @@ export class StepExecutor {
     outputs: Record<string, Image>,
     request: Omit<RunRequest, 'taskId' | 'cancelFlag' | 'thumbnailSize' | 'band'>,
     previews: BandPreviews | undefined,
+    reused: boolean,
   ): JobSpec[] {
     const { op } = task;
     const weights = plan.bands.map((b) => b.in1 - b.in0);
@@ -239,7 +275,7 @@ export class StepExecutor {
       priority: task.priority,
       onProgress: (f: number) => advance(i, f),
       call: (api, taskId, cancelFlag) =>
-        api.run({ ...request, taskId, cancelFlag, thumbnailSize: 0, band: { ...band, outputs, ...(previews ? { previews } : {}) } }).then((r) => {
+        api.run({ ...request, taskId, cancelFlag, thumbnailSize: 0, band: { ...band, outputs, ...(previews ? { previews } : {}), ...(reused ? { clear: true } : {}) } }).then((r) => {
           advance(i, 1);
           return r;
         }),

@@ -69,6 +69,8 @@ export function createStepWorkerApi(ops: readonly OpDef[], notify: Notify): Step
         const t0 = performance.now();
         // A band of a tiled step reads its input rows and may write its own rows straight into the step's output.
         const call = req.band ? bandCall(op, req.inputs, req.band, req.band.outputs) : { inputs: req.inputs };
+        // A kernel may leave pixels of its target unwritten, trusting them to be transparent black.
+        if (req.band?.clear && call.target) call.target.into.data.fill(0);
         const raw = await op.kernel(call.inputs, req.params, call.target ? { ...ctx, tile: call.target } : ctx);
         const kernelMs = performance.now() - t0;
         progress.stop();

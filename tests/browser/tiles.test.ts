@@ -14,7 +14,7 @@ import { createImage } from '../../src/ops/image';
 import type { Image, Value } from '../../src/ops/types';
 import { opDef } from '../../src/ops/kernels';
 import invert from '../../src/ops/invert/kernel';
-import { BAD_PIXEL, bandFailOp, sleepOp } from './fixtures/test-ops';
+import { BAD_PIXEL, bandFailOp, sleepOp, sparseOp } from './fixtures/test-ops';
 
 const makePool = poolMaker({ size: 2, tileMinPixels: 0 });
 
@@ -309,5 +309,52 @@ describe('independent steps started together', () => {
     // alone, the same step splits over both workers
     await run(pool, task(bandFailOp, { ms: 0 }, { image: a }));
     expect(bandStarts(events)).toHaveLength(2);
+  });
+});
+
+describe('output buffers used again (see pixel-pool.ts)', () => {
+  test('a tiled step writes the right result into a buffer that held an earlier one', async () => {
+    const gc = (globalThis as { gc?: () => void }).gc;
+    expect(typeof gc).toBe('function'); // the browser project runs Chromium with --expose-gc
+    const { pool } = makePool();
+    const img = testImage(600, 400, 31);
+    // Results nobody keeps: their buffers come back once collected.
+    for (let i = 0; i < 3; i++) await run(pool, task(invert, {}, { image: img })).then(() => undefined);
+    for (let i = 0; i < 200 && pool.pixels.stats.freeBytes === 0; i++) {
+      gc!();
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    expect(pool.pixels.stats.freeBytes).toBeGreaterThan(0);
+    const reused = pool.pixels.stats.reused;
+    const box = opDef('box-blur')!;
+    const out = (await run(pool, task(box, { radius: 3 }, { image: img }))).image as ImageResult;
+    expect(pool.pixels.stats.reused).toBeGreaterThan(reused);
+    const whole = new WorkerPool({ size: 1 });
+    try {
+      const ref = (await run(whole, task(box, { radius: 3 }, { image: img }))).image as ImageResult;
+      expect(maxDiff(out.data, ref.data)).toBe(0);
+      expect(maxDiff(bitmapPixels(out.thumbnail!), bitmapPixels(ref.thumbnail!))).toBe(0);
+    } finally {
+      whole.dispose();
+    }
+  });
+
+  test('a band that writes into a used buffer finds it cleared, as a new one would be', async () => {
+    const gc = (globalThis as { gc?: () => void }).gc!;
+    const { pool } = makePool({ createWorker: fixtureWorker });
+    const img = testImage(300, 200, 41); // even width: every row's odd pixels stay unwritten
+    for (let i = 0; i < 3; i++) await run(pool, task(invert, {}, { image: img })).then(() => undefined);
+    for (let i = 0; i < 200 && pool.pixels.stats.freeBytes === 0; i++) {
+      gc();
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    const reused = pool.pixels.stats.reused;
+    const out = (await run(pool, task(sparseOp, {}, { image: img }))).image as ImageResult;
+    expect(pool.pixels.stats.reused).toBeGreaterThan(reused);
+    let wrong = 0;
+    for (let p = 0; p < 300 * 200; p++) {
+      for (let c = 0; c < 4; c++) if (out.data[p * 4 + c] !== (p % 2 === 0 ? img.data[p * 4 + c] : 0)) wrong++;
+    }
+    expect(wrong).toBe(0);
   });
 });
