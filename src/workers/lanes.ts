@@ -335,9 +335,27 @@ export class Lanes {
       const job = this.#queue.take()!;
       const share = free.length - this.#queue.size;
       const parts = job.split && share >= 2 ? job.split(share) : null;
-      if (parts && parts.length >= 2 && parts.length <= share) this.#runParts(job, parts, free);
+      if (parts && parts.length >= 2 && parts.length <= share) {
+        this.#runParts(job, parts, free);
+        continue;
+      }
+      const shared = share === 1 && free.length === 1 ? this.#shareLater(job) : null;
+      if (shared) this.#runParts(job, shared, free);
       else this.#assign(free[0]!, job);
     }
+  }
+
+  /**
+   * A job that could be split, reaching the only free worker while the others finish what they
+   * run and nothing else waits: rather than run whole on one core (a 12 MP blur found the other
+   * worker still making the previous step's viewer bitmap), it is split into two parts per worker.
+   * The first starts now; the others wait in the queue for whichever worker is free next, so when
+   * the busy ones stay busy the free one simply works through them.
+   */
+  #shareLater(job: Job): readonly JobSpec[] | null {
+    if (!job.split || this.#size < 2 || this.#isBackground(job) || this.#backgroundBusy()) return null;
+    const parts = job.split(2 * this.#size);
+    return parts && parts.length >= 2 ? parts : null;
   }
 
   /**
@@ -358,9 +376,9 @@ export class Lanes {
   }
 
   /**
-   * Runs a job's parts in its place: at once, one on each of `lanes`, or queued when `lanes` is
-   * null. The job settles with their results, or with the first failure (the other parts are then
-   * cancelled).
+   * Runs a job's parts in its place: at once, one on each of `lanes` (those beyond go to the
+   * queue), or all queued when `lanes` is null. The job settles with their results, or with the
+   * first failure (the other parts are then cancelled).
    */
   #runParts(job: Job, specs: readonly JobSpec[], lanes: readonly Lane[] | null): void {
     job.state = 'split';
@@ -380,7 +398,7 @@ export class Lanes {
           spec.onStart?.();
         };
         const part = this.#job({ ...spec, id: job.id, priority: job.priority, signal: group.signal, onStart: start }, resolve, reject);
-        if (lanes) this.#assign(lanes[i]!, part);
+        if (lanes && i < lanes.length) this.#assign(lanes[i]!, part);
         else this.#queue.push(part);
       }).catch((error: unknown) => {
         if (!failure && !group.signal.aborted) {

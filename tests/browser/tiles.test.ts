@@ -247,7 +247,7 @@ describe('cancelling and failing bands', () => {
     expect(progress.every((f, i) => i === 0 || f >= progress[i - 1]!)).toBe(true);
   });
 
-  test('a step that arrives while the other workers are busy runs whole; bands go to free workers only', async () => {
+  test('a step that arrives while the other workers are busy is split anyway, and the free worker works through its parts', async () => {
     const { pool, events } = makePool({ createWorker: fixtureWorker, size: 3, graceMs: 5000 });
     const blocker = new AbortController();
     const sleeping = errorOf(run(pool, task(sleepOp, { ms: 60_000 }, {}, 5), { signal: blocker.signal }));
@@ -257,14 +257,18 @@ describe('cancelling and failing bands', () => {
     const two = (await run(pool, task(bandFailOp, { ms: 0 }, { image: img }))).image as Image;
     expect(maxDiff(two.data, img.data)).toBe(0);
     expect(bandStarts(events).map((e) => ('label' in e ? e.label : '')).sort()).toEqual(['Band fail · band 1/2', 'Band fail · band 2/2']);
-    // with the only other worker busy too, a step runs whole on the free one
+    // with the only other worker busy too, the step is split into two parts per worker: the free
+    // worker takes the first and then the rest from the queue, since the others stay busy
     const blocker2 = new AbortController();
     const sleeping2 = errorOf(run(pool, task(sleepOp, { ms: 60_000 }, {}, 5), { signal: blocker2.signal }));
     try {
       await waitFor(events, (e) => e.type === 'task-start' && e.label !== 'Band fail · preview' && !/ · band /.test(e.label), 2);
-      const whole = (await run(pool, task(bandFailOp, { ms: 0 }, { image: img }))).image as Image;
-      expect(maxDiff(whole.data, img.data)).toBe(0);
-      expect(bandStarts(events)).toHaveLength(2);
+      events.length = 0;
+      const split = (await run(pool, task(bandFailOp, { ms: 0 }, { image: img }))).image as Image;
+      expect(maxDiff(split.data, img.data)).toBe(0);
+      const starts = bandStarts(events);
+      expect(starts.map((e) => ('label' in e ? e.label : '')).sort()).toEqual(Array.from({ length: 5 }, (_, i) => `Band fail · band ${i + 1}/5`));
+      expect(new Set(starts.map((e) => (e.type === 'task-start' ? e.lane : -1))).size).toBe(1);
       expect(pool.activity.queued).toBe(0);
     } finally {
       blocker.abort(new DOMException('Stop', 'AbortError'));
@@ -305,7 +309,15 @@ describe('independent steps started together', () => {
     const [ra, rb] = await Promise.all([run(pool, task(bandFailOp, { ms: 0 }, { image: a })), run(pool, task(bandFailOp, { ms: 0 }, { image: b }))]);
     expect(maxDiff((ra.image as Image).data, a.data)).toBe(0);
     expect(maxDiff((rb.image as Image).data, b.data)).toBe(0);
-    expect(bandStarts(events)).toHaveLength(0);
+    // The first runs whole on one worker; the second, reaching the other worker while the first
+    // runs, starts its first part there and leaves the rest to whichever worker is free next.
+    const starts = events.flatMap((e) => (e.type === 'task-start' ? [e] : []));
+    const whole = starts.filter((e) => e.label === 'Band fail');
+    expect(whole).toHaveLength(1);
+    const parts = starts.filter((e) => / · band /.test(e.label));
+    expect(parts.map((e) => e.label).sort()).toEqual(['Band fail · band 1/4', 'Band fail · band 2/4', 'Band fail · band 3/4', 'Band fail · band 4/4']);
+    expect(parts.find((e) => e.label.endsWith('1/4'))!.lane).not.toBe(whole[0]!.lane);
+    events.length = 0;
     // alone, the same step splits over both workers
     await run(pool, task(bandFailOp, { ms: 0 }, { image: a }));
     expect(bandStarts(events)).toHaveLength(2);
