@@ -105,6 +105,11 @@ export class EditorState {
         onPublish: (node) => {
           if (node === this.selected) this.#redraws.request(true);
         },
+        // A run that ends has nothing more to come in its burst: its last results are drawn at
+        // once rather than up to REDRAW_MS later (the 6-step update's last preview waited ~50 ms).
+        onRunEvent: (e) => {
+          if (e.type === 'run' && e.phase === 'end') this.#redraws.request(true);
+        },
         onGraph: (g) => {
           this.#top = g;
           // An undo or ungroup may take away the subgraph shown.
