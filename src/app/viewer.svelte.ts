@@ -10,6 +10,7 @@ import { isProxy } from '../ops/proxy';
 import type { Image } from '../ops/types';
 import type { WorkerPool } from '../workers/pool';
 import { firstImage, isStored, type ImageResult, type PixelRect } from '../workers/protocol';
+import { DISPLAY_MAX_SIDE, scaledSize } from '../workers/preview-rows';
 import { untrack } from 'svelte';
 import type { EditorState, NodeView } from './editor.svelte';
 import { Viewport } from './viewport.svelte';
@@ -75,7 +76,7 @@ export interface CompareOption {
  * proportion to its pixels (a 12 MP one 50–100 ms): the whole image goes at about a pane's
  * resolution, and zooming in past it adds the visible region at screen resolution.
  */
-export const BASE_MAX_SIDE = 1024;
+export const BASE_MAX_SIDE = DISPLAY_MAX_SIDE;
 
 export interface BitmapWant {
   readonly image: Image;
@@ -122,10 +123,12 @@ export class BitmapSlot {
       const { image, region, maxSide } = w;
       const ctl = new AbortController();
       this.#asked = { want: w, ctl };
-      // A proxy shown while a slider moves came with its display bitmap, made by the worker that
-      // computed it: shown at once, without queueing for a worker behind the next edit's work.
+      // A shown step's result (a proxy while a slider moves, the focused step at full resolution)
+      // came with its display bitmap, made by the worker that computed it: shown at once, without
+      // queueing for a worker behind the next step's work.
       const ready = (image as ImageResult).display;
-      if (ready && !region && (!maxSide || Math.max(ready.width, ready.height) <= maxSide) && ready.width === image.width && ready.height === image.height) {
+      const size = maxSide ? scaledSize(image.width, image.height, maxSide) : image;
+      if (ready && !region && ready.width === size.width && ready.height === size.height) {
         this.lastMs = 0;
         this.fromResult = true;
         this.loading = false;

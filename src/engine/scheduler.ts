@@ -270,7 +270,7 @@ export class Scheduler<V> {
       inputs,
       priority,
       ...(proxy > 0 ? { proxy } : {}),
-      ...(proxy > 0 && opts.display ? { display: true } : {}),
+      ...(opts.display ? { display: true } : {}),
       ...(opts.volatile ? { volatile: true } : {}),
     };
     const job = new Job<V>(task, priority, timeoutMs);
@@ -692,8 +692,9 @@ class RunImpl<V> implements Run {
     const timeout = this.#opts.timeoutMs ?? this.#sched.defaultTimeout();
     const adopted = this.#adopted.get(key);
     if (adopted) this.#sched.claim(adopted, this, priority);
-    // A proxy run's targets are shown the moment they arrive: their images may come with a display bitmap.
-    const job = adopted ?? this.#sched.obtain(this, step, inputs, priority, timeout, this.keys.proxy, { display: this.#targets.includes(node), volatile: this.keys.volatile.has(node) });
+    // A proxy run's targets and a run's focus are shown the moment they arrive: their images may come with a display bitmap.
+    const display = (this.keys.proxy > 0 && this.#targets.includes(node)) || node === this.#opts.focus;
+    const job = adopted ?? this.#sched.obtain(this, step, inputs, priority, timeout, this.keys.proxy, { display, volatile: this.keys.volatile.has(node) });
     this.jobs.add(job);
     const watcher: JobWatcher = {
       onStart: () => this.#set(node, key, 'running'),

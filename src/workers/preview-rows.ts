@@ -1,18 +1,39 @@
-// Node previews (thumbnails) computed row by row, so that the bands of a tiled step can each make
-// the preview rows that fall inside their own output rows while those rows are still warm, and the
-// last band to finish fills in the few rows that straddle two bands and makes the bitmap. Whole and
-// banded previews run the same arithmetic on the same samples, so they are byte-identical.
-// Pure: no DOM, no canvas (the bitmap is made by the worker, see step-worker.ts).
+// Node previews (thumbnails) and the viewer's display bitmap, computed row by row, so that the bands
+// of a tiled step can each make the rows that fall inside their own output rows while those rows
+// are still warm, and the last band to finish fills in the few rows that straddle two bands and
+// makes the bitmaps. Whole and banded previews run the same arithmetic on the same samples, so
+// they are byte-identical. Pure: no DOM, no canvas (the bitmaps are made by the worker, see
+// step-worker.ts).
 
 import type { Image } from '../ops/types';
 
-/** Where a preview of a width×height image samples it: up to 4×4 samples per preview pixel. */
+/** Long side of the viewer's whole-image bitmap (see app/viewer.svelte.ts). */
+export const DISPLAY_MAX_SIDE = 1024;
+
+/** A node preview: up to 4×4 samples a pixel, averaged by alpha. */
+export const THUMBNAIL = { samples: 4, weighted: true } as const;
+/** The viewer's bitmap: up to 2×2 samples a pixel, a plain mean (refined from full resolution when zoomed in). */
+export const DISPLAY = { samples: 2, weighted: false } as const;
+
+export interface Sampling {
+  readonly samples: number;
+  readonly weighted: boolean;
+}
+
+/** The size of a width×height image with its long side at most maxSide, aspect kept, never enlarged. */
+export function scaledSize(width: number, height: number, maxSide: number): { readonly width: number; readonly height: number } {
+  const scale = Math.min(1, maxSide / Math.max(width, height));
+  return { width: Math.max(1, Math.round(width * scale)), height: Math.max(1, Math.round(height * scale)) };
+}
+
+/** Where a preview of a width×height image samples it. */
 export interface PreviewGeometry {
   readonly width: number;
   readonly height: number;
-  /** Preview size: the long side at most `maxSide`, aspect kept, never larger than the image. */
+  /** Preview size: see scaledSize. */
   readonly tw: number;
   readonly th: number;
+  readonly weighted: boolean;
   /** Samples per preview pixel across and down. */
   readonly nx: number;
   readonly ny: number;
@@ -20,18 +41,16 @@ export interface PreviewGeometry {
   readonly cols: Int32Array;
 }
 
-export function previewGeometry(width: number, height: number, maxSide: number): PreviewGeometry {
-  const scale = Math.min(1, maxSide / Math.max(width, height));
-  const tw = Math.max(1, Math.round(width * scale));
-  const th = Math.max(1, Math.round(height * scale));
+export function previewGeometry(width: number, height: number, maxSide: number, sampling: Sampling = THUMBNAIL): PreviewGeometry {
+  const { width: tw, height: th } = scaledSize(width, height, maxSide);
   const fx = width / tw;
-  const nx = Math.min(4, Math.ceil(fx));
-  const ny = Math.min(4, Math.ceil(height / th));
+  const nx = Math.min(sampling.samples, Math.ceil(fx));
+  const ny = Math.min(sampling.samples, Math.ceil(height / th));
   const cols = new Int32Array(tw * nx);
   for (let x = 0; x < tw; x++) {
     for (let i = 0; i < nx; i++) cols[x * nx + i] = Math.min(width - 1, Math.floor((x + (i + 0.5) / nx) * fx)) * 4;
   }
-  return { width, height, tw, th, nx, ny, cols };
+  return { width, height, tw, th, weighted: sampling.weighted, nx, ny, cols };
 }
 
 /** The source row of sample j (0 ≤ j < ny) of preview row y. */
@@ -49,8 +68,9 @@ export function previewRowsWithin(g: PreviewGeometry, y0: number, y1: number): {
 }
 
 /**
- * Preview rows [from, to) of `img` into `dst` (tw × th RGBA): each pixel the alpha-weighted mean
- * of its samples (a transparent pixel's colour does not bleed), alpha their plain mean.
+ * Preview rows [from, to) of `img` into `dst` (tw × th RGBA). Weighted (THUMBNAIL): each pixel the
+ * alpha-weighted mean of its samples (a transparent pixel's colour does not bleed), alpha their
+ * plain mean. Else (DISPLAY): the plain mean of every channel.
  */
 export function previewRows(img: Image, g: PreviewGeometry, dst: Uint8ClampedArray, from: number, to: number): void {
   const { width: w, tw, nx, ny, cols } = g;
@@ -60,6 +80,27 @@ export function previewRows(img: Image, g: PreviewGeometry, dst: Uint8ClampedArr
   for (let y = from; y < to; y++) {
     for (let j = 0; j < ny; j++) rows[j] = sampleRow(g, y, j) * w * 4;
     let o = y * tw * 4;
+    if (!g.weighted) {
+      for (let x = 0; x < tw; x++) {
+        let r = 0, gr = 0, b = 0, a = 0;
+        for (let j = 0; j < ny; j++) {
+          const row = rows[j]!;
+          for (let i = 0; i < nx; i++) {
+            const p = row + cols[x * nx + i]!;
+            r += src[p]!;
+            gr += src[p + 1]!;
+            b += src[p + 2]!;
+            a += src[p + 3]!;
+          }
+        }
+        dst[o] = r / n;
+        dst[o + 1] = gr / n;
+        dst[o + 2] = b / n;
+        dst[o + 3] = a / n;
+        o += 4;
+      }
+      continue;
+    }
     for (let x = 0; x < tw; x++) {
       let r = 0, gr = 0, b = 0, a = 0;
       for (let j = 0; j < ny; j++) {
@@ -86,22 +127,45 @@ export function previewRows(img: Image, g: PreviewGeometry, dst: Uint8ClampedArr
   }
 }
 
-/**
- * Shared state of a tiled step's previews: one tw × th RGBA buffer per output port and, in
- * `state`, the number of bands done (index 0) and a flag per preview row made (1 + row).
- */
-export interface BandPreviews {
+/** One kind of preview a tiled step's bands make: its buffers by port, and a flag per row made. */
+export interface PreviewLayer {
   readonly maxSide: number;
+  readonly sampling: Sampling;
   readonly pixels: Readonly<Record<string, Uint8ClampedArray>>;
-  readonly state: Int32Array;
+  readonly rows: Int32Array;
 }
 
-/** Buffers for the previews of `ports` of a width×height tiled step, in shared memory. */
-export function bandPreviews(ports: readonly string[], width: number, height: number, maxSide: number): BandPreviews {
-  const g = previewGeometry(width, height, maxSide);
+/**
+ * Shared state of a tiled step's previews: the node previews of every output port, the viewer's
+ * bitmap of the first when the step is shown, and the number of bands done.
+ */
+export interface BandPreviews {
+  readonly thumbnails: PreviewLayer;
+  readonly display?: PreviewLayer;
+  readonly done: Int32Array;
+}
+
+function layer(ports: readonly string[], width: number, height: number, maxSide: number, sampling: Sampling): PreviewLayer {
+  const g = previewGeometry(width, height, maxSide, sampling);
   const pixels: Record<string, Uint8ClampedArray> = {};
   for (const port of ports) pixels[port] = new Uint8ClampedArray(new SharedArrayBuffer(g.tw * g.th * 4));
-  return { maxSide, pixels, state: new Int32Array(new SharedArrayBuffer(4 * (1 + g.th))) };
+  return { maxSide, sampling, pixels, rows: new Int32Array(new SharedArrayBuffer(4 * g.th)) };
+}
+
+/**
+ * Buffers for the previews of `ports` of a width×height tiled step, in shared memory; with
+ * `displayMaxSide`, also the viewer's bitmap of the first port.
+ */
+export function bandPreviews(ports: readonly string[], width: number, height: number, maxSide: number, displayMaxSide?: number): BandPreviews {
+  return {
+    thumbnails: layer(ports, width, height, maxSide, THUMBNAIL),
+    ...(displayMaxSide && ports[0] !== undefined ? { display: layer([ports[0]], width, height, displayMaxSide, DISPLAY) } : {}),
+    done: new Int32Array(new SharedArrayBuffer(4)),
+  };
+}
+
+function layers(previews: BandPreviews): PreviewLayer[] {
+  return previews.display ? [previews.thumbnails, previews.display] : [previews.thumbnails];
 }
 
 /**
@@ -114,18 +178,27 @@ export function bandPreviewRows(
   outputs: Readonly<Record<string, Image>>,
   band: { readonly y0: number; readonly y1: number; readonly count: number },
 ): boolean {
-  const ports = Object.keys(previews.pixels);
-  const first = outputs[ports[0]!];
-  if (!first) return false;
-  const g = previewGeometry(first.width, first.height, previews.maxSide);
-  const { from, to } = previewRowsWithin(g, band.y0, band.y1);
-  for (const port of ports) previewRows(outputs[port]!, g, previews.pixels[port]!, from, to);
-  for (let y = from; y < to; y++) Atomics.store(previews.state, 1 + y, 1);
+  const all = layers(previews);
+  const geometry = (l: PreviewLayer, img: Image) => previewGeometry(img.width, img.height, l.maxSide, l.sampling);
+  for (const l of all) {
+    for (const [port, dst] of Object.entries(l.pixels)) {
+      const img = outputs[port];
+      if (!img) continue;
+      const g = geometry(l, img);
+      const { from, to } = previewRowsWithin(g, band.y0, band.y1);
+      previewRows(img, g, dst, from, to);
+      for (let y = from; y < to; y++) Atomics.store(l.rows, y, 1);
+    }
+  }
   // Sequentially consistent: the last band sees every other band's rows and flags.
-  if (Atomics.add(previews.state, 0, 1) + 1 !== band.count) return false;
-  for (let y = 0; y < g.th; y++) {
-    if (Atomics.load(previews.state, 1 + y) === 1) continue;
-    for (const port of ports) previewRows(outputs[port]!, g, previews.pixels[port]!, y, y + 1);
+  if (Atomics.add(previews.done, 0, 1) + 1 !== band.count) return false;
+  for (const l of all) {
+    for (const [port, dst] of Object.entries(l.pixels)) {
+      const img = outputs[port];
+      if (!img) continue;
+      const g = geometry(l, img);
+      for (let y = 0; y < g.th; y++) if (Atomics.load(l.rows, y) !== 1) previewRows(img, g, dst, y, y + 1);
+    }
   }
   return true;
 }

@@ -78,8 +78,12 @@ export interface RunRequest extends TaskRequestBase {
   readonly assets: Readonly<Record<string, Image>>;
   /** Long side of each image output's thumbnail in px; 0 for none. */
   readonly thumbnailSize: number;
-  /** Also make each image output's display bitmap, whole and at its own size (a proxy shown at once). */
+  /**
+   * Also make each image output's display bitmap (a step shown at once): at its own size (a
+   * proxy), or with its long side at most `displayMaxSide` (as the viewer asks for a whole image).
+   */
   readonly display?: boolean;
+  readonly displayMaxSide?: number;
   /** Least time between two progress notices (the first one goes out at once). */
   readonly progressIntervalMs: number;
   /** In a proxy run, the most pixels a source gives (0: full resolution). */
@@ -115,6 +119,8 @@ export interface RunResponse {
   readonly promotedBytes: number;
   /** A band's answer only: the step's node previews by port, from the last band of a step to finish. */
   readonly thumbnails?: Readonly<Record<string, ImageBitmap>>;
+  /** With them, when the step is shown: the viewer's bitmap of its first output (see RunBand.previews). */
+  readonly display?: ImageBitmap;
 }
 
 /** A camera frame to read into pixels; the worker closes it. */

@@ -10,7 +10,7 @@ import { bandCost, planBands, tileHalo, tileSafe, tileableSize, type Band } from
 import { proxyParams, workingScale } from '../ops/proxy';
 import type { Image, Value } from '../ops/types';
 import type { AssetStore } from './assets';
-import { bandPreviews, type BandPreviews } from './preview-rows';
+import { DISPLAY_MAX_SIDE, bandPreviews, type BandPreviews } from './preview-rows';
 import type { PixelPool } from './pixel-pool';
 import type { JobSpec, Lanes, PoolStats } from './lanes';
 import type { ImageResult, ResultOutputs, RunRequest, RunResponse } from './protocol';
@@ -31,6 +31,8 @@ export interface StepExecutorOptions {
   readonly tileMinPixels: number;
   /** Where a tiled step's outputs come from (buffers used again, see pixel-pool.ts); new ones without. */
   readonly pixels?: PixelPool;
+  /** Long side of a shown step's display bitmap at full resolution; DISPLAY_MAX_SIDE by default. */
+  readonly displaySize?: number;
 }
 
 export class StepExecutor {
@@ -103,7 +105,7 @@ export class StepExecutor {
       tiled.plan = plan;
       const { outputs, reused } = this.#outputs(task.op, plan);
       tiled.outputs = outputs;
-      return this.#bandSpecs(task, ctx, plan, outputs, request, this.#previews(task.op, plan), reused);
+      return this.#bandSpecs(task, ctx, plan, outputs, request, this.#previews(task, plan), reused);
     };
     return this.#lanes
       .submit<RunResponse | RunResponse[]>({
@@ -116,7 +118,7 @@ export class StepExecutor {
         signal: ctx.signal,
         onStart: () => ctx.started(),
         onProgress: (f) => ctx.progress(f),
-        call: (api, taskId, cancelFlag) => api.run({ ...request, thumbnailSize, taskId, cancelFlag, ...(task.display && proxy > 0 ? { display: true } : {}) }),
+        call: (api, taskId, cancelFlag) => api.run({ ...request, thumbnailSize, taskId, cancelFlag, ...this.#display(task, proxy) }),
         ...(size ? { split } : {}),
       })
       .then(
@@ -158,7 +160,7 @@ export class StepExecutor {
     return this.#lanes
       .submitParts<RunResponse>(
         { kind: 'step', label: task.op.title, op: task.op.id, node: task.nodeId, id: task.key, priority: task.priority, signal: ctx.signal, onStart: () => ctx.started() },
-        this.#bandSpecs(task, ctx, plan, outputs, request, this.#previews(task.op, plan), reused),
+        this.#bandSpecs(task, ctx, plan, outputs, request, this.#previews(task, plan), reused),
       )
       .then(
         (r) => this.#previewBands(task, ctx, outputs, scale, r),
@@ -229,11 +231,28 @@ export class StepExecutor {
     for (const img of Object.values(outputs)) this.#opts.pixels?.abandon(img);
   }
 
-  /** The shared buffers the bands make the step's node previews in, or undefined for none. */
-  #previews(op: OpDecl, plan: TilePlan): BandPreviews | undefined {
+  /**
+   * A shown step's display bitmap, made with its result (see RunRequest.display): whole for a proxy,
+   * at the viewer's whole-image size at full resolution.
+   */
+  #display(task: StepTask<Value>, proxy: number): Pick<RunRequest, 'display' | 'displayMaxSide'> {
+    if (!task.display) return {};
+    return proxy > 0 ? { display: true } : { display: true, displayMaxSide: this.#displaySize };
+  }
+
+  get #displaySize(): number {
+    return this.#opts.displaySize ?? DISPLAY_MAX_SIDE;
+  }
+
+  /**
+   * The shared buffers the bands make the step's node previews in (and, for a shown step, the
+   * viewer's bitmap), or undefined for none.
+   */
+  #previews(task: StepTask<Value>, plan: TilePlan): BandPreviews | undefined {
     const { thumbnailSize } = this.#opts;
     if (thumbnailSize <= 0) return undefined;
-    return bandPreviews(op.outputs.map((p) => p.name), plan.width, plan.height, thumbnailSize);
+    const ports = task.op.outputs.map((p) => p.name);
+    return bandPreviews(ports, plan.width, plan.height, thumbnailSize, task.display && !task.proxy ? this.#displaySize : undefined);
   }
 
   /**
@@ -293,18 +312,20 @@ export class StepExecutor {
     scale: number,
     bands: readonly RunResponse[],
   ): Promise<ResultOutputs> {
-    const result = (thumbnails: Readonly<Record<string, ImageBitmap>>): ResultOutputs => {
+    const result = (thumbnails: Readonly<Record<string, ImageBitmap>>, display?: ImageBitmap): ResultOutputs => {
       const out: Record<string, ImageResult> = {};
+      const first = task.op.outputs[0]?.name;
       for (const [port, img] of Object.entries(outputs)) {
         const thumbnail = thumbnails[port];
-        out[port] = { ...img, ...(scale !== 1 ? { scale } : {}), ...(thumbnail ? { thumbnail } : {}) };
+        const shown = port === first ? display : undefined;
+        out[port] = { ...img, ...(scale !== 1 ? { scale } : {}), ...(thumbnail ? { thumbnail } : {}), ...(shown ? { display: shown } : {}) };
       }
       return out;
     };
     const { thumbnailSize } = this.#opts;
     if (thumbnailSize <= 0) return Promise.resolve(result({}));
-    const made = bands.find((b) => b.thumbnails)?.thumbnails;
-    if (made) return Promise.resolve(result(made));
+    const last = bands.find((b) => b.thumbnails);
+    if (last?.thumbnails) return Promise.resolve(result(last.thumbnails, last.display));
     return this.#lanes
       .submit<Record<string, ImageBitmap>>({
         kind: 'bitmap',

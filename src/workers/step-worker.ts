@@ -11,7 +11,7 @@ import { decodePng, encodePng, pngInfo, PngError } from './png';
 import { flatten, opaque } from './flatten';
 import { imageHash } from './image-hash';
 import { bandCall, writeBandOutputs } from '../ops/tiles';
-import { bandPreviewRows, previewGeometry, previewRows } from './preview-rows';
+import { DISPLAY, bandPreviewRows, previewGeometry, previewRows, type PreviewLayer } from './preview-rows';
 import {
   CancelCode,
   ENCODE_TYPES,
@@ -83,12 +83,18 @@ export function createStepWorkerApi(ops: readonly OpDef[], notify: Notify): Step
           if (!previews || !bandPreviewRows(previews, req.band.outputs, req.band)) return { outputs: {}, kernelMs, promotedBytes: 0 };
           // The last band to finish: the previews are complete, and it hands over their bitmaps.
           const first = req.band.outputs[op.outputs[0]!.name]!;
-          const g = previewGeometry(first.width, first.height, previews.maxSide);
+          const bitmap = (l: PreviewLayer, pixels: Uint8ClampedArray) => {
+            const g = previewGeometry(first.width, first.height, l.maxSide, l.sampling);
+            return previewBitmap(pixels, g.tw, g.th);
+          };
           const thumbnails: Record<string, ImageBitmap> = {};
-          for (const [port, pixels] of Object.entries(previews.pixels)) thumbnails[port] = previewBitmap(pixels, g.tw, g.th);
-          return Comlink.transfer({ outputs: {}, kernelMs, promotedBytes: 0, thumbnails }, Object.values(thumbnails));
+          for (const [port, pixels] of Object.entries(previews.thumbnails.pixels)) thumbnails[port] = bitmap(previews.thumbnails, pixels);
+          const shown = previews.display ? Object.values(previews.display.pixels)[0] : undefined;
+          const display = shown ? bitmap(previews.display!, shown) : undefined;
+          const transfer = [...Object.values(thumbnails), ...(display ? [display] : [])];
+          return Comlink.transfer({ outputs: {}, kernelMs, promotedBytes: 0, thumbnails, ...(display ? { display } : {}) }, transfer);
         }
-        return packOutputs(op, raw, req.thumbnailSize, kernelMs, req.scale ?? 1, req.display ?? false);
+        return packOutputs(op, raw, req.thumbnailSize, kernelMs, req.scale ?? 1, req.display ?? false, req.displayMaxSide);
       } finally {
         progress.stop();
         active.delete(req.taskId);
@@ -273,7 +279,7 @@ function throttled(send: (fraction: number) => void, intervalMs: number) {
 // ---- Results -----------------------------------------------------------------------------------
 
 /** `scale`: the proxy scale the step works at, which image outputs carry unless they set their own. */
-function packOutputs(op: OpDef, raw: KernelOutputs, thumbnailSize: number, kernelMs: number, scale = 1, display = false): RunResponse {
+function packOutputs(op: OpDef, raw: KernelOutputs, thumbnailSize: number, kernelMs: number, scale = 1, display = false, displayMaxSide?: number): RunResponse {
   const outputs: Record<string, ResultValue> = {};
   const transfer = new Set<Transferable>();
   let promotedBytes = 0;
@@ -298,7 +304,7 @@ function packOutputs(op: OpDef, raw: KernelOutputs, thumbnailSize: number, kerne
       }
       const thumbnail = thumbnailSize > 0 ? makeThumbnail(img, thumbnailSize) : undefined;
       if (thumbnail) transfer.add(thumbnail);
-      const shown = display ? imageBitmap(img) : undefined;
+      const shown = display ? imageBitmap(img, displayMaxSide ? { maxSide: displayMaxSide } : {}) : undefined;
       if (shown) transfer.add(shown);
       const outScale = v.scale ?? scale;
       outputs[port.name] = {
@@ -381,6 +387,17 @@ export function imageBitmap(img: Image, opts: BitmapOptions = {}, signal?: Abort
   if (scale < 1) {
     const tw = Math.max(1, Math.round(rw * scale));
     const th = Math.max(1, Math.round(rh * scale));
+    // The whole image sampled as the bands of a shown tiled step sample it (preview-rows.ts DISPLAY),
+    // so a bitmap made either way is the same.
+    if (!r || (x0 === 0 && y0 === 0 && rw === w && rh === h)) {
+      const g = previewGeometry(w, h, opts.maxSide!, DISPLAY);
+      const out = new ImageData(g.tw, g.th);
+      for (let y = 0; y < g.th; y += 64) {
+        signal?.throwIfAborted();
+        previewRows(img, g, out.data, y, Math.min(g.th, y + 64));
+      }
+      return previewBitmap(out);
+    }
     const canvas = new OffscreenCanvas(tw, th);
     const g = canvas.getContext('2d');
     if (!g) throw new Error('This browser cannot draw images in a worker (no 2D canvas)');

@@ -387,7 +387,7 @@ describe('images', () => {
     }
   });
 
-  test('a proxy shown at once comes with its whole-image display bitmap; other results do not', async () => {
+  test('a proxy shown at once comes with its whole-image display bitmap; results not shown do not', async () => {
     const { pool } = makePool();
     const image = { ...testImage(300, 200, 7, true), scale: 0.5 };
     const shown = (await run(pool, { ...task(invert, {}, { inputs: { image } }), proxy: 60_000, display: true })).image as ImageResult;
@@ -400,9 +400,12 @@ describe('images', () => {
     let same = 0;
     for (let i = 0; i < drawn.length; i += 4 * 997) if (drawn[i] === shown.data[i] && drawn[i + 1] === shown.data[i + 1] && drawn[i + 2] === shown.data[i + 2]) same++;
     expect(same).toBe(Math.ceil(drawn.length / (4 * 997)));
-    // A full-resolution result, or a proxy no one shows yet, has none.
+    // A shown full-resolution result has one at the viewer's whole-image size (this one's own);
+    // one not shown, or a proxy no one shows yet, has none.
     const full = (await run(pool, { ...task(invert, {}, { inputs: { image: testImage(300, 200) } }), display: true })).image as ImageResult;
-    expect(full.display).toBeUndefined();
+    expect([full.display?.width, full.display?.height]).toEqual([300, 200]);
+    const unseen = (await run(pool, task(invert, {}, { inputs: { image: testImage(300, 200) } }))).image as ImageResult;
+    expect(unseen.display).toBeUndefined();
     const ancestor = (await run(pool, { ...task(invert, {}, { inputs: { image } }), proxy: 60_000 })).image as ImageResult;
     expect(ancestor.display).toBeUndefined();
   });

@@ -151,6 +151,32 @@ describe('tiled results equal untiled ones', () => {
   });
 });
 
+describe('a shown step', () => {
+  test('comes with the viewer\'s bitmap, made by its bands, the same as one asked for afterwards', async () => {
+    const { pool, events } = makePool();
+    const img = testImage(2000, 1500, 51);
+    const shown = { ...task(invert, {}, { image: img }), display: true };
+    const out = (await run(pool, shown)).image as ImageResult;
+    expect(bandStarts(events).length).toBeGreaterThanOrEqual(2);
+    expect(events.some((e) => e.type === 'task-start' && e.kind === 'bitmap')).toBe(false);
+    expect([out.display?.width, out.display?.height]).toEqual([1024, 768]);
+    const asked = await pool.bitmap(out, { maxSide: 1024 });
+    expect(maxDiff(bitmapPixels(out.display!), bitmapPixels(asked))).toBe(0);
+    // a step not shown has none
+    const plain = (await run(pool, task(invert, {}, { image: img }))).image as ImageResult;
+    expect(plain.display).toBeUndefined();
+  });
+
+  test('run whole at full resolution, it comes with the viewer\'s bitmap too', async () => {
+    const { pool } = makePool({ size: 1 });
+    const img = testImage(1200, 900, 52);
+    const out = (await run(pool, { ...task(invert, {}, { image: img }), display: true })).image as ImageResult;
+    expect([out.display?.width, out.display?.height]).toEqual([1024, 768]);
+    const asked = await pool.bitmap(out, { maxSide: 1024 });
+    expect(maxDiff(bitmapPixels(out.display!), bitmapPixels(asked))).toBe(0);
+  });
+});
+
 describe('when a step is not tiled', () => {
   test('an image under the size threshold runs whole', async () => {
     const { pool, events } = makePool({ tileMinPixels: 2_000_000 });

@@ -380,7 +380,7 @@ describe('proxy runs', () => {
     expect(new Set(puts.map((p) => p.key)).size).toBe(6);
   });
 
-  test('only a proxy run\'s targets ask for a display bitmap with their result, not their ancestors nor full runs', async () => {
+  test('a proxy run\'s targets and a run\'s focus ask for a display bitmap with their result, not their ancestors nor a full run\'s targets', async () => {
     const exec = testExecutor();
     const scheduler = new Scheduler({ registry: reg, executor: exec });
     const g = twoBranches();
@@ -390,6 +390,11 @@ describe('proxy runs', () => {
     expect(proxyRun.filter((s) => s.display).map((s) => s.node)).toEqual(['a']);
     await scheduler.run(g, { targets: ['a'] }).done;
     expect(exec.log.started.filter((s) => !s.proxy).some((s) => s.display)).toBe(false);
+    // the focus (the step in the viewer) is shown the moment it is made, at full resolution too
+    const exec2 = testExecutor();
+    await new Scheduler({ registry: reg, executor: exec2 }).run(g, { focus: 'a' }).done;
+    expect(exec2.log.started.length).toBeGreaterThan(1);
+    expect(exec2.log.started.filter((s) => s.display).map((s) => s.node)).toEqual(['a']);
   });
 });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bandPreviewRows, bandPreviews, previewGeometry, previewRows, previewRowsWithin } from '../../../src/workers/preview-rows';
+import { DISPLAY, bandPreviewRows, bandPreviews, previewGeometry, previewRows, previewRowsWithin, scaledSize, type Sampling } from '../../../src/workers/preview-rows';
 import { planBands } from '../../../src/ops/tiles';
 import { createImage } from '../../../src/ops/image';
 import type { Image } from '../../../src/ops/types';
@@ -14,8 +14,8 @@ function noise(width: number, height: number, seed: number): Image {
   return img;
 }
 
-function whole(img: Image, maxSide: number): Uint8ClampedArray {
-  const g = previewGeometry(img.width, img.height, maxSide);
+function whole(img: Image, maxSide: number, sampling?: Sampling): Uint8ClampedArray {
+  const g = previewGeometry(img.width, img.height, maxSide, sampling);
   const out = new Uint8ClampedArray(g.tw * g.th * 4);
   previewRows(img, g, out, 0, g.th);
   return out;
@@ -68,9 +68,29 @@ describe('node previews row by row', () => {
         const last = order.map((band) => bandPreviewRows(previews, { a, b }, band));
         // only the band that finished last completes them
         expect(last).toEqual(order.map((_, i) => i === order.length - 1));
-        expect(same(previews.pixels['a']!, want.a)).toBe(true);
-        expect(same(previews.pixels['b']!, want.b)).toBe(true);
+        expect(same(previews.thumbnails.pixels['a']!, want.a)).toBe(true);
+        expect(same(previews.thumbnails.pixels['b']!, want.b)).toBe(true);
       }
     });
   }
+
+  it('the viewer\'s bitmap of a shown step: a plain mean of up to 2×2 samples, banded the same as whole', () => {
+    expect(previewGeometry(4000, 3000, 1024, DISPLAY)).toMatchObject({ tw: 1024, th: 768, nx: 2, ny: 2, weighted: false });
+    expect(scaledSize(4000, 3000, 1024)).toEqual({ width: 1024, height: 768 });
+    expect(scaledSize(800, 600, 1024)).toEqual({ width: 800, height: 600 });
+    // a transparent pixel counts like any other: the mean of 255,0,0,255 and 0,255,0,0
+    const two = createImage(2, 1);
+    two.data.set([255, 0, 0, 255, 0, 255, 0, 0]);
+    expect([...whole(two, 1, DISPLAY)]).toEqual([128, 128, 0, 128]);
+    const img = noise(1500, 1001, 5);
+    const want = whole(img, 512, DISPLAY);
+    for (const count of [2, 3, 5]) {
+      const previews = bandPreviews(['a', 'b'], 1500, 1001, 64, 512);
+      expect(Object.keys(previews.display!.pixels)).toEqual(['a']);
+      const last = planBands(1001, count, 0).map((band) => bandPreviewRows(previews, { a: img, b: img }, band));
+      expect(last.at(-1)).toBe(true);
+      expect(same(previews.display!.pixels['a']!, want)).toBe(true);
+    }
+  });
 });
+
