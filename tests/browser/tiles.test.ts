@@ -358,7 +358,7 @@ describe('output buffers used again (see pixel-pool.ts)', () => {
     const img = testImage(600, 400, 31);
     // Results nobody keeps: their buffers come back once collected.
     for (let i = 0; i < 3; i++) await run(pool, task(invert, {}, { image: img })).then(() => undefined);
-    for (let i = 0; i < 200 && pool.pixels.stats.freeBytes === 0; i++) {
+    for (const deadline = performance.now() + 20_000; pool.pixels.stats.freeBytes === 0 && performance.now() < deadline; ) {
       gc!();
       await new Promise((r) => setTimeout(r, 5));
     }
@@ -382,7 +382,7 @@ describe('output buffers used again (see pixel-pool.ts)', () => {
     const { pool } = makePool({ createWorker: fixtureWorker });
     const img = testImage(300, 200, 41); // even width: every row's odd pixels stay unwritten
     for (let i = 0; i < 3; i++) await run(pool, task(invert, {}, { image: img })).then(() => undefined);
-    for (let i = 0; i < 200 && pool.pixels.stats.freeBytes === 0; i++) {
+    for (const deadline = performance.now() + 20_000; pool.pixels.stats.freeBytes === 0 && performance.now() < deadline; ) {
       gc();
       await new Promise((r) => setTimeout(r, 5));
     }
