@@ -780,8 +780,6 @@ export class TieredCache implements ResultStore<Value> {
       this.#writesDropped++;
       return;
     }
-    // The Blob is made; storing it is the browser's work on other threads, which waits for quiet too.
-    if (this.#quiet && this.#urgent === 0) await this.#waitForQuiet();
     if (p.generation !== this.#generation || this.#mode !== 'tiered') return; // cleared meanwhile
     const budget = this.#idbBudget;
     if (entry.bytes > budget) return;
