@@ -134,7 +134,6 @@ export function start(
         await new Promise((r) => setTimeout(r, WRITE_SETTLE_MS));
       }
     },
-    busy: (): boolean => runtime.live.busy,
   });
   const graphStore = openGraphStore();
   const sources = new IdbSourceStore();

@@ -21,18 +21,7 @@ export function yieldToMain(): Promise<void> {
 export interface SliceOptions {
   readonly sliceBytes?: number;
   readonly yieldToMain?: () => Promise<void>;
-  /**
-   * Whether more urgent work is under way (the app: a run). A Blob being made in the worker then
-   * waits between slices (see PAUSE_MAX_MS): on two cores its copying and checksumming took a
-   * quarter of the CPU from an edit that began while a result was being stored.
-   */
-  readonly busy?: () => boolean;
 }
-
-/** Longest a Blob waits for `busy` to clear, in all, before it goes on regardless. */
-export const PAUSE_MAX_MS = 5000;
-/** How often the page tells the worker whether it is busy while a Blob is being made. */
-const PAUSE_POLL_MS = 10;
 
 /** A stored Blob could not be read at all (its backing file is gone, or the browser is short of blob storage). */
 export class UnreadableBlobError extends Error {
@@ -69,7 +58,7 @@ export async function bytesToBlob(
   // of copying per 12 MP result off the main thread entirely.
   // The worker also probes the Blob it made: `Blob.slice` waits synchronously until the browser
   // has taken in the whole Blob, which held the main thread ~100 ms per 48 MB result.
-  const offloaded = shared && !opts.yieldToMain ? await blobInWorker(data, opts.busy) : null;
+  const offloaded = shared && !opts.yieldToMain ? await blobInWorker(data) : null;
   if (offloaded) return data.byteLength === n ? offloaded : null;
   const made = await blobOnMainThread(data, opts);
   if (!made || data.byteLength !== n) return null;
@@ -131,28 +120,6 @@ export class BlobMaker {
 }
 
 /** What the blob worker answers: the probed Blob, `unreadable` when the probe failed, else nothing (null). */
-/** What the page sends the blob worker: the pixels and, when it may be told to wait, the pause flag (1: wait). */
-export interface BlobWorkerRequest {
-  readonly id: number;
-  readonly data: Uint8Array | Uint8ClampedArray;
-  readonly pause?: Int32Array;
-}
-
-/**
- * In the worker, between slices: waits while the page says it is busy, up to what is left of
- * PAUSE_MAX_MS for this Blob; returns what is left.
- */
-export function waitWhilePaused(pause: Int32Array | undefined, leftMs: number): number {
-  if (!pause || leftMs <= 0) return leftMs;
-  const t0 = performance.now();
-  while (Atomics.load(pause, 0) === 1) {
-    const left = leftMs - (performance.now() - t0);
-    if (left <= 0) break;
-    Atomics.wait(pause, 0, 1, Math.min(left, 50));
-  }
-  return leftMs - (performance.now() - t0);
-}
-
 export interface BlobWorkerReply {
   readonly id: number;
   readonly blob?: Blob;
@@ -178,7 +145,7 @@ const waiting = new Map<number, { resolve: (r: { blob: Blob; checksum: string } 
  * The Blob from a worker, already probed there, or null where there is no worker (Node, old
  * browsers) or it failed; an unreadable Blob (blob storage exhausted) rejects with UnreadableBlobError.
  */
-function blobInWorker(data: Uint8Array | Uint8ClampedArray, busy?: () => boolean): Promise<{ blob: Blob; checksum: string } | null> {
+function blobInWorker(data: Uint8Array | Uint8ClampedArray): Promise<{ blob: Blob; checksum: string } | null> {
   if (worker === undefined) {
     try {
       worker = typeof Worker === 'undefined' ? null : new Worker(new URL('./blob.worker.ts', import.meta.url), { type: 'module' });
@@ -209,27 +176,9 @@ function blobInWorker(data: Uint8Array | Uint8ClampedArray, busy?: () => boolean
   const w = worker;
   if (!w) return Promise.resolve(null);
   const id = ++nextId;
-  // The page keeps the flag up to date while this Blob is being made (Atomics.notify wakes the worker).
-  const pause = busy && typeof SharedArrayBuffer !== 'undefined' && (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === true ? new Int32Array(new SharedArrayBuffer(4)) : undefined;
-  const update = () => {
-    const v = busy!() ? 1 : 0;
-    if (Atomics.exchange(pause!, 0, v) !== v && v === 0) Atomics.notify(pause!, 0);
-  };
-  let poll: ReturnType<typeof setInterval> | undefined;
-  if (pause) {
-    update();
-    poll = setInterval(update, PAUSE_POLL_MS);
-  }
-  const done = <T>(v: T): T => {
-    if (poll !== undefined) clearInterval(poll);
-    return v;
-  };
-  return new Promise<{ blob: Blob; checksum: string } | null>((resolve, reject) => {
+  return new Promise((resolve, reject) => {
     waiting.set(id, { resolve, reject });
-    const request: BlobWorkerRequest = { id, data, ...(pause ? { pause } : {}) };
-    w.postMessage(request);
-  }).then(done, (e: unknown) => {
-    throw done(e);
+    w.postMessage({ id, data });
   });
 }
 

@@ -1,18 +1,15 @@
 // Builds Blobs of shared pixels for the cache off the main thread: copy into private memory,
 // checksum, Blob, probe. The pixels are read, never written; nothing is transferred back but the Blob.
-import { BlobMaker, PAUSE_MAX_MS, UnreadableBlobError, probe, waitWhilePaused, type BlobWorkerReply, type BlobWorkerRequest } from './blob-pixels';
+import { BlobMaker, UnreadableBlobError, probe, type BlobWorkerReply } from './blob-pixels';
 
-// 4 MB: about 8 ms of copying and checksumming, so a run that begins waits at most that long for a pause.
-const SLICE = 4 * 1024 * 1024;
+const SLICE = 8 * 1024 * 1024;
 
-self.addEventListener('message', (e: MessageEvent<BlobWorkerRequest>) => {
-  const { id, data, pause } = e.data;
+self.addEventListener('message', (e: MessageEvent<{ id: number; data: Uint8Array | Uint8ClampedArray }>) => {
+  const { id, data } = e.data;
   const reply = (r: BlobWorkerReply) => self.postMessage(r);
   try {
     const maker = new BlobMaker(Math.min(SLICE, data.byteLength));
-    let left = PAUSE_MAX_MS;
     for (let off = 0; off < data.byteLength; off += SLICE) {
-      left = waitWhilePaused(pause, left);
       maker.add(new Uint8Array(data.buffer, data.byteOffset + off, Math.min(SLICE, data.byteLength - off)));
     }
     const { blob, checksum } = maker.finish();

@@ -110,8 +110,6 @@ export interface TieredCacheOptions {
    * workers and the page would otherwise fight for. `flush()` and `close()` do not wait for it.
    */
   readonly quiet?: () => Promise<void>;
-  /** Whether such work is under way now: a result's Blob being made pauses while it is (see SliceOptions.busy). */
-  readonly busy?: () => boolean;
 }
 
 export interface Budgets {
@@ -215,7 +213,6 @@ export class TieredCache implements ResultStore<Value> {
       thumbnails: opts.thumbnails === undefined ? defaultThumbnailCodec() : opts.thumbnails,
       ...(opts.sliceBytes !== undefined ? { sliceBytes: opts.sliceBytes } : {}),
       ...(opts.yieldToMain ? { yieldToMain: opts.yieldToMain } : {}),
-      ...(opts.busy ? { busy: () => this.#urgent === 0 && opts.busy!() } : {}),
     };
     this.#maxPendingBytes = opts.maxPendingBytes ?? DEFAULT_MEMORY_BUDGET;
     this.#now = opts.now ?? Date.now;

@@ -2,7 +2,6 @@
 // byte for byte, and a stored entry damaged behind the cache's back must never be served.
 import { afterEach, describe, expect, test } from 'vitest';
 import { TieredCache } from '../../src/cache/tiered-cache';
-import { bytesToBlob } from '../../src/cache/blob-pixels';
 import { createImage } from '../../src/ops/image';
 import type { Image } from '../../src/ops/types';
 import type { Outputs } from '../../src/engine/types';
@@ -148,31 +147,5 @@ describe('TieredCache in Chromium', () => {
     expect(back.thumbnail).toBeInstanceOf(ImageBitmap);
     expect([back.thumbnail!.width, back.thumbnail!.height]).toEqual([32, 24]);
     await cache.close();
-  });
-});
-
-describe('storing while the editor is busy', () => {
-  test('a Blob being made waits while busy() says a run is going, then carries on with the same bytes', async () => {
-    const img = noiseImage(128, 128, 7); // shared memory: the Blob is made in the worker
-    let busy = true;
-    let settled = false;
-    const made = bytesToBlob(img.data, { busy: () => busy }).then((r) => {
-      settled = true;
-      return r;
-    });
-    // Unpaused, 64 kB takes a few ms; it is still waiting long after.
-    await new Promise((r) => setTimeout(r, 400));
-    expect(settled).toBe(false);
-    busy = false;
-    const r = await made;
-    expect(r).not.toBeNull();
-    const back = new Uint8ClampedArray(await r!.blob.arrayBuffer());
-    expect(sameBytes(back, img.data)).toBe(true);
-  });
-
-  test('without busy() a Blob is made at once', async () => {
-    const img = noiseImage(128, 128, 8);
-    const r = await bytesToBlob(img.data, {});
-    expect(r!.blob.size).toBe(img.data.byteLength);
   });
 });
