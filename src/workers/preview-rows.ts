@@ -26,10 +26,13 @@ export function scaledSize(width: number, height: number, maxSide: number): { re
   return { width: Math.max(1, Math.round(width * scale)), height: Math.max(1, Math.round(height * scale)) };
 }
 
-/** Where a preview of a width×height image samples it. */
+/** Where a preview of a width×height image (or of a region of it) samples it. */
 export interface PreviewGeometry {
+  /** The image's width (the row stride). */
   readonly width: number;
-  readonly height: number;
+  /** The rows sampled: [y0, y0 + rows). */
+  readonly y0: number;
+  readonly rows: number;
   /** Preview size: see scaledSize. */
   readonly tw: number;
   readonly th: number;
@@ -41,21 +44,36 @@ export interface PreviewGeometry {
   readonly cols: Int32Array;
 }
 
-export function previewGeometry(width: number, height: number, maxSide: number, sampling: Sampling = THUMBNAIL): PreviewGeometry {
-  const { width: tw, height: th } = scaledSize(width, height, maxSide);
-  const fx = width / tw;
+/** A region of an image in whole pixels, inside it. */
+export interface PixelRegion {
+  readonly x: number;
+  readonly y: number;
+  readonly width: number;
+  readonly height: number;
+}
+
+export function previewGeometry(
+  width: number,
+  height: number,
+  maxSide: number,
+  sampling: Sampling = THUMBNAIL,
+  region: PixelRegion = { x: 0, y: 0, width, height },
+): PreviewGeometry {
+  const { x: x0, width: rw, height: rh } = region;
+  const { width: tw, height: th } = scaledSize(rw, rh, maxSide);
+  const fx = rw / tw;
   const nx = Math.min(sampling.samples, Math.ceil(fx));
-  const ny = Math.min(sampling.samples, Math.ceil(height / th));
+  const ny = Math.min(sampling.samples, Math.ceil(rh / th));
   const cols = new Int32Array(tw * nx);
   for (let x = 0; x < tw; x++) {
-    for (let i = 0; i < nx; i++) cols[x * nx + i] = Math.min(width - 1, Math.floor((x + (i + 0.5) / nx) * fx)) * 4;
+    for (let i = 0; i < nx; i++) cols[x * nx + i] = (x0 + Math.min(rw - 1, Math.floor((x + (i + 0.5) / nx) * fx))) * 4;
   }
-  return { width, height, tw, th, weighted: sampling.weighted, nx, ny, cols };
+  return { width, y0: region.y, rows: rh, tw, th, weighted: sampling.weighted, nx, ny, cols };
 }
 
 /** The source row of sample j (0 ≤ j < ny) of preview row y. */
 function sampleRow(g: PreviewGeometry, y: number, j: number): number {
-  return Math.min(g.height - 1, Math.floor((y + (j + 0.5) / g.ny) * (g.height / g.th)));
+  return g.y0 + Math.min(g.rows - 1, Math.floor((y + (j + 0.5) / g.ny) * (g.rows / g.th)));
 }
 
 /** Preview rows [from, to) whose every sample lies in source rows [y0, y1). */

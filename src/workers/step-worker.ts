@@ -385,24 +385,16 @@ export function imageBitmap(img: Image, opts: BitmapOptions = {}, signal?: Abort
   const rh = r ? Math.max(1, Math.min(h - y0, Math.ceil(r.height))) : h;
   const scale = opts.maxSide && opts.maxSide > 0 ? Math.min(1, opts.maxSide / Math.max(rw, rh)) : 1;
   if (scale < 1) {
-    const tw = Math.max(1, Math.round(rw * scale));
-    const th = Math.max(1, Math.round(rh * scale));
-    // The whole image sampled as the bands of a shown tiled step sample it (preview-rows.ts DISPLAY),
-    // so a bitmap made either way is the same.
-    if (!r || (x0 === 0 && y0 === 0 && rw === w && rh === h)) {
-      const g = previewGeometry(w, h, opts.maxSide!, DISPLAY);
-      const out = new ImageData(g.tw, g.th);
-      for (let y = 0; y < g.th; y += 64) {
-        signal?.throwIfAborted();
-        previewRows(img, g, out.data, y, Math.min(g.th, y + 64));
-      }
-      return previewBitmap(out);
+    // Sampled straight from the shared pixels (preview-rows.ts DISPLAY: up to 2×2 samples a pixel),
+    // cheaper than drawing the full-size region and letting the canvas scale it, which would first
+    // copy every pixel; the bands of a shown tiled step sample a whole image the same way.
+    const g = previewGeometry(w, h, opts.maxSide!, DISPLAY, { x: x0, y: y0, width: rw, height: rh });
+    const out = new ImageData(g.tw, g.th);
+    for (let y = 0; y < g.th; y += 64) {
+      signal?.throwIfAborted();
+      previewRows(img, g, out.data, y, Math.min(g.th, y + 64));
     }
-    const canvas = new OffscreenCanvas(tw, th);
-    const g = canvas.getContext('2d');
-    if (!g) throw new Error('This browser cannot draw images in a worker (no 2D canvas)');
-    g.putImageData(downsample(img, x0, y0, rw, rh, tw, th, signal), 0, 0);
-    return canvas.transferToImageBitmap();
+    return previewBitmap(out);
   }
   const canvas = new OffscreenCanvas(rw, rh);
   const g = canvas.getContext('2d');
@@ -425,51 +417,6 @@ export function imageBitmap(img: Image, opts: BitmapOptions = {}, signal?: Abort
     g.putImageData(new ImageData(band, rw, n), 0, y);
   }
   return canvas.transferToImageBitmap();
-}
-
-/**
- * A smaller copy of a region, straight from the shared pixels: a box of up to 2×2 samples per
- * output pixel. Cheaper than drawing the full-size region and letting the canvas scale it (which
- * first has to copy every pixel), and smooth enough for a preview that is refined when zoomed in.
- */
-function downsample(img: Image, x0: number, y0: number, rw: number, rh: number, tw: number, th: number, signal?: AbortSignal): ImageData {
-  const { width: w, data: src } = img;
-  const out = new ImageData(tw, th);
-  const dst = out.data;
-  const fx = rw / tw;
-  const fy = rh / th;
-  const nx = Math.min(2, Math.ceil(fx));
-  const ny = Math.min(2, Math.ceil(fy));
-  const n = nx * ny;
-  const cols = new Int32Array(tw * nx);
-  for (let x = 0; x < tw; x++) {
-    for (let i = 0; i < nx; i++) cols[x * nx + i] = (x0 + Math.min(rw - 1, Math.floor((x + (i + 0.5) / nx) * fx))) * 4;
-  }
-  const rows = new Int32Array(ny);
-  let o = 0;
-  for (let y = 0; y < th; y++) {
-    if ((y & 63) === 0) signal?.throwIfAborted();
-    for (let j = 0; j < ny; j++) rows[j] = (y0 + Math.min(rh - 1, Math.floor((y + (j + 0.5) / ny) * fy))) * w * 4;
-    for (let x = 0; x < tw; x++) {
-      let r = 0, g = 0, b = 0, a = 0;
-      for (let j = 0; j < ny; j++) {
-        const row = rows[j]!;
-        for (let i = 0; i < nx; i++) {
-          const p = row + cols[x * nx + i]!;
-          r += src[p]!;
-          g += src[p + 1]!;
-          b += src[p + 2]!;
-          a += src[p + 3]!;
-        }
-      }
-      dst[o] = r / n;
-      dst[o + 1] = g / n;
-      dst[o + 2] = b / n;
-      dst[o + 3] = a / n;
-      o += 4;
-    }
-  }
-  return out;
 }
 
 // ---- Decode and encode -------------------------------------------------------------------------

@@ -92,5 +92,34 @@ describe('node previews row by row', () => {
       expect(same(previews.display!.pixels['a']!, want)).toBe(true);
     }
   });
+
+  it('a region of an image, sampled as the viewer asks for a zoomed-in part: the box of up to 2×2 samples it always was', () => {
+    const img = noise(900, 700, 9);
+    const [x0, y0, rw, rh] = [123, 77, 611, 402];
+    const g = previewGeometry(900, 700, 300, DISPLAY, { x: x0, y: y0, width: rw, height: rh });
+    expect([g.tw, g.th]).toEqual([300, 197]);
+    const got = new Uint8ClampedArray(g.tw * g.th * 4);
+    previewRows(img, g, got, 0, g.th);
+    // the former downsample(), written out
+    const want = new Uint8ClampedArray(g.tw * g.th * 4);
+    const fx = rw / g.tw, fy = rh / g.th;
+    const nx = Math.min(2, Math.ceil(fx)), ny = Math.min(2, Math.ceil(fy));
+    let o = 0;
+    for (let y = 0; y < g.th; y++) {
+      for (let x = 0; x < g.tw; x++) {
+        const sum = [0, 0, 0, 0];
+        for (let j = 0; j < ny; j++) {
+          const row = (y0 + Math.min(rh - 1, Math.floor((y + (j + 0.5) / ny) * fy))) * 900 * 4;
+          for (let i = 0; i < nx; i++) {
+            const p = row + (x0 + Math.min(rw - 1, Math.floor((x + (i + 0.5) / nx) * fx))) * 4;
+            for (let c = 0; c < 4; c++) sum[c]! += img.data[p + c]!;
+          }
+        }
+        for (let c = 0; c < 4; c++) want[o + c] = sum[c]! / (nx * ny);
+        o += 4;
+      }
+    }
+    expect(same(got, want)).toBe(true);
+  });
 });
 
