@@ -175,13 +175,6 @@ export interface BitmapOptions {
   readonly maxSide?: number;
 }
 
-/** Thumbnails of a tiled step's assembled outputs, made the way an untiled step's are. */
-export interface ThumbnailRequest extends TaskRequestBase {
-  readonly images: Readonly<Record<string, Image>>;
-  /** Long side in px. */
-  readonly maxSide: number;
-}
-
 export interface BitmapRequest extends TaskRequestBase, BitmapOptions {
   /** Full-size pixels to display; read band by band, never written. */
   readonly image: Image;
@@ -196,8 +189,6 @@ export interface StepWorkerApi {
   encode(req: EncodeRequest): Promise<Blob>;
   /** A displayable bitmap of an image, made off the main thread and transferred back. */
   bitmap(req: BitmapRequest): Promise<ImageBitmap>;
-  /** The node previews of a tiled step's outputs, by port (see `RunBand`). */
-  thumbnails(req: ThumbnailRequest): Promise<Record<string, ImageBitmap>>;
   /**
    * Aborts a task's signal from a message, for workers without the shared flag and for kernels
    * awaiting something (a sleeping kernel wakes on the signal's 'abort' event).

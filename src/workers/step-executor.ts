@@ -5,7 +5,7 @@
 
 import { PRIORITY, type ExecContext, type Outputs, type StepTask } from '../engine/types';
 import type { OpDecl, Params } from '../engine/op';
-import { createImage, isImage, sharedMemoryAvailable } from '../ops/image';
+import { isImage, sharedMemoryAvailable } from '../ops/image';
 import { bandCost, planBands, tileHalo, tileSafe, tileableSize, type Band } from '../ops/tiles';
 import { proxyParams, workingScale } from '../ops/proxy';
 import type { Image, Value } from '../ops/types';
@@ -29,8 +29,8 @@ export interface StepExecutorOptions {
   readonly progressIntervalMs: number;
   /** Steps of tile-safe operations on images of at least this many pixels may run as row bands. */
   readonly tileMinPixels: number;
-  /** Where a tiled step's outputs come from (buffers used again, see pixel-pool.ts); new ones without. */
-  readonly pixels?: PixelPool;
+  /** Where a tiled step's outputs come from (buffers used again, see pixel-pool.ts). */
+  readonly pixels: PixelPool;
   /** Long side of a shown step's display bitmap at full resolution; DISPLAY_MAX_SIDE by default. */
   readonly displaySize?: number;
 }
@@ -123,7 +123,7 @@ export class StepExecutor {
       })
       .then(
         (r) => {
-          if (tiled.plan && tiled.outputs) return this.#previewBands(task, ctx, tiled.outputs, scale, r as RunResponse[]);
+          if (tiled.plan && tiled.outputs) return this.#bandResult(task, tiled.outputs, scale, r as RunResponse[]);
           const whole = r as RunResponse;
           this.#lanes.stats.promotedBytes += whole.promotedBytes;
           return whole.outputs as ResultOutputs;
@@ -163,7 +163,7 @@ export class StepExecutor {
         this.#bandSpecs(task, ctx, plan, outputs, request, this.#previews(task, plan), reused),
       )
       .then(
-        (r) => this.#previewBands(task, ctx, outputs, scale, r),
+        (r) => this.#bandResult(task, outputs, scale, r),
         (e: unknown) => {
           this.#abandon(outputs);
           throw e;
@@ -215,20 +215,16 @@ export class StepExecutor {
     const outputs: Record<string, Image> = {};
     let reused = false;
     for (const port of op.outputs) {
-      if (this.#opts.pixels) {
-        const t = this.#opts.pixels.take(plan.width, plan.height);
-        outputs[port.name] = t.image;
-        reused ||= t.reused;
-      } else {
-        outputs[port.name] = createImage(plan.width, plan.height);
-      }
+      const t = this.#opts.pixels.take(plan.width, plan.height);
+      outputs[port.name] = t.image;
+      reused ||= t.reused;
     }
     return { outputs, reused };
   }
 
   /** A failed or cancelled tiled step's outputs: a band may still be writing, so they are never used again. */
   #abandon(outputs: Readonly<Record<string, Image>>): void {
-    for (const img of Object.values(outputs)) this.#opts.pixels?.abandon(img);
+    for (const img of Object.values(outputs)) this.#opts.pixels.abandon(img);
   }
 
   /**
@@ -302,42 +298,19 @@ export class StepExecutor {
   }
 
   /**
-   * A split step's result with its previews: those its last band made (see preview-rows.ts), or
-   * else made in a worker now, as for a whole step.
+   * A split step's result: its outputs with the previews its last band made (see preview-rows.ts;
+   * the bands make them whenever there are previews to make).
    */
-  #previewBands(
-    task: StepTask<Value>,
-    ctx: ExecContext,
-    outputs: Record<string, Image>,
-    scale: number,
-    bands: readonly RunResponse[],
-  ): Promise<ResultOutputs> {
-    const result = (thumbnails: Readonly<Record<string, ImageBitmap>>, display?: ImageBitmap): ResultOutputs => {
-      const out: Record<string, ImageResult> = {};
-      const first = task.op.outputs[0]?.name;
-      for (const [port, img] of Object.entries(outputs)) {
-        const thumbnail = thumbnails[port];
-        const shown = port === first ? display : undefined;
-        out[port] = { ...img, ...(scale !== 1 ? { scale } : {}), ...(thumbnail ? { thumbnail } : {}), ...(shown ? { display: shown } : {}) };
-      }
-      return out;
-    };
-    const { thumbnailSize } = this.#opts;
-    if (thumbnailSize <= 0) return Promise.resolve(result({}));
+  #bandResult(task: StepTask<Value>, outputs: Record<string, Image>, scale: number, bands: readonly RunResponse[]): ResultOutputs {
     const last = bands.find((b) => b.thumbnails);
-    if (last?.thumbnails) return Promise.resolve(result(last.thumbnails, last.display));
-    return this.#lanes
-      .submit<Record<string, ImageBitmap>>({
-        kind: 'bitmap',
-        label: `${task.op.title} · preview`,
-        op: task.op.id,
-        node: task.nodeId,
-        // Ahead of steps of the same priority: it is short, and the step is done once it is.
-        priority: task.priority + 0.5,
-        signal: ctx.signal,
-        call: (api, taskId, cancelFlag) => api.thumbnails({ taskId, cancelFlag, images: outputs, maxSide: thumbnailSize }),
-      })
-      .then(result);
+    const first = task.op.outputs[0]?.name;
+    const out: Record<string, ImageResult> = {};
+    for (const [port, img] of Object.entries(outputs)) {
+      const thumbnail = last?.thumbnails?.[port];
+      const shown = port === first ? last?.display : undefined;
+      out[port] = { ...img, ...(scale !== 1 ? { scale } : {}), ...(thumbnail ? { thumbnail } : {}), ...(shown ? { display: shown } : {}) };
+    }
+    return out;
   }
 }
 

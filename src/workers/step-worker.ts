@@ -11,7 +11,7 @@ import { decodePng, encodePng, pngInfo, PngError } from './png';
 import { flatten, opaque } from './flatten';
 import { imageHash } from './image-hash';
 import { bandCall, writeBandOutputs } from '../ops/tiles';
-import { DISPLAY, bandPreviewRows, previewGeometry, previewRows, type PreviewLayer } from './preview-rows';
+import { DISPLAY, bandPreviewRows, previewGeometry, previewRows, scaledSize, type PreviewLayer } from './preview-rows';
 import {
   CancelCode,
   ENCODE_TYPES,
@@ -29,7 +29,6 @@ import {
   type RunRequest,
   type RunResponse,
   type StepWorkerApi,
-  type ThumbnailRequest,
   type WorkerNotice,
 } from './protocol';
 
@@ -84,8 +83,11 @@ export function createStepWorkerApi(ops: readonly OpDef[], notify: Notify): Step
           // The last band to finish: the previews are complete, and it hands over their bitmaps.
           const first = req.band.outputs[op.outputs[0]!.name]!;
           const bitmap = (l: PreviewLayer, pixels: Uint8ClampedArray) => {
-            const g = previewGeometry(first.width, first.height, l.maxSide, l.sampling);
-            return previewBitmap(pixels, g.tw, g.th);
+            const size = scaledSize(first.width, first.height, l.maxSide);
+            // copied out of shared memory, which ImageData cannot wrap
+            const out = new ImageData(size.width, size.height);
+            out.data.set(pixels);
+            return previewBitmap(out);
           };
           const thumbnails: Record<string, ImageBitmap> = {};
           for (const [port, pixels] of Object.entries(previews.thumbnails.pixels)) thumbnails[port] = bitmap(previews.thumbnails, pixels);
@@ -136,20 +138,6 @@ export function createStepWorkerApi(ops: readonly OpDef[], notify: Notify): Step
       try {
         const bmp = imageBitmap(req.image, req, signal);
         return Comlink.transfer(bmp, [bmp]);
-      } finally {
-        active.delete(req.taskId);
-      }
-    },
-
-    async thumbnails(req: ThumbnailRequest): Promise<Record<string, ImageBitmap>> {
-      const { signal } = begin(req.taskId, req.cancelFlag);
-      try {
-        const out: Record<string, ImageBitmap> = {};
-        for (const [port, image] of Object.entries(req.images)) {
-          signal.throwIfAborted();
-          out[port] = makeThumbnail(image, req.maxSide);
-        }
-        return Comlink.transfer(out, Object.values(out));
       } finally {
         active.delete(req.taskId);
       }
@@ -338,14 +326,8 @@ export function makeThumbnail(img: Image, maxSide: number): ImageBitmap {
   return previewBitmap(out);
 }
 
-/** The bitmap of preview pixels (copied out of shared memory, which ImageData cannot wrap). */
-function previewBitmap(pixels: ImageData | Uint8ClampedArray, tw = 0, th = 0): ImageBitmap {
-  let out: ImageData;
-  if (pixels instanceof ImageData) out = pixels;
-  else {
-    out = new ImageData(tw, th);
-    out.data.set(pixels);
-  }
+/** The bitmap of preview pixels. */
+function previewBitmap(out: ImageData): ImageBitmap {
   // One canvas and context per worker, resized as needed: making them afresh cost about 0.2 ms a
   // step, a third of a small step's whole round trip (the bench's dispatch row).
   if (!thumbCanvas) {
