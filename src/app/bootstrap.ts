@@ -315,7 +315,7 @@ export function start(
       return commands.exportImage(step, type, quality, background);
     },
     kernelRuns: () => runtime.kernelRuns,
-    pixelStats: () => ({ ...runtime.pool.pixels.stats }),
+    pixelStats: () => runtime.pool.pixels.stats,
     live: () => live.stats(),
     freezeFrame: (node) => commands.freezeFrame(node),
     playTimer: (node) => commands.playTimer(node),

@@ -48,12 +48,12 @@ export interface PixelPoolOptions {
 
 export interface PixelPoolStats {
   /** Buffers handed out, and how many of them were used before. */
-  taken: number;
-  reused: number;
+  readonly taken: number;
+  readonly reused: number;
   /** Buffers whose page handle was collected and that came back to the pool. */
-  returned: number;
+  readonly returned: number;
   /** Bytes of free buffers now. */
-  freeBytes: number;
+  readonly freeBytes: number;
 }
 
 interface Free {
@@ -74,7 +74,7 @@ function defaultKeeper(): KeeperPort {
 }
 
 export class PixelPool {
-  readonly stats: PixelPoolStats = { taken: 0, reused: 0, returned: 0, freeBytes: 0 };
+  readonly #counts = { taken: 0, reused: 0, returned: 0 };
   readonly #opts: Required<Omit<PixelPoolOptions, 'keeper'>>;
   readonly #startKeeper: (() => KeeperPort) | null;
   #keeper: KeeperPort | null = null;
@@ -100,32 +100,41 @@ export class PixelPool {
     this.#registry = this.#startKeeper ? new FinalizationRegistry((id) => this.#collected(id)) : null;
   }
 
+  get stats(): PixelPoolStats {
+    return { ...this.#counts, freeBytes: this.#freeBytes() };
+  }
+
+  #freeBytes(): number {
+    let n = 0;
+    for (const f of this.#free) n += f.buffer.byteLength;
+    return n;
+  }
+
   /**
    * A width×height image in shared memory: a pooled buffer when one of that size is free
    * (`reused`: it holds old pixels), else a new zero-filled one.
    */
   take(width: number, height: number): { readonly image: Image; readonly reused: boolean } {
     checkSize(width, height);
-    this.stats.taken++;
+    this.#counts.taken++;
     const bytes = width * height * 4;
     const i = this.#free.findIndex((f) => f.buffer.byteLength === bytes);
     if (i >= 0) {
       const [f] = this.#free.splice(i, 1) as [Free];
-      this.stats.freeBytes -= bytes;
-      this.stats.reused++;
+      this.#counts.reused++;
       if (f.generation !== this.#generation) this.#keeperPort()?.postMessage({ type: 'keep', id: f.id, buffer: f.buffer });
       this.#track(f.id, f.buffer);
       return { image: { width, height, data: new Uint8ClampedArray(f.buffer) }, reused: true };
     }
     const image = createImage(width, height);
-    // The engine counts shared memory towards nothing that prompts a garbage collection, so dead
-    // 48 MB outputs waited ~11 s for one (by then ~2 GB of them). An ArrayBuffer of the same size,
-    // never touched (no page is ever committed) and dropped at once, counts: collections then come
-    // about as often as the page makes outputs, and so do buffers back to the pool.
-    void new ArrayBuffer(bytes);
     const buffer = image.data.buffer;
     const keeper = buffer instanceof SharedArrayBuffer ? this.#keeperPort() : null;
     if (keeper) {
+      // The engine counts shared memory towards nothing that prompts a garbage collection, so dead
+      // 48 MB outputs waited ~11 s for one (by then ~2 GB of them). An ArrayBuffer of the same size,
+      // never touched (no page is ever committed) and dropped at once, counts: collections then
+      // come about as often as the page makes outputs, and so do buffers back to the pool.
+      void new ArrayBuffer(bytes);
       const id = ++this.#nextId;
       keeper.postMessage({ type: 'keep', id, buffer: buffer as SharedArrayBuffer });
       this.#track(id, buffer as SharedArrayBuffer);
@@ -152,7 +161,6 @@ export class PixelPool {
   /** Lets go of every free buffer and of the keeper. */
   dispose(): void {
     this.#free.length = 0;
-    this.stats.freeBytes = 0;
     if (this.#trimTimer !== null) clearTimeout(this.#trimTimer);
     this.#trimTimer = null;
     this.#keeper?.terminate();
@@ -193,16 +201,14 @@ export class PixelPool {
   }
 
   #back(id: number, buffer: SharedArrayBuffer): void {
-    this.stats.returned++;
+    this.#counts.returned++;
     this.#free.push({ id, buffer, since: this.#opts.now(), generation: this.#generation });
-    this.stats.freeBytes += buffer.byteLength;
-    while (this.stats.freeBytes > this.#opts.maxFreeBytes && this.#free.length > 0) this.#drop(0);
+    while (this.#freeBytes() > this.#opts.maxFreeBytes && this.#free.length > 0) this.#drop(0);
     this.#scheduleTrim();
   }
 
   #drop(index: number): void {
     const [f] = this.#free.splice(index, 1) as [Free];
-    this.stats.freeBytes -= f.buffer.byteLength;
     this.#forget(f.id, f.generation, f.buffer.byteLength);
   }
 
