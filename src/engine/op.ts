@@ -143,7 +143,7 @@ export type ControlDecl = { readonly kind: 'switch' } | { readonly kind: 'repeat
  * Tile safety. Declaring it promises that a band of whole output rows [y0, y1) is exactly what
  * the kernel produces for those rows when it is run on input rows [y0 − halo, y1 + halo) alone
  * (clamped to the image; for operations whose edges extend, a band that reaches the image's edge
- * sees the same edge): output size equals input size, outputs are images only, and nothing
+ * sees the same edge): output size equals input size (but see `resample`), outputs are images only, and nothing
  * depends on the image as a whole (no histogram, no statistics, no size-dependent maths). With
  * several image inputs it holds when they all have the first one's size; executors tile only then.
  *
@@ -160,6 +160,22 @@ export interface TileDecl {
    * Absent or 0: byte-identical, which is what every exact (non-recursive) kernel must give.
    */
   readonly tolerance?: (params: Params) => number;
+  /**
+   * For an operation whose output is not its input's size (a resize): the output's size for an
+   * input of `width`×`height`, and the input rows each run of output rows reads. A band is then a
+   * run of output rows, its kernel sees only those input rows and learns where it lies from
+   * `ctx.tile.rows`; `halo` is not used. Undefined for parameters or sizes not split: the step then
+   * runs whole.
+   */
+  readonly resample?: (params: Params, width: number, height: number) => ResampledRows | undefined;
+}
+
+/** See TileDecl.resample. */
+export interface ResampledRows {
+  readonly width: number;
+  readonly height: number;
+  /** The input rows [in0, in1) that output rows [y0, y1) read. */
+  rows(y0: number, y1: number): readonly [in0: number, in1: number];
 }
 
 /** Looks operations up by id. The engine never imports the operations themselves. */

@@ -9,8 +9,12 @@
 // into the full-size output. Bands never overlap in the output, so workers can write theirs into
 // one shared image at the same time without locks. A kernel that can writes those rows there
 // itself (`KernelContext.tile`, see `bandTarget`), which saves a band-sized image and a copy.
+//
+// A resampling operation (TileDecl.resample, a resize) has bands of output rows that read the input
+// rows of their windows: its kernel's output for a band is exactly the band's rows, and it is told
+// where the band lies (`TileTarget.rows`), since its input alone does not say.
 
-import type { OpDecl, Params, TileDecl } from '../engine/op';
+import type { OpDecl, Params, ResampledRows, TileDecl } from '../engine/op';
 import { createImage, isImage } from './image';
 import type { Image, KernelContext, KernelInputs, KernelOutputs, OpDef, TileTarget, Value } from './types';
 
@@ -24,6 +28,8 @@ export interface Band {
   /** Input rows its kernel reads: [in0, in1) ⊇ [y0, y1), the halo clamped to the image. */
   readonly in0: number;
   readonly in1: number;
+  /** A resampling op's band (see TileDecl.resample): its input rows are its windows', its kernel output is its own rows only. */
+  readonly resampled?: true;
 }
 
 /** The declaration of a row-local operation (each output row depends on its input row only). */
@@ -56,6 +62,35 @@ export function planBands(height: number, count: number, halo: number): Band[] {
     y0 = y1;
   }
   return bands;
+}
+
+/** A resampling op's bands (TileDecl.resample): runs of output rows split as planBands does, each reading its windows' input rows. */
+export function planResampledBands(map: ResampledRows, count: number): Band[] {
+  return planBands(map.height, count, 0).map((b) => {
+    const [in0, in1] = map.rows(b.y0, b.y1);
+    return { ...b, in0, in1, resampled: true };
+  });
+}
+
+/**
+ * How a tile-safe op's step of this input size would be laid out: the output size and its bands,
+ * `count(output rows)` of them, or undefined when these parameters are not split (a resampling
+ * op's declaration may decline). Throws what the declaration throws for bad parameters.
+ */
+export function planTiles(
+  op: OpDecl,
+  params: Params,
+  size: { width: number; height: number },
+  count: (rows: number) => number,
+): { width: number; height: number; bands: Band[] } | undefined {
+  const decl = op.tile;
+  if (!decl) return undefined;
+  if (decl.resample) {
+    const map = decl.resample(params, size.width, size.height);
+    return map && { width: map.width, height: map.height, bands: planResampledBands(map, count(map.height)) };
+  }
+  const halo = tileHalo(op, params);
+  return halo === undefined ? undefined : { ...size, bands: planBands(size.height, count(size.height), halo) };
 }
 
 /** Input rows the kernels of these bands read in all, relative to the image's height (1 = no halo overhead). */
@@ -115,8 +150,11 @@ export function tileSafe(op: OpDecl): boolean {
  * Where a kernel may write the band's own rows itself (its `ctx.tile`): those rows of the full-size
  * output, as a view. Only for operations with a single output.
  */
-export function bandTarget(band: Band, out: Image): TileTarget {
-  return { from: band.y0 - band.in0, to: band.y1 - band.in0, into: sliceRows(out, band.y0, band.y1) };
+export function bandTarget(band: Band, out: Image, inHeight?: number): TileTarget {
+  const into = sliceRows(out, band.y0, band.y1);
+  if (!band.resampled) return { from: band.y0 - band.in0, to: band.y1 - band.in0, into };
+  if (inHeight === undefined) throw new Error('A resampled band needs its input’s height');
+  return { from: 0, to: band.y1 - band.y0, into, rows: { y0: band.y0, y1: band.y1, in0: band.in0, inHeight } };
 }
 
 /**
@@ -126,19 +164,22 @@ export function bandTarget(band: Band, out: Image): TileTarget {
  */
 export function copyBandRows(result: Value | undefined, band: Band, out: Image, what = 'The operation', target?: TileTarget): void {
   if (target && result === target.into) return;
-  const rows = band.in1 - band.in0;
+  // a resampling kernel's output is the band's own rows; any other's covers its input rows
+  const skip = band.resampled ? 0 : band.y0 - band.in0;
+  const rows = band.resampled ? band.y1 - band.y0 : band.in1 - band.in0;
   if (!isImage(result) || result.width !== out.width || result.height !== rows || result.data.length !== out.width * rows * 4) {
     const got = isImage(result) ? `${result.width}×${result.height}` : 'no image';
     throw new Error(`${what} is declared tile-safe but gave ${got} for a band of ${out.width}×${rows}`);
   }
   const row = out.width * 4;
-  out.data.set(result.data.subarray((band.y0 - band.in0) * row, (band.y1 - band.in0) * row), band.y0 * row);
+  out.data.set(result.data.subarray(skip * row, (skip + band.y1 - band.y0) * row), band.y0 * row);
 }
 
 /**
  * What a band's kernel is called with: the image inputs cut to the band's input rows and, when
  * `direct` and the op has a single output, the target it may write its own rows into (its
- * `ctx.tile`). `outputs` are the step's full-size outputs, by port.
+ * `ctx.tile`). `outputs` are the step's full-size outputs, by port. A resampling op's band always
+ * gets its target: that is where it learns which rows it makes.
  */
 export function bandCall(
   op: OpDef,
@@ -149,7 +190,13 @@ export function bandCall(
 ): { readonly inputs: KernelInputs; readonly target?: TileTarget } {
   const first = op.outputs[0] && outputs[op.outputs[0].name];
   if (!first) throw new Error(`A band of ${op.title} came without its output image`);
-  const sliced = bandInputs(inputs, band, first.width, first.height);
+  const size = band.resampled ? tileableSize(op, inputs) : first;
+  if (!size) throw new Error(`A band of ${op.title} came without its input image`);
+  const sliced = bandInputs(inputs, band, size.width, size.height);
+  if (band.resampled) {
+    if (op.outputs.length !== 1) throw new Error(`${op.title} resamples, so it can have only one output to be tiled`);
+    return { inputs: sliced, target: bandTarget(band, first, size.height) };
+  }
   return direct && op.outputs.length === 1 ? { inputs: sliced, target: bandTarget(band, first) } : { inputs: sliced };
 }
 
@@ -175,18 +222,18 @@ export async function runBanded(
   count: number,
   direct = true,
 ): Promise<KernelOutputs> {
-  const halo = tileHalo(op, params);
-  if (halo === undefined || !tileSafe(op)) throw new Error(`${op.title} is not tile-safe`);
+  if (!tileSafe(op)) throw new Error(`${op.title} is not tile-safe`);
   const size = tileableSize(op, inputs);
   if (!size) throw new Error(`${op.title}: its image inputs do not all have the same size`);
-  const bands = planBands(size.height, count, halo);
+  const plan = planTiles(op, params, size, () => count);
+  if (!plan) throw new Error(`${op.title} is not split for these parameters`);
   const outputs: Record<string, Image> = {};
-  for (const port of op.outputs) outputs[port.name] = createImage(size.width, size.height);
-  for (const band of bands) {
+  for (const port of op.outputs) outputs[port.name] = createImage(plan.width, plan.height);
+  for (const band of plan.bands) {
     const call = bandCall(op, inputs, band, outputs, direct);
     const sub: KernelContext = {
       ...ctx,
-      progress: (f) => ctx.progress((band.index + Math.min(1, f)) / bands.length),
+      progress: (f) => ctx.progress((band.index + Math.min(1, f)) / plan.bands.length),
       ...(call.target ? { tile: call.target } : {}),
     };
     writeBandOutputs(op, await op.kernel(call.inputs, params, sub), band, outputs, call.target);

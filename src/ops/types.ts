@@ -61,6 +61,12 @@ export interface TileTarget {
   readonly to: number;
   /** Full width, `to − from` rows: a view of the step's shared output. */
   readonly into: Image;
+  /**
+   * A resampling op's band (TileDecl.resample): it makes output rows [y0, y1) of the whole output,
+   * from an input whose rows start at row `in0` of an input `inHeight` rows tall (`from` is 0 and
+   * `to` is y1 − y0).
+   */
+  readonly rows?: { readonly y0: number; readonly y1: number; readonly in0: number; readonly inHeight: number };
 }
 
 export interface AssetLookup {

@@ -6,7 +6,7 @@
 import { PRIORITY, type ExecContext, type Outputs, type StepTask } from '../engine/types';
 import type { OpDecl, Params } from '../engine/op';
 import { isImage, sharedMemoryAvailable } from '../ops/image';
-import { bandCost, planBands, tileHalo, tileSafe, tileableSize, type Band } from '../ops/tiles';
+import { bandCost, planTiles, tileSafe, tileableSize, type Band } from '../ops/tiles';
 import { proxyParams, workingScale } from '../ops/proxy';
 import type { Image, Value } from '../ops/types';
 import type { AssetStore } from './assets';
@@ -196,18 +196,15 @@ export class StepExecutor {
     workers: number,
   ): TilePlan | null {
     for (const v of Object.values(inputs)) if (isImage(v) && !(v.data.buffer instanceof SharedArrayBuffer)) return null;
-    const count = Math.min(workers, Math.floor(size.height / MIN_BAND_ROWS));
-    if (count < 2) return null;
-    let halo: number | undefined;
+    let plan: TilePlan | undefined;
     try {
-      halo = tileHalo(op, params);
+      // rows of the output: a resampling op's bands are runs of those
+      plan = planTiles(op, params, size, (rows) => Math.min(workers, Math.floor(rows / MIN_BAND_ROWS)));
     } catch {
       return null; // the kernel, run whole, reports what is wrong with its parameters
     }
-    if (halo === undefined) return null;
-    const bands = planBands(size.height, count, halo);
-    if (bandCost(bands, size.height).longest > MAX_BAND_SHARE) return null;
-    return { ...size, bands };
+    if (!plan || plan.bands.length < 2 || bandCost(plan.bands, size.height).longest > MAX_BAND_SHARE) return null;
+    return plan;
   }
 
   /** A tiled step's full-size outputs, and whether any holds old pixels (a buffer used again). */

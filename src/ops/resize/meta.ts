@@ -1,4 +1,5 @@
 import { declareOp } from '../types';
+import { resizeBands } from './weights';
 
 export default declareOp({
   id: 'resize',
@@ -9,6 +10,10 @@ export default declareOp({
   keywords: ['scale', 'size', 'downscale', 'upscale', 'lanczos', 'bicubic', 'thumbnail'],
   inputs: [{ name: 'image', type: 'image' }],
   outputs: [{ name: 'image', type: 'image' }],
+  // Split into bands of output rows, each reading its rows' windows (see resizeBands). A band
+  // whose input rows are all opaque skips premultiplying, which may round one level apart from the
+  // whole image's premultiplied pass where the image elsewhere has transparency.
+  tile: { halo: () => 0, tolerance: () => 1, resample: resizeBands },
   params: {
     mode: {
       kind: 'select',

@@ -6,57 +6,34 @@ import type { Image, KernelContext } from '../types';
 import { createImage } from '../image';
 import { loadKernels } from '../../wasm';
 import { Passes } from '../passes';
-import { axisWeights, type AxisWeights, type Filter } from './resample';
-
-/** Above this the ring of horizontally resampled rows is too large (extreme vertical-only shrink): use the JS path. */
-const RING_LIMIT = 256 * 2 ** 20;
-
-interface FixedTaps {
-  readonly start: Int32Array;
-  readonly weights: Float32Array;
-  readonly taps: number;
-}
-
-/**
- * The same weights with exactly `taps` (the most any output pixel has) per output pixel: a
- * window cut by the image edge is moved inside it and padded with zero weights, which add exactly
- * nothing.
- */
-export function fixedTaps(a: AxisWeights, inSize: number): FixedTaps {
-  const n = a.start.length;
-  let taps = 1;
-  for (let i = 0; i < n; i++) taps = Math.max(taps, a.count[i]!);
-  const start = new Int32Array(n);
-  const weights = new Float32Array(n * taps);
-  for (let i = 0; i < n; i++) {
-    const s = Math.min(a.start[i]!, inSize - taps);
-    const off = a.start[i]! - s;
-    start[i] = s;
-    const c = a.count[i]!;
-    for (let t = 0; t < c; t++) weights[i * taps + off + t] = a.weights[i * a.taps + t]!;
-  }
-  return { start, weights, taps };
-}
+import { axisWeights, fixedTaps, ringFits, type Filter } from './weights';
 
 /**
  * Resizes `src` with premultiplied alpha in WebAssembly, or returns undefined when the ring of
  * rows would be unreasonably large (the caller then uses the JS path). Not for nearest or same size.
+ * In a band of a tiled step (`ctx.tile.rows`, see resizeBands) `src` holds the input rows from
+ * `in0` on, of an input `inHeight` rows tall: it makes output rows [y0, y1) into the band's target.
  */
 export async function resizeInWasm(src: Image, outW: number, outH: number, filter: Exclude<Filter, 'nearest'>, ctx: KernelContext): Promise<Image | undefined> {
-  const { width: inW, height: inH } = src;
+  const band = ctx.tile?.rows;
+  const { width: inW } = src;
+  const inH = band ? band.inHeight : src.height;
+  const [y0, y1] = band ? [band.y0, band.y1] : [0, outH];
   const wx = fixedTaps(axisWeights(inW, outW, filter), inW);
   const wy = fixedTaps(axisWeights(inH, outH, filter), inH);
+  if (!ringFits(wy.taps, outW)) return undefined;
+  // the window starts relative to the rows in WebAssembly memory (a band's input starts at in0)
+  if (band) for (let y = y0; y < y1; y++) wy.start[y] = wy.start[y]! - band.in0;
   const stride = ((outW + 3) & ~3) * 16;
-  if (wy.taps * stride > RING_LIMIT) return undefined;
   // progress units are output rows; a band is about half a megapixel of work, counting the input
   // rows resampled horizontally for it
   const work = outW * wy.taps + (Math.max(inW, outW) * Math.min(inH, outH * wy.taps)) / outH;
   const rows = Math.max(1, Math.floor((1 << 20) / work));
-  const passes = new Passes(ctx, outH);
+  const passes = new Passes(ctx, y1 - y0);
   const k = await loadKernels();
   const arena = k.arena();
   const p = arena.copyIn(src.data);
-  const premul = k.fn.isOpaque(p, inW * inH) ? 0 : 1;
+  const premul = k.fn.isOpaque(p, inW * src.height) ? 0 : 1;
   const xs = arena.alloc(outW * 4);
   const xw = arena.alloc(wx.weights.length * 4);
   const ys = arena.alloc(outH * 4);
@@ -64,16 +41,16 @@ export async function resizeInWasm(src: Image, outW: number, outH: number, filte
   const ring = arena.alloc(wy.taps * stride);
   const conv = arena.alloc(inW * 16);
   const ptrs = arena.alloc(wy.taps * 4);
-  const band = Math.min(rows, outH);
-  const dst = arena.alloc(band * outW * 4);
+  const chunk = Math.min(rows, y1 - y0);
+  const dst = arena.alloc(chunk * outW * 4);
   k.i32(xs, outW).set(wx.start);
   k.setF32(xw, wx.weights);
   k.i32(ys, outH).set(wy.start);
   k.setF32(yw, wy.weights);
-  k.fn.resizeSetup(inW, inH, outW, p, dst, xs, xw, wx.taps, ys, yw, wy.taps, ring, conv, ptrs, premul);
-  const out = createImage(outW, outH);
-  passes.bands(outH, band, (a, b) => {
-    k.fn.resizeRows(a, b);
+  k.fn.resizeSetup(inW, src.height, outW, p, dst, xs, xw, wx.taps, ys, yw, wy.taps, ring, conv, ptrs, premul);
+  const out = band ? ctx.tile!.into : createImage(outW, outH);
+  passes.bands(y1 - y0, chunk, (a, b) => {
+    k.fn.resizeRows(y0 + a, y0 + b);
     out.data.set(k.bytes(dst, (b - a) * outW * 4), a * outW * 4);
   });
   return out;

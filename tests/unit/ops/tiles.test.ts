@@ -15,6 +15,7 @@ import {
   bandTarget,
   copyBandRows,
   planBands,
+  planResampledBands,
   runBanded,
   sliceRows,
   tileHalo,
@@ -100,6 +101,13 @@ const CASES: Record<string, readonly Params[]> = {
     { operation: 'open', radius: 5 },
     { operation: 'close', radius: 4, shape: 'disc' },
   ],
+  resize: [
+    { mode: 'scale', scale: 50, filter: 'lanczos3' },
+    { mode: 'scale', scale: 37, filter: 'bilinear' },
+    { mode: 'scale', scale: 230, filter: 'bicubic' },
+    { mode: 'size', width: 20, height: 90, keepAspect: false, filter: 'lanczos3' },
+    { mode: 'size', width: 150, height: 9, keepAspect: false, filter: 'bicubic' },
+  ],
   'unsharp-mask': [
     { amount: 150, radius: 1 },
     { amount: 150, radius: 3 },
@@ -121,7 +129,6 @@ const NOT_TILED: Record<string, string> = {
   histogram: 'counts the whole image; not an image output',
   statistics: 'summarises the whole image; not an image output',
   'mean-difference': 'summarises two whole images; not an image output',
-  resize: 'output size differs',
   rotate: 'output size differs and rows move',
   crop: 'output size differs',
   pad: 'output size differs',
@@ -171,7 +178,7 @@ describe('every tile-safe operation gives the same result band by band', () => {
               // Kernels writing their rows into the output themselves, and the same bands copied.
               for (const direct of [true, false]) {
                 const parts = await banded(op, inputs, params, count, direct);
-                expect([parts.width, parts.height]).toEqual([w, h]);
+                expect([parts.width, parts.height]).toEqual([full.width, full.height]);
                 const what = `${w}×${h} ${make.name}, ${count} bands${direct ? '' : ', copied'}`;
                 if (tolerance === 0) expect(sameBytes(parts.data, full.data), what).toBe(true);
                 else expect(maxDiff(parts.data, full.data), what).toBeLessThanOrEqual(tolerance);
@@ -211,10 +218,22 @@ describe('operations that are not tile-safe', () => {
     expect(tiled).toEqual(Object.keys(CASES).sort());
   });
 
-  test('every tile-safe operation maps images to images of the same size', () => {
+  test('every tile-safe operation maps images to images, and only resize changes their size', () => {
     for (const op of ops.filter((o) => o.tile)) {
       expect(op.inputs.some((p) => p.type === 'image'), op.id).toBe(true);
       expect(op.outputs.every((p) => p.type === 'image'), op.id).toBe(true);
+    }
+    expect(ops.filter((o) => o.tile?.resample).map((o) => o.id)).toEqual(['resize']);
+  });
+
+  test('resize is split only where its WebAssembly path runs: not nearest, not the same size', async () => {
+    const resize = ops.find((o) => o.id === 'resize')!;
+    const img = varied(40, 30, 5);
+    const declined: Params[] = [{ filter: 'nearest', scale: 50 }, { filter: 'lanczos3', scale: 100 }, { mode: 'size', width: 40, height: 30, filter: 'bicubic' }];
+    for (const raw of declined) {
+      const params = resolveParams(resize, raw);
+      expect(resize.tile!.resample!(params, 40, 30), JSON.stringify(raw)).toBeUndefined();
+      await expect(runBanded(resize, { image: img }, params, ctx(), 2)).rejects.toThrow(/not split for these parameters/);
     }
   });
 
@@ -246,6 +265,26 @@ describe('band plans', () => {
         }
       }
     }
+  });
+
+  test('a resampling op’s bands are runs of output rows, each reading every row its windows reach', () => {
+    // output row y reads input rows [2y − 1, 2y + 3), clamped: a shrink by two with 4 taps
+    const map = { width: 10, height: 50, rows: (y0: number, y1: number) => [Math.max(0, 2 * y0 - 1), Math.min(100, 2 * (y1 - 1) + 3)] as const };
+    const bands = planResampledBands(map, 3);
+    expect(bands.map((b) => [b.y0, b.y1, b.in0, b.in1])).toEqual([[0, 17, 0, 35], [17, 34, 33, 69], [34, 50, 67, 100]]);
+    expect(bands.every((b) => b.resampled && b.count === 3)).toBe(true);
+    const out = createImage(10, 50);
+    const target = bandTarget(bands[1]!, out, 100);
+    expect(target).toMatchObject({ from: 0, to: 17, rows: { y0: 17, y1: 34, in0: 33, inHeight: 100 } });
+    expect(target.into.data.byteOffset).toBe(17 * 10 * 4);
+    expect(() => bandTarget(bands[1]!, out)).toThrow(/input’s height/);
+    // a kernel's own image for the band is its rows only
+    const result = createImage(10, 17);
+    result.data.fill(7);
+    copyBandRows(result, bands[1]!, out);
+    expect(out.data.subarray(17 * 40, 34 * 40).every((v) => v === 7)).toBe(true);
+    expect(out.data.subarray(0, 17 * 40).every((v) => v === 0) && out.data.subarray(34 * 40).every((v) => v === 0)).toBe(true);
+    expect(() => copyBandRows(createImage(10, 35), bands[1]!, out, 'Resize')).toThrow(/gave 10×35 for a band of 10×17/);
   });
 
   test('the cost counts the rows read, relative to the image', () => {
