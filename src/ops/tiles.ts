@@ -15,7 +15,7 @@
 // where the band lies (`TileTarget.rows`), since its input alone does not say.
 
 import type { OpDecl, Params, ResampledRows, TileDecl } from '../engine/op';
-import { createImage, isImage } from './image';
+import { createImage, isImage, MAX_PIXELS } from './image';
 import type { Image, KernelContext, KernelInputs, KernelOutputs, OpDef, TileTarget, Value } from './types';
 
 export interface Band {
@@ -87,7 +87,9 @@ export function planTiles(
   if (!decl) return undefined;
   if (decl.resample) {
     const map = decl.resample(params, size.width, size.height);
-    return map && { width: map.width, height: map.height, bands: planResampledBands(map, count(map.height)) };
+    // an output over the limit is the kernel's to refuse, run whole, before anything is allocated
+    if (!map || map.width * map.height > MAX_PIXELS) return undefined;
+    return { width: map.width, height: map.height, bands: planResampledBands(map, count(map.height)) };
   }
   const halo = tileHalo(op, params);
   return halo === undefined ? undefined : { ...size, bands: planBands(size.height, count(size.height), halo) };

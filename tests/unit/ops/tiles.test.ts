@@ -16,6 +16,7 @@ import {
   copyBandRows,
   planBands,
   planResampledBands,
+  planTiles,
   runBanded,
   sliceRows,
   tileHalo,
@@ -235,6 +236,11 @@ describe('operations that are not tile-safe', () => {
       expect(resize.tile!.resample!(params, 40, 30), JSON.stringify(raw)).toBeUndefined();
       await expect(runBanded(resize, { image: img }, params, ctx(), 2)).rejects.toThrow(/not split for these parameters/);
     }
+    // an output over the pixel limit runs whole, where the kernel refuses it before allocating
+    const huge = resolveParams(resize, { scale: 1000 });
+    expect(resize.tile!.resample!(huge, 4000, 4000)).toMatchObject({ width: 40000, height: 40000 });
+    expect(planTiles(resize, huge, { width: 4000, height: 4000 }, () => 2)).toBeUndefined();
+    expect(planTiles(resize, resolveParams(resize, { scale: 50 }), { width: 4000, height: 4000 }, () => 2)?.bands).toHaveLength(2);
   });
 
   test('runBanded refuses them', async () => {
