@@ -85,6 +85,11 @@ export interface KernelExports {
     xStart: Ptr, xWeights: Ptr, xTaps: number, yStart: Ptr, yWeights: Ptr, yTaps: number,
     ring: Ptr, conv: Ptr, ptrs: Ptr, premul: number,
   ): void;
+  // … the integer path for opaque images: Q14 weights as i16 pairs (xp per output pixel, yp per output row), i16 rows
+  resize16Setup(
+    inW: number, inH: number, outW: number, src: Ptr, dst: Ptr,
+    xStart: Ptr, xPairs: Ptr, xp: number, yStart: Ptr, yPairs: Ptr, yTaps: number, yp: number, ring: Ptr, ptrs: Ptr,
+  ): void;
   resizeRows(y0: number, y1: number): void;
 }
 

@@ -4,9 +4,9 @@
 
 import type { Image, KernelContext } from '../types';
 import { createImage } from '../image';
-import { loadKernels } from '../../wasm';
+import { loadKernels, type Kernels } from '../../wasm';
 import { Passes } from '../passes';
-import { axisWeights, fixedTaps, ringFits, type Filter } from './weights';
+import { axisWeights, fixedTaps, pairTaps, ringFits, type Filter } from './weights';
 
 /**
  * Resizes `src` with premultiplied alpha in WebAssembly, or returns undefined when the ring of
@@ -34,6 +34,25 @@ export async function resizeInWasm(src: Image, outW: number, outH: number, filte
   const arena = k.arena();
   const p = arena.copyIn(src.data);
   const premul = k.fn.isOpaque(p, inW * src.height) ? 0 : 1;
+  const chunk = Math.min(rows, y1 - y0);
+  // an opaque image takes the integer path where its taps fit in pairs
+  const hx = premul ? undefined : pairTaps(axisWeights(inW, outW, filter), inW, true, outW + (outW & 1));
+  const hy = hx && pairTaps(axisWeights(inH, outH, filter), inH, false);
+  if (hx && hy) {
+    const xs = arena.alloc(hx.start.length * 4);
+    const xw = arena.alloc(hx.pairs.length * 4);
+    const ys = arena.alloc(outH * 4);
+    const yw = arena.alloc(hy.pairs.length * 4);
+    const ring = arena.alloc(wy.taps * (stride >> 1));
+    const ptrs = arena.alloc(hy.taps * 4);
+    const dst = arena.alloc(chunk * outW * 4);
+    k.i32(xs, hx.start.length).set(hx.start);
+    k.i32(xw, hx.pairs.length).set(hx.pairs);
+    k.i32(ys, outH).set(wy.start);
+    k.i32(yw, hy.pairs.length).set(hy.pairs);
+    k.fn.resize16Setup(inW, src.height, outW, p, dst, xs, xw, hx.count, ys, yw, wy.taps, hy.count, ring, ptrs);
+    return runRows(k, dst, outW, outH, y0, y1, chunk, passes, band ? ctx.tile!.into : undefined);
+  }
   const xs = arena.alloc(outW * 4);
   const xw = arena.alloc(wx.weights.length * 4);
   const ys = arena.alloc(outH * 4);
@@ -41,14 +60,18 @@ export async function resizeInWasm(src: Image, outW: number, outH: number, filte
   const ring = arena.alloc(wy.taps * stride);
   const conv = arena.alloc(inW * 16);
   const ptrs = arena.alloc(wy.taps * 4);
-  const chunk = Math.min(rows, y1 - y0);
   const dst = arena.alloc(chunk * outW * 4);
   k.i32(xs, outW).set(wx.start);
   k.setF32(xw, wx.weights);
   k.i32(ys, outH).set(wy.start);
   k.setF32(yw, wy.weights);
   k.fn.resizeSetup(inW, src.height, outW, p, dst, xs, xw, wx.taps, ys, yw, wy.taps, ring, conv, ptrs, premul);
-  const out = band ? ctx.tile!.into : createImage(outW, outH);
+  return runRows(k, dst, outW, outH, y0, y1, chunk, passes, band ? ctx.tile!.into : undefined);
+}
+
+/** Output rows [y0, y1) in chunks through `dst` in WebAssembly memory, into `into` (a band's target) or a new image. */
+function runRows(k: Kernels, dst: number, outW: number, outH: number, y0: number, y1: number, chunk: number, passes: Passes, into?: Image): Image {
+  const out = into ?? createImage(outW, outH);
   passes.bands(y1 - y0, chunk, (a, b) => {
     k.fn.resizeRows(y0 + a, y0 + b);
     out.data.set(k.bytes(dst, (b - a) * outW * 4), a * outW * 4);

@@ -12,7 +12,7 @@ export { channelLuts, channelLutsPair, channelLutsRG } from './lut';
 export { convolveSetup, convolveRows, conv3Setup, conv3Stride, conv3Row, conv3Rows, sobelSetup, sobelRows } from './convolve';
 export { medianSetup, medianDeinterleave, medianStripe, medianSmallSetup, medianSmall, median5Setup, median5Scratch, median5 } from './median';
 export { morphSetup, morphRows, morphColumns, discSetup, discRows } from './morphology';
-export { resizeSetup, resizeRows } from './resize';
+export { resizeSetup, resize16Setup, resizeRows } from './resize';
 
 export function heapBase(): usize {
   return __heap_base;

@@ -1,5 +1,6 @@
-// Separable resampling (resize): Pillow-style weights computed in JS (src/ops/resize/resample.ts),
-// applied here on premultiplied f32x4 pixels, one pixel per vector.
+// Separable resampling (resize): Pillow-style weights computed in JS (src/ops/resize/weights.ts),
+// applied here on premultiplied f32x4 pixels, one pixel per vector; or, for an opaque image, in
+// integers (resize16Setup): Q14 weights taken two taps at a time by i32x4.dot_i16x8_s, rows in i16.
 //
 // Every output pixel along an axis has the same number of taps (JS pads the shorter edge windows
 // with zero weights and shifts their start inside the image), so the inner loops have a fixed
@@ -30,6 +31,10 @@ let yTaps: i32 = 0;
 let ptrs: usize = 0; // usize × yTaps: ring rows of the current output row
 let premul: bool = false;
 let nextRow: i32 = 0;
+// the integer path (resize16Setup): opaque images, i16 rows in the ring and taps taken in pairs
+let int16: bool = false;
+let xPairs: i32 = 0; // tap pairs per output pixel: xW holds xPairs i32 per pixel, (w_t, w_t+1) as i16
+let yPairs: i32 = 0;
 
 /**
  * Call once per image. `ring` holds yTaps × ((ow + 3) & ~3) × 16 bytes, `cv` iw × 16 bytes,
@@ -57,6 +62,102 @@ export function resizeSetup(
   ptrs = pt;
   premul = pm;
   nextRow = 0;
+  int16 = false;
+}
+
+/**
+ * The integer path, for an opaque image: weights in Q14 (each pixel's sum exactly 16 384), taken in
+ * pairs by i32x4.dot_i16x8_s; horizontally resampled rows kept as i16 in Q6 (level × 64, rounded), so
+ * the ring is half as wide and no row is converted to float. Within a fraction of a level of the
+ * float path. `xw` holds `xp` i32 per output pixel (an odd tap count padded with a zero weight; the
+ * window placed so that its pairs stay inside the row), `yw` `yp` per output row (padding reads the
+ * window's last row). `ring` holds yt × ((ow + 3) & ~3) × 8 bytes; xs and xw have an entry for one
+ * more output pixel when ow is odd (start 0, zero weights).
+ */
+export function resize16Setup(
+  iw: i32, ih: i32, ow: i32, s: usize, d: usize,
+  xs: usize, xw: usize, xp: i32, ys: usize, yw: usize, yt: i32, yp: i32,
+  rg: usize, pt: usize,
+): void {
+  inW = iw;
+  inH = ih;
+  outW = ow;
+  src = s;
+  dst = d;
+  xStart = xs;
+  xW = xw;
+  xPairs = xp;
+  yStart = ys;
+  yW = yw;
+  yTaps = yt;
+  yPairs = yp;
+  ring = rg;
+  stride = <usize>((ow + 3) & ~3) << 3;
+  ptrs = pt;
+  premul = false;
+  nextRow = 0;
+  int16 = true;
+}
+
+// two pixels' bytes (8, loaded into the low half) to i16 lanes r0 r1 g0 g1 b0 b1 a0 a1
+const PAIR_BYTES: v128 = i8x16(0, -128, 4, -128, 1, -128, 5, -128, 2, -128, 6, -128, 3, -128, 7, -128);
+const ROUND_Q6: v128 = i32x4.splat(1 << 7);
+const ROUND_OUT: v128 = i32x4.splat(1 << 19);
+
+/** Horizontal pass of input row y into ring row `out` (i16 × 4 per pixel, Q6), two output pixels at a time. */
+function h16Row(y: i32, out: usize): void {
+  const s = src + <usize>y * (<usize>inW << 2);
+  const P = xPairs;
+  const wStep = <usize>P << 2;
+  let wp = xW;
+  for (let x = 0; x < outW; x += 2) {
+    let p0 = s + (<usize>load<i32>(xStart + (<usize>x << 2)) << 2);
+    let p1 = s + (<usize>load<i32>(xStart + (<usize>x << 2), 4) << 2);
+    let w0 = wp, w1 = wp + wStep;
+    let a0 = i32x4.splat(0), a1 = i32x4.splat(0);
+    for (let t = 0; t < P; t++) {
+      a0 = i32x4.add(a0, i32x4.dot_i16x8_s(i8x16.swizzle(v128.load64_zero(p0), PAIR_BYTES), v128.load32_splat(w0)));
+      a1 = i32x4.add(a1, i32x4.dot_i16x8_s(i8x16.swizzle(v128.load64_zero(p1), PAIR_BYTES), v128.load32_splat(w1)));
+      p0 += 8; p1 += 8; w0 += 4; w1 += 4;
+    }
+    a0 = i32x4.shr_s(i32x4.add(a0, ROUND_Q6), 8);
+    a1 = i32x4.shr_s(i32x4.add(a1, ROUND_Q6), 8);
+    v128.store(out + (<usize>x << 3), i16x8.narrow_i32x4_s(a0, a1));
+    wp += wStep << 1;
+  }
+}
+
+/** One output row from the ring's i16 rows, taps in pairs (pointers in `ptrs`), four pixels at a time. */
+function v16Row(wy: usize, s: i32, d: usize): void {
+  const n = outW, T = yTaps, P = yPairs;
+  for (let t = 0; t < P << 1; t++) store<usize>(ptrs + (<usize>t << 2), slot(s + min(t, T - 1)));
+  for (let x = 0; x < n; x += 4) {
+    const o = <usize>x << 3;
+    let a0 = i32x4.splat(0), a1 = i32x4.splat(0), a2 = i32x4.splat(0), a3 = i32x4.splat(0);
+    for (let t = 0; t < P; t++) {
+      const r0 = load<usize>(ptrs + (<usize>t << 3)) + o;
+      const r1 = load<usize>(ptrs + (<usize>t << 3), 4) + o;
+      const w = v128.load32_splat(wy + (<usize>t << 2));
+      const A = v128.load(r0), B = v128.load(r1), C = v128.load(r0, 16), D = v128.load(r1, 16);
+      a0 = i32x4.add(a0, i32x4.dot_i16x8_s(i16x8.shuffle(A, B, 0, 8, 1, 9, 2, 10, 3, 11), w));
+      a1 = i32x4.add(a1, i32x4.dot_i16x8_s(i16x8.shuffle(A, B, 4, 12, 5, 13, 6, 14, 7, 15), w));
+      a2 = i32x4.add(a2, i32x4.dot_i16x8_s(i16x8.shuffle(C, D, 0, 8, 1, 9, 2, 10, 3, 11), w));
+      a3 = i32x4.add(a3, i32x4.dot_i16x8_s(i16x8.shuffle(C, D, 4, 12, 5, 13, 6, 14, 7, 15), w));
+    }
+    a0 = i32x4.shr_s(i32x4.add(a0, ROUND_OUT), 20);
+    a1 = i32x4.shr_s(i32x4.add(a1, ROUND_OUT), 20);
+    a2 = i32x4.shr_s(i32x4.add(a2, ROUND_OUT), 20);
+    a3 = i32x4.shr_s(i32x4.add(a3, ROUND_OUT), 20);
+    const px = i8x16.narrow_i16x8_u(i16x8.narrow_i32x4_s(a0, a1), i16x8.narrow_i32x4_s(a2, a3));
+    const q = d + (<usize>x << 2);
+    const m = n - x;
+    if (m >= 4) v128.store(q, px);
+    else {
+      v128.store32_lane(q, px, 0);
+      if (m > 1) v128.store32_lane(q, px, 1, 4);
+      if (m > 2) v128.store32_lane(q, px, 2, 8);
+    }
+  }
 }
 
 @inline function slot(y: i32): usize {
@@ -123,11 +224,16 @@ export function resizeRows(y0: i32, y1: i32): void {
     const s = load<i32>(yStart + (<usize>y << 2));
     if (nextRow < s) nextRow = s;
     while (nextRow < s + T) {
-      hRow(nextRow, slot(nextRow));
+      if (int16) h16Row(nextRow, slot(nextRow));
+      else hRow(nextRow, slot(nextRow));
       nextRow++;
     }
-    const wy = yW + (<usize>(y * T) << 2);
     const d = dst + <usize>(y - y0) * (<usize>n << 2);
+    if (int16) {
+      v16Row(yW + (<usize>(y * yPairs) << 2), s, d);
+      continue;
+    }
+    const wy = yW + (<usize>(y * T) << 2);
     if (T <= 4) vRowShort(wy, s, T, d);
     else vRowLong(wy, s, T, d);
   }

@@ -112,6 +112,14 @@ describe('resize', () => {
         expect([res.width, res.height]).toEqual([ow, oh]);
         expect(maxDiff(res.data, referenceResize(img, ow, oh, filter))).toBeLessThanOrEqual(1);
       });
+      // An opaque image takes the integer path (Q14 weights in pairs, rows kept in Q6).
+      test(`${filter} ${w}×${h} → ${ow}×${oh}, opaque, matches the reference within 1 level and stays opaque`, async () => {
+        const img = randomImage(w, h, w * 17 + h * 3 + ow, true);
+        const res = await run(img, exact(ow, oh, filter));
+        expect([res.width, res.height]).toEqual([ow, oh]);
+        expect(maxDiff(res.data, referenceResize(img, ow, oh, filter))).toBeLessThanOrEqual(1);
+        expect(res.data.every((v, i) => (i & 3) !== 3 || v === 255)).toBe(true);
+      });
     }
   }
 
@@ -129,6 +137,17 @@ describe('resize', () => {
     expect(res.data).not.toBe(img.data);
     expect(sameBytes(res.data, img.data)).toBe(true);
   });
+
+  for (const filter of ['bilinear', 'bicubic', 'lanczos3']) {
+    test(`${filter} keeps a uniform opaque image exactly uniform, up and down (each pixel's integer weights sum to one)`, async () => {
+      const img = createImage(41, 29);
+      for (let i = 0; i < img.data.length; i += 4) img.data.set([201, 30, 91, 255], i);
+      for (const scale of [23, 50, 250]) {
+        const res = await run(img, { scale, filter });
+        for (let i = 0; i < res.data.length; i += 4) expect([...res.data.subarray(i, i + 4)]).toEqual([201, 30, 91, 255]);
+      }
+    });
+  }
 
   for (const filter of ['nearest', 'bilinear', 'bicubic', 'lanczos3']) {
     test(`${filter} keeps a uniform image uniform, up and down`, async () => {
