@@ -1,5 +1,5 @@
 // The resize op's WebAssembly path (src/wasm/assembly/resize.ts): the weights come from
-// axisWeights (resample.ts, shared with the JS path that blend and apply-mask use), laid out with
+// axisWeights (weights.ts, shared with the JS path that blend and apply-mask use), laid out with
 // the same number of taps for every output pixel so the kernel's inner loops have a fixed count.
 
 import type { Image, KernelContext } from '../types';
@@ -36,8 +36,8 @@ export async function resizeInWasm(src: Image, outW: number, outH: number, filte
   const premul = k.fn.isOpaque(p, inW * src.height) ? 0 : 1;
   const chunk = Math.min(rows, y1 - y0);
   // an opaque image takes the integer path where its taps fit in pairs
-  const hx = premul ? undefined : pairTaps(axisWeights(inW, outW, filter), inW, true, outW + (outW & 1));
-  const hy = hx && pairTaps(axisWeights(inH, outH, filter), inH, false);
+  const hx = premul ? undefined : pairTaps(wx, inW, true, outW + (outW & 1));
+  const hy = hx && pairTaps(wy, inH, false);
   if (hx && hy) {
     const xs = arena.alloc(hx.start.length * 4);
     const xw = arena.alloc(hx.pairs.length * 4);

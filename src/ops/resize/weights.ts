@@ -125,7 +125,6 @@ export function fixedTaps(a: AxisWeights, inSize: number): FixedTaps {
   return { start, weights, taps };
 }
 
-
 /** Above this the ring of horizontally resampled rows is too large (extreme vertical-only shrink): the JS path runs instead. */
 const RING_LIMIT = 256 * 2 ** 20;
 
@@ -176,19 +175,18 @@ export function resizeBands(params: Params, width: number, height: number): Resa
 }
 
 /**
- * The integer path's weights (src/wasm/assembly/resize.ts, resize16Setup): per output pixel, its
+ * The integer path's weights (src/wasm/assembly/resize.ts, resize16Setup) from the float path's: per output pixel, its
  * taps in pairs as i32 words (w_t | w_t+1 << 16, Q14, each pixel's sum exactly 16 384 so a flat
  * image stays flat), an odd count padded with a zero weight; `inside`: the window placed so that
  * every pair reads inside the input (the horizontal pass reads pixels; the vertical one points its
  * padding at a row it has); `count` entries padded to `length` (zero weights, start 0). Undefined
  * when the padded window is wider than the input.
  */
-export function pairTaps(a: AxisWeights, inSize: number, inside: boolean, length = a.start.length): { start: Int32Array; pairs: Int32Array; count: number; taps: number } | undefined {
-  const f = fixedTaps(a, inSize);
+export function pairTaps(f: FixedTaps, inSize: number, inside: boolean, length = f.start.length): { start: Int32Array; pairs: Int32Array; count: number; taps: number } | undefined {
   const taps = f.taps + (f.taps & 1);
   if (inside && taps > inSize) return undefined;
   const count = taps >> 1;
-  const n = a.start.length;
+  const n = f.start.length;
   const start = new Int32Array(length);
   const pairs = new Int32Array(length * count);
   const q = new Int32Array(taps);
@@ -197,13 +195,18 @@ export function pairTaps(a: AxisWeights, inSize: number, inside: boolean, length
     const off = f.start[i]! - s;
     start[i] = s;
     q.fill(0);
+    // the rounding's remainder goes to the largest weight (the first of equals)
     let sum = 0;
     let big = off;
+    let bigW = 0;
     for (let t = 0; t < f.taps; t++) {
       const w = f.weights[i * f.taps + t]!;
       q[off + t] = Math.round(w * 16384);
       sum += q[off + t]!;
-      if (Math.abs(w) > Math.abs(f.weights[i * f.taps + big - off]!)) big = off + t;
+      if (Math.abs(w) > bigW) {
+        big = off + t;
+        bigW = Math.abs(w);
+      }
     }
     q[big] = q[big]! + 16384 - sum;
     for (let t = 0; t < count; t++) pairs[i * count + t] = (q[2 * t]! & 0xffff) | (q[2 * t + 1]! << 16);

@@ -45,6 +45,18 @@ export function resizeSetup(
   xs: usize, xw: usize, xt: i32, ys: usize, yw: usize, yt: i32,
   rg: usize, cv: usize, pt: usize, pm: bool,
 ): void {
+  setup(iw, ih, ow, s, d, xs, xw, ys, yw, yt, rg, pt, 16);
+  xTaps = xt;
+  conv = cv;
+  premul = pm;
+  int16 = false;
+}
+
+/** What both paths' setups share; a ring row holds ((ow + 3) & ~3) pixels of `pixelBytes`. */
+@inline function setup(
+  iw: i32, ih: i32, ow: i32, s: usize, d: usize,
+  xs: usize, xw: usize, ys: usize, yw: usize, yt: i32, rg: usize, pt: usize, pixelBytes: usize,
+): void {
   inW = iw;
   inH = ih;
   outW = ow;
@@ -52,17 +64,13 @@ export function resizeSetup(
   dst = d;
   xStart = xs;
   xW = xw;
-  xTaps = xt;
   yStart = ys;
   yW = yw;
   yTaps = yt;
   ring = rg;
-  stride = <usize>((ow + 3) & ~3) << 4;
-  conv = cv;
+  stride = <usize>((ow + 3) & ~3) * pixelBytes;
   ptrs = pt;
-  premul = pm;
   nextRow = 0;
-  int16 = false;
 }
 
 /**
@@ -79,23 +87,10 @@ export function resize16Setup(
   xs: usize, xw: usize, xp: i32, ys: usize, yw: usize, yt: i32, yp: i32,
   rg: usize, pt: usize,
 ): void {
-  inW = iw;
-  inH = ih;
-  outW = ow;
-  src = s;
-  dst = d;
-  xStart = xs;
-  xW = xw;
+  setup(iw, ih, ow, s, d, xs, xw, ys, yw, yt, rg, pt, 8);
   xPairs = xp;
-  yStart = ys;
-  yW = yw;
-  yTaps = yt;
   yPairs = yp;
-  ring = rg;
-  stride = <usize>((ow + 3) & ~3) << 3;
-  ptrs = pt;
   premul = false;
-  nextRow = 0;
   int16 = true;
 }
 
