@@ -17,6 +17,7 @@ import { assetIdsOf, Runtime, type RuntimeOptions, type StepReport } from './run
 import { Commands } from './commands';
 import { LiveSources, type LiveStats } from './live-sources';
 import { restoreHistory, saveHistory } from './history-store';
+import { settled, type Activity } from './settle';
 import type { EncodeType } from '../workers/protocol';
 import type { PixelPoolStats } from '../workers/pixel-pool';
 
@@ -116,8 +117,11 @@ export interface GraphConflict {
   readonly savedAt: number;
 }
 
-/** How long the editor stays idle before results are written to IndexedDB. */
-const WRITE_SETTLE_MS = 300;
+/**
+ * How long the editor stays idle before results are written to IndexedDB. Someone editing makes a
+ * run every few hundred ms to a second; a write begun in such a pause takes a core from the next run.
+ */
+const WRITE_SETTLE_MS = 1000;
 
 export function start(
   hooks: Pick<RuntimeOptions, 'onChange' | 'onPublish' | 'onGraph' | 'onFocus' | 'onPoolEvent' | 'onRunEvent'> = {},
@@ -126,15 +130,7 @@ export function start(
 ): Started {
   // Results reach IndexedDB between runs: storing one costs other threads far more CPU than the
   // page spends on a run, and a run's workers and the page need those cores (see TieredCache).
-  const cache = new TieredCache({
-    quiet: async () => {
-      while (runtime.live.busy) {
-        await runtime.live.whenIdle();
-        // A drag rests for a moment between its runs: let it go on before writing.
-        await new Promise((r) => setTimeout(r, WRITE_SETTLE_MS));
-      }
-    },
-  });
+  const cache = new TieredCache({ quiet: settled((): Activity => runtime.live, WRITE_SETTLE_MS) });
   const graphStore = openGraphStore();
   const sources = new IdbSourceStore();
   // When storage is full the cached results go first: they can be computed again, the graph cannot.

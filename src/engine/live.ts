@@ -93,6 +93,7 @@ export class LiveController<V> {
   #timer: unknown = null;
   #version = 0;
   #idleWaiters: (() => void)[] = [];
+  #idleSpells = 0;
   readonly #published = new Map<string, Published<V>>();
   /** What a step showed before an edit withdrew it; shown marked "updating", never as its result. */
   readonly #previous = new Map<string, Published<V>>();
@@ -130,6 +131,11 @@ export class LiveController<V> {
 
   get busy(): boolean {
     return this.#timer !== null || this.#run !== null || this.#proxyRun !== null;
+  }
+
+  /** How many times the graph has gone from busy to idle: tells one idle spell from the next. */
+  get idleSpells(): number {
+    return this.#idleSpells;
   }
 
   keyOf(node: string): string | null {
@@ -397,6 +403,7 @@ export class LiveController<V> {
 
   #wakeIdle(): void {
     if (this.busy) return;
+    this.#idleSpells++;
     const waiters = this.#idleWaiters;
     this.#idleWaiters = [];
     waiters.forEach((w) => w());

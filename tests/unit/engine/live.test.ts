@@ -112,6 +112,24 @@ describe('live controller', () => {
     expect(live.view('s').state).toBe('cancelled');
   });
 
+  test('idleSpells counts each time the graph goes from busy to idle, once', async () => {
+    const { live } = setup(10, 0);
+    const before = live.idleSpells;
+    live.setGraph(chain(2, 3));
+    expect(live.busy).toBe(true);
+    expect(live.idleSpells).toBe(before);
+    await vi.runAllTimersAsync();
+    await live.whenIdle();
+    expect(live.busy).toBe(false);
+    expect(live.idleSpells).toBe(before + 1);
+    live.setGraph(chain(2, 4));
+    await vi.runAllTimersAsync();
+    expect(live.idleSpells).toBe(before + 2);
+    // nothing ran: nothing changes
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(live.idleSpells).toBe(before + 2);
+  });
+
   test('progress is reported on the running step', async () => {
     const seen: number[] = [];
     const live = new LiveController<number>({
