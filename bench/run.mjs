@@ -7,7 +7,7 @@
 //   node bench/run.mjs --only kernels,plumbing,engine,parallel,latency,cache,memory,cli
 //   node bench/run.mjs --only cli --cli-images 100   (the command-line runner; default 20 images)
 //   node bench/run.mjs --only latency,cache --pool 2   (the app with 2 workers instead of its default)
-//   node bench/run.mjs --ops gauss5,bc --no-build   (kernels: gauss5 gauss20 resize bc gray levels invert sharpen median2 median5 box2 box5)
+//   node bench/run.mjs --ops gauss5,bc --no-build   (kernels: gauss5 gauss20 resize bc gray levels invert hsl sharpen median2 median5 box2 box5)
 
 import { spawnSync } from 'node:child_process';
 import { createReadStream, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
@@ -33,7 +33,7 @@ const opt = (name) => {
 };
 const ALL = ['kernels', 'plumbing', 'engine', 'parallel', 'latency', 'cache', 'memory', 'cli'];
 const only = new Set((opt('--only') ?? ALL.join(',')).split(','));
-const OPS = (opt('--ops') ?? 'gauss5,gauss20,resize,bc,gray,levels,invert,sharpen,median2,median5,box2,box5').split(',');
+const OPS = (opt('--ops') ?? 'gauss5,gauss20,resize,bc,gray,levels,invert,hsl,sharpen,median2,median5,box2,box5').split(',');
 const build = !args.includes('--no-build');
 /** `--pool N`: the app's pool size (its Settings), instead of its default, for the app sections. */
 const poolSize = opt('--pool') === undefined ? undefined : Number(opt('--pool'));

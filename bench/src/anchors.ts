@@ -26,7 +26,7 @@ export interface Impl {
   dispose?(state: any): void;
 }
 
-export type OpId = 'gauss5' | 'gauss20' | 'resize' | 'bc' | 'gray' | 'levels' | 'invert' | 'sharpen' | 'median2' | 'median5' | 'box2' | 'box5';
+export type OpId = 'gauss5' | 'gauss20' | 'resize' | 'bc' | 'gray' | 'levels' | 'invert' | 'hsl' | 'sharpen' | 'median2' | 'median5' | 'box2' | 'box5';
 
 /** Levels' parameters in the kernel table (input 10..240, gamma 1.2, output 0..255). */
 export const LEVELS = { inBlack: 10, inWhite: 240, gamma: 1.2 } as const;
@@ -287,6 +287,12 @@ function photon(op: OpId, src: Rgba): Impl | null {
       return photonImpl('sharpen (3×3)', src, (p, img) => p.sharpen(img));
     case 'invert':
       return photonImpl('invert', src, (p, img) => p.invert(img));
+    case 'hsl':
+      // photon's HSL conversions are its own (f32, through its palette crate): the same idea, not the same bytes.
+      return photonImpl('hue_rotate_hsl(15) + saturate_hsl(0.2): two passes, its own HSL', src, (p, img) => {
+        p.hue_rotate_hsl(img, 15);
+        p.saturate_hsl(img, 0.2);
+      });
     default:
       return null;
   }
@@ -347,6 +353,8 @@ function canvas(op: OpId, src: Rgba): Impl | null {
       return canvasImpl("filter = 'url(#sharpen)': SVG feConvolveMatrix 3×3", src, w, h, (ctx) => (ctx.filter = 'url(#sharpen)'));
     case 'invert':
       return canvasImpl("filter = 'invert(1)'", src, w, h, (ctx) => (ctx.filter = 'invert(1)'));
+    case 'hsl':
+      return canvasImpl("filter = 'hue-rotate(15deg) saturate(1.2)': CSS's linear RGB matrices, not HSL", src, w, h, (ctx) => (ctx.filter = 'hue-rotate(15deg) saturate(1.2)'));
     default:
       return null;
   }

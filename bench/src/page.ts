@@ -118,6 +118,15 @@ const SPECS: Record<OpId, () => OpSpec> = {
     plain: () => invertPlain(src),
     reused: true,
   }),
+  hsl: () => ({
+    title: 'hue/saturation (hue +15°, saturation +20 %)',
+    border: 0,
+    // the op is its own double-precision definition (tests/unit/ops/hue-saturation.test.ts): no second reference
+    ref: null,
+    ours: { op: 'hue-saturation', params: { hue: 15, saturation: 20 } },
+    plain: null,
+    reused: true,
+  }),
   median2: () => ({ title: 'median radius 2 (5×5)', border: 2, ref: null, ours: { op: 'median', params: { radius: 2 } }, plain: null }),
   median5: () => ({ title: 'median radius 5 (11×11)', border: 5, ref: null, ours: { op: 'median', params: { radius: 5 } }, plain: null }),
   box2: () => ({ title: 'box blur radius 2 (5×5)', border: 2, ref: null, ours: { op: 'box-blur', params: { radius: 2 } }, plain: null }),
@@ -271,7 +280,7 @@ async function kernelOp(id: OpId) {
   const reused = spec.reused ? reusedImpl(spec) : null;
   if (reused) rows.push(await measure(reused, ref, spec.border));
   // the targets measured on 2 cores (bench/run.mjs takes the tiled row where there is one)
-  if (id === 'gauss5' || id === 'gauss20' || id === 'resize') {
+  if (id === 'gauss5' || id === 'gauss20' || id === 'resize' || id === 'hsl') {
     const pool = new WorkerPool({ size: navigator.hardwareConcurrency || 2, thumbnailSize: 0 });
     try {
       const tiled = tiledImpl(spec, pool);
