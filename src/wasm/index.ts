@@ -63,7 +63,8 @@ export interface KernelExports {
   conv3Rows(y0: number, y1: number, out: Ptr): void;
   sobelSetup(w: number, h: number, src: Ptr, dst: Ptr, mode: number, ring: Ptr): void;
   sobelRows(y0: number, y1: number): void;
-  // median.ts — per channel: Perreault–Hébert column histograms; radius 1 by sorted columns, radius 2 by a network
+  // median.ts — per channel: Perreault–Hébert column histograms; radius 1 by sorted columns, radius 2 by a network,
+  // radius 3 to 5 by generated networks (median-networks.ts)
   medianSetup(w: number, h: number, src: Ptr, dst: Ptr, radius: number, planes: Ptr, hist: Ptr): void;
   medianDeinterleave(y0: number, y1: number): void;
   medianStripe(channel: number, x0: number, x1: number): void;
@@ -73,6 +74,15 @@ export interface KernelExports {
   median5Setup(w: number, h: number, src: Ptr, dst: Ptr, scratch: Ptr): void;
   median5Scratch(w: number): number;
   median5(y0: number, y1: number): void;
+  // … radius 3 to 5 (medianNetHas): generated min/max networks on rows sorted across, 8 output rows a tile
+  medianNetHas(radius: number): number;
+  medianNetStride(w: number, radius: number): number;
+  medianNetScratch(radius: number): number;
+  medianNetOutBytes(w: number, h: number): number;
+  medianNetSetup(w: number, h: number, src: Ptr, dst: Ptr, radius: number, planes: Ptr, medians: Ptr, scratch: Ptr): void;
+  medianNetDeinterleave(y0: number, y1: number): void;
+  medianNet(channel: number, block0: number, block1: number): void;
+  medianNetInterleave(y0: number, y1: number, channels: number): void;
   // morphology.ts — erosion; dilation is erosion of the complement (flip = 1)
   morphSetup(w: number, h: number, src: Ptr, dst: Ptr, radius: number, flip: number, scratch: Ptr): void;
   morphRows(y0: number, y1: number): void;

@@ -10,7 +10,7 @@ export { grayWeighted, grayLightness } from './gray';
 export { hueSaturationSetup, hueSaturation } from './hsl';
 export { channelLuts, channelLutsPair, channelLutsRG } from './lut';
 export { convolveSetup, convolveRows, conv3Setup, conv3Stride, conv3Row, conv3Rows, sobelSetup, sobelRows } from './convolve';
-export { medianSetup, medianDeinterleave, medianStripe, medianSmallSetup, medianSmall, median5Setup, median5Scratch, median5 } from './median';
+export { medianSetup, medianDeinterleave, medianStripe, medianSmallSetup, medianSmall, median5Setup, median5Scratch, median5, medianNetStride, medianNetScratch, medianNetHas, medianNetSetup, medianNetOutBytes, medianNetDeinterleave, medianNet, medianNetInterleave } from './median';
 export { morphSetup, morphRows, morphColumns, discSetup, discRows } from './morphology';
 export { resizeSetup, resize16Setup, resizeRows } from './resize';
 

@@ -46,6 +46,17 @@ describe('median', () => {
     }
   });
 
+  test('radii 3 to 5 (the sorting networks) match brute force around the 16-column block and the 8-row tile', async () => {
+    for (const r of [3, 4, 5]) {
+      for (const [w, h] of [[1, 1], [15, 8], [16, 9], [17, 7], [33, 25], [2, 40], [70, 3]] as const) {
+        for (const opaque of [false, true]) {
+          const img = randomImage(w, h, w * 31 + h * 7 + r, opaque);
+          expect(maxDiff((await filter(img, r)).data, reference(img, r)), `r ${r}, ${w}×${h}${opaque ? ', opaque' : ''}`).toBe(0);
+        }
+      }
+    }
+  });
+
   test('radius 2 takes the median of each channel on its own, at the borders too', async () => {
     // a 5×5 image whose channels follow different orders: every window, clamped at the edges, differs by channel
     const img = createImage(5, 5);
