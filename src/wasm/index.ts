@@ -64,7 +64,7 @@ export interface KernelExports {
   sobelSetup(w: number, h: number, src: Ptr, dst: Ptr, mode: number, ring: Ptr): void;
   sobelRows(y0: number, y1: number): void;
   // median.ts — per channel: Perreault–Hébert column histograms; radius 1 by sorted columns, radius 2 by a network,
-  // radius 3 to 5 by generated networks (median-networks.ts)
+  // radius 3 to 6 by generated networks (median-networks.ts)
   medianSetup(w: number, h: number, src: Ptr, dst: Ptr, radius: number, planes: Ptr, hist: Ptr): void;
   medianDeinterleave(y0: number, y1: number): void;
   medianStripe(channel: number, x0: number, x1: number): void;
@@ -74,7 +74,7 @@ export interface KernelExports {
   median5Setup(w: number, h: number, src: Ptr, dst: Ptr, scratch: Ptr): void;
   median5Scratch(w: number): number;
   median5(y0: number, y1: number): void;
-  // … radius 3 to 5 (medianNetHas): generated min/max networks on rows sorted across, 8 output rows a tile
+  // … radius 3 to 6 (medianNetHas): generated min/max networks on rows sorted across, 8 output rows a tile
   medianNetHas(radius: number): number;
   medianNetStride(w: number, radius: number): number;
   medianNetScratch(radius: number): number;

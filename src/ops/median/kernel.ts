@@ -40,7 +40,7 @@ export default defineOp(meta, async (inputs, params, ctx) => {
     return { image: copyOut(arena, out, w, h, ctx.tile) };
   }
   if (k.fn.medianNetHas(r)) {
-    // 7×7 to 11×11: generated networks on rows sorted across (src/wasm/assembly/median.ts)
+    // 7×7 to 13×13: generated networks on rows sorted across (src/wasm/assembly/median.ts)
     const planes = arena.alloc(4 * h * k.fn.medianNetStride(w, r));
     const medians = arena.alloc(k.fn.medianNetOutBytes(w, h));
     const scratch = arena.alloc(k.fn.medianNetScratch(r));
