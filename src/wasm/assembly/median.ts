@@ -25,13 +25,18 @@ let scratch: usize = 0; // u16 × 17: a zero, then the coarse prefix sums
 /** Stripe width in output columns: column histograms then take about 140 kB. */
 export const STRIPE: i32 = 256;
 
-export function medianSetup(w: i32, h: i32, s: usize, d: usize, r: i32, pl: usize, hist: usize): void {
+/** What the histogram and network paths both set up: the image, the radius and the channel planes. */
+function setImage(w: i32, h: i32, s: usize, d: usize, r: i32, pl: usize): void {
   W = w;
   H = h;
   R = r;
   src = s;
   dst = d;
   planes = pl;
+}
+
+export function medianSetup(w: i32, h: i32, s: usize, d: usize, r: i32, pl: usize, hist: usize): void {
+  setImage(w, h, s, d, r, pl);
   const cols = <usize>(STRIPE + 2 * r);
   colF = hist;
   colC = colF + cols * 512;
@@ -451,12 +456,7 @@ export function medianNetOutBytes(w: i32, h: i32): usize {
  * `scratch`: medianNetScratch(r) bytes.
  */
 export function medianNetSetup(w: i32, h: i32, s: usize, d: usize, r: i32, pl: usize, outPl: usize, scratch: usize): void {
-  W = w;
-  H = h;
-  R = r;
-  src = s;
-  dst = d;
-  planes = pl;
+  setImage(w, h, s, d, r, pl);
   netStride = medianNetStride(w, r);
   netPlanes = outPl;
   netOutStride = <usize>((w + 15) & ~15);
