@@ -11,7 +11,9 @@
 // come, can be dropped (those dropped from below are counted, which lowers the rank sought).
 //
 // Networks are built symbolically (padding with ±∞ that simplifies away, shared subexpressions,
-// dead code removed) and checked by the 0-1 principle before anything is written.
+// dead code removed) and checked before anything is written: each row sort on all 2^k inputs of 0
+// and 1 (the 0-1 principle), each tile against brute force on 3000 random inputs, half of them 0-1
+// grids of random density, half bytes. tests/unit/ops/median.test.ts checks the kernel exactly.
 //
 //   node scripts/median-networks.mjs          writes the file
 //   node scripts/median-networks.mjs --check  fails if the file is not what this script writes
@@ -146,11 +148,12 @@ function tile(net, k, r, row, t0, t1, have, list, below, out) {
   const trim = (part) => {
     const from = Math.max(0, first - (n - part.size) - part.cut);
     const to = Math.min(part.list.length - 1, last - part.cut);
-    return { list: part.list.slice(from, to + 1), cut: part.cut + from, size: part.size };
+    return { list: part.list.slice(from, to + 1), cut: part.cut + Math.min(from, part.list.length), size: part.size };
   };
-  let q = parts.map(trim).filter((p) => p.list.length > 0);
-  let dropped = 0; // parts dropped whole are all below (an all-above part has nothing kept either)
-  for (const p of parts) if (trim(p).list.length === 0 && p.cut + p.size <= first) dropped += p.size;
+  const trimmed = parts.map(trim);
+  // a part left with nothing still counts what it dropped from below
+  const dropped = trimmed.reduce((a, p) => a + (p.list.length === 0 ? p.cut : 0), 0);
+  const q = trimmed.filter((p) => p.list.length > 0);
   while (q.length > 1) {
     q.sort((x, y) => x.list.length - y.list.length);
     const [a, b] = q.splice(0, 2);

@@ -22,9 +22,10 @@ const realClock: SettleClock = {
 };
 
 /**
- * A `quiet` for TieredCache: resolves once the activity has been idle for `ms`. The spell is
- * counted from when this first saw it, which is never before it began and, as the wait looks again
- * every quarter of `ms`, at most a quarter of `ms` after.
+ * A `quiet` for TieredCache: resolves once the activity has been idle for `ms`. A spell is counted
+ * from when this first sees it, never before it began: within a quarter of `ms` while a wait is
+ * looking (it looks that often), and at the next ask when it began during a write or with nothing
+ * waiting to be written, so a write may come up to `ms` later than it had to, never sooner.
  */
 export function settled(activity: () => Activity, ms: number, clock: SettleClock = realClock): () => Promise<void> {
   let spell = -1;

@@ -301,12 +301,16 @@ export class LiveController<V> {
 
   /** Stops the run in flight and any pending one. */
   cancel(): void {
-    if (this.#timer !== null) {
-      clearTimeout(this.#timer);
+    const pending = this.#timer !== null;
+    if (pending) {
+      clearTimeout(this.#timer!);
       this.#timer = null;
     }
     this.#proxyRun?.cancel();
     this.#run?.cancel();
+    // A pending run stopped before it began: nothing will finish to say the graph is idle, so say it
+    // here (a run in flight says it once it has settled, and #wakeIdle waits for that).
+    if (pending) this.#wakeIdle();
   }
 
   cancelStep(node: string): void {

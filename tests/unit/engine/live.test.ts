@@ -112,6 +112,26 @@ describe('live controller', () => {
     expect(live.view('s').state).toBe('cancelled');
   });
 
+  test('cancelling a run still in its debounce makes the graph idle at once, and says so', async () => {
+    const { exec, live } = setup(10, 150);
+    const before = live.idleSpells;
+    live.setGraph(chain());
+    expect(live.busy).toBe(true);
+    let idle = false;
+    void live.whenIdle().then(() => (idle = true));
+    await vi.advanceTimersByTimeAsync(20);
+    live.cancel();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(live.busy).toBe(false);
+    expect(idle).toBe(true);
+    expect(live.idleSpells).toBe(before + 1);
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(exec.log.started).toHaveLength(0);
+    // cancelling when nothing is going is not a new idle spell
+    live.cancel();
+    expect(live.idleSpells).toBe(before + 1);
+  });
+
   test('idleSpells counts each time the graph goes from busy to idle, once', async () => {
     const { live } = setup(10, 0);
     const before = live.idleSpells;
