@@ -93,6 +93,56 @@ describe('node previews row by row', () => {
     }
   });
 
+  it('node previews and the viewer bitmap read a word a sample, and make the very bytes of the sample-by-sample mean', () => {
+    /** The definition, one byte at a time: alpha-weighted (THUMBNAIL) or plain (DISPLAY) means. */
+    const reference = (img: Image, g: ReturnType<typeof previewGeometry>): Uint8ClampedArray => {
+      const out = new Uint8ClampedArray(g.tw * g.th * 4);
+      const n = g.nx * g.ny;
+      for (let y = 0; y < g.th; y++) {
+        for (let x = 0; x < g.tw; x++) {
+          const sum = [0, 0, 0, 0];
+          let a = 0;
+          for (let j = 0; j < g.ny; j++) {
+            const row = Math.min(g.rows - 1, Math.floor((y + (j + 0.5) / g.ny) * (g.rows / g.th))) * img.width * 4;
+            for (let i = 0; i < g.nx; i++) {
+              const p = row + g.cols[x * g.nx + i]!;
+              const al = img.data[p + 3]!;
+              for (let c = 0; c < 3; c++) sum[c]! += g.weighted ? img.data[p + c]! * al : img.data[p + c]!;
+              sum[3]! += al;
+              a += al;
+            }
+          }
+          const o = (y * g.tw + x) * 4;
+          if (!g.weighted) for (let c = 0; c < 4; c++) out[o + c] = sum[c]! / n;
+          else if (a > 0) {
+            for (let c = 0; c < 3; c++) out[o + c] = sum[c]! / a;
+            out[o + 3] = a / n;
+          }
+        }
+      }
+      return out;
+    };
+    const img = noise(1200, 1501, 77);
+    // opaque blocks (the fast path), fully transparent ones, and noise alpha elsewhere
+    for (let y = 0; y < 1501; y++) {
+      for (let x = 0; x < 1200; x++) {
+        const i = (y * 1200 + x) * 4 + 3;
+        if (x < 600 && y < 900) img.data[i] = 255;
+        else if (x >= 900 && y >= 1200) img.data[i] = 0;
+      }
+    }
+    for (const [maxSide, sampling] of [[256, undefined], [300, undefined], [700, DISPLAY], [1024, DISPLAY]] as const) {
+      const g = previewGeometry(1200, 1501, maxSide, sampling);
+      expect([g.nx, g.ny]).toEqual(sampling ? [2, 2] : [4, 4]);
+      expect(same(whole(img, maxSide, sampling), reference(img, g)), `${maxSide} px`).toBe(true);
+      // a view of pixels at an odd byte offset cannot be read a word a sample: the byte path, same bytes
+      const odd = new Uint8ClampedArray(img.data.length + 1);
+      odd.set(img.data, 1);
+      const shifted: Image = { width: 1200, height: 1501, data: odd.subarray(1) };
+      expect(same(whole(shifted, maxSide, sampling), reference(img, g)), `${maxSide} px, odd offset`).toBe(true);
+    }
+  });
+
   it('a region of an image, sampled as the viewer asks for a zoomed-in part: the box of up to 2×2 samples it always was', () => {
     const img = noise(900, 700, 9);
     const [x0, y0, rw, rh] = [123, 77, 611, 402];
