@@ -328,21 +328,26 @@ export function makeThumbnail(img: Image, maxSide: number): ImageBitmap {
 
 /** The bitmap of preview pixels. */
 function previewBitmap(out: ImageData): ImageBitmap {
-  // One canvas and context per worker, resized as needed: making them afresh cost about 0.2 ms a
-  // step, a third of a small step's whole round trip (the bench's dispatch row).
-  if (!thumbCanvas) {
-    thumbCanvas = new OffscreenCanvas(out.width, out.height);
-    thumbContext = thumbCanvas.getContext('2d')!;
-  } else if (thumbCanvas.width !== out.width || thumbCanvas.height !== out.height) {
-    thumbCanvas.width = out.width;
-    thumbCanvas.height = out.height;
+  // A canvas and context per size, kept: making them afresh cost about 0.2 ms a step, a third of a
+  // small step's whole round trip (the bench's dispatch row), and resizing one canvas between a node
+  // preview and the viewer's bitmap (a shown step, every proxy of a drag) ~0.6 ms a pair.
+  const size = `${out.width}×${out.height}`;
+  let c = previewCanvases.get(size);
+  if (c) {
+    previewCanvases.delete(size);
+  } else {
+    const canvas = new OffscreenCanvas(out.width, out.height);
+    c = { canvas, context: canvas.getContext('2d')! };
+    if (previewCanvases.size >= PREVIEW_CANVASES) previewCanvases.delete(previewCanvases.keys().next().value!);
   }
-  thumbContext!.putImageData(out, 0, 0);
-  return thumbCanvas.transferToImageBitmap();
+  previewCanvases.set(size, c); // the most recently used last
+  c.context.putImageData(out, 0, 0);
+  return c.canvas.transferToImageBitmap();
 }
 
-let thumbCanvas: OffscreenCanvas | null = null;
-let thumbContext: OffscreenCanvasRenderingContext2D | null = null;
+/** Sizes of preview canvas kept: a node preview's and the viewer bitmap's, and a few other shapes. */
+const PREVIEW_CANVASES = 4;
+const previewCanvases = new Map<string, { canvas: OffscreenCanvas; context: OffscreenCanvasRenderingContext2D }>();
 
 // ---- Display bitmaps ----------------------------------------------------------------------------
 

@@ -127,4 +127,14 @@ describe('median', () => {
     expect(seen.length).toBeGreaterThanOrEqual(4);
     expect(seen.at(-1)).toBe(1);
   });
+
+  test('the networks (radius 5) and the histograms (radius 8) report rising progress, ending at 1', async () => {
+    for (const r of [5, 8]) {
+      const seen: number[] = [];
+      await filter(randomImage(800, 300, r, true), r, undefined, (p) => seen.push(p));
+      expect(seen.length, `radius ${r}`).toBeGreaterThanOrEqual(4);
+      expect(seen.every((p, i) => p <= 1 && (i === 0 || p >= seen[i - 1]!)), `radius ${r}`).toBe(true);
+      expect(seen.at(-1), `radius ${r}`).toBe(1);
+    }
+  });
 });
