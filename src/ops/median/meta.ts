@@ -9,8 +9,8 @@ export default declareOp({
   description:
     'Replaces each channel of each pixel by the median of the (2r+1)×(2r+1) square around it: removes specks ' +
     'and salt-and-pepper noise while keeping edges. Channels (alpha included) are filtered independently; edges ' +
-    'extend. Radius 1 uses sorted columns, radius 2 a selection network, radius 3 to 6 min/max networks on rows sorted ' +
-    'across, 16 columns and 8 rows at a time; larger radii constant-time histograms (Perreault–Hébert).',
+    'extend. Radius 1 to 6 use sorting networks on many pixels at once; larger radii constant-time histograms ' +
+    '(Perreault–Hébert).',
   keywords: ['denoise', 'noise', 'despeckle', 'salt and pepper'],
   inputs: [{ name: 'image', type: 'image' }],
   outputs: [{ name: 'image', type: 'image' }],
