@@ -28,6 +28,12 @@ const QUOTA_SHARE = 0.8;
 const MIN_BLOB_CAP = 8 * 1024 * 1024;
 /** Most of the memory budget volatile results (a camera's frames, a timer's ticks) may hold together. */
 export const VOLATILE_SHARE = 1 / 8;
+/**
+ * Most of the memory budget proxy results may hold, in an LRU of their own: full results (six 48 MB
+ * an edit) would otherwise push a drag's proxies, the source's 1 MP proxy above all, out between two
+ * drags. Full results get the budget less what the proxies hold.
+ */
+export const PROXY_SHARE = 1 / 8;
 
 /** Accesses are written to the LRU index in batches, at most this long after they happen. */
 const TOUCH_DELAY_MS = 250;
@@ -139,6 +145,10 @@ const MESSAGES: Record<MemoryOnlyReason, string> = {
 
 export class TieredCache implements ResultStore<Value> {
   readonly #memory: MemoryStore<Value>;
+  /** Proxy results (see PROXY_SHARE): memory only, never written to IndexedDB. */
+  readonly #proxies: MemoryStore<Value>;
+  /** The memory budget of both. */
+  #memoryBytes: number;
   /** Volatile results in memory, oldest first, with their bytes (see #keepVolatile). */
   readonly #volatile = new Map<string, number>();
   #volatileBytes = 0;
@@ -204,7 +214,9 @@ export class TieredCache implements ResultStore<Value> {
   #emitQueued = false;
 
   constructor(opts: TieredCacheOptions = {}) {
-    this.#memory = new MemoryStore<Value>({ budgetBytes: opts.memoryBudgetBytes ?? DEFAULT_MEMORY_BUDGET, sizeOf: outputsBytes });
+    this.#memoryBytes = opts.memoryBudgetBytes ?? DEFAULT_MEMORY_BUDGET;
+    this.#memory = new MemoryStore<Value>({ budgetBytes: this.#memoryBytes, sizeOf: outputsBytes });
+    this.#proxies = new MemoryStore<Value>({ budgetBytes: this.#memoryBytes * PROXY_SHARE, sizeOf: outputsBytes });
     this.#factory = opts.indexedDB === undefined ? defaultIndexedDB() : opts.indexedDB;
     this.#dbName = opts.dbName;
     this.#openTimeoutMs = opts.openTimeoutMs;
@@ -327,7 +339,12 @@ export class TieredCache implements ResultStore<Value> {
     // push the editor's results out of memory and keep a core busy writing them.
     if (this.#closed || info?.batch) return;
     // Not kept in memory if larger than the whole memory budget; IndexedDB may still take it.
-    this.#memory.put(key, outputs);
+    if (info?.proxy) {
+      this.#proxies.put(key, outputs);
+      this.#fitFull();
+    } else {
+      this.#memory.put(key, outputs);
+    }
     if (info?.volatile) this.#keepVolatile(key, outputsBytes(outputs));
     // Proxies stay in memory: a slider drag makes dozens a second, and writing them would churn the
     // disk and evict full results that took far longer to compute. Volatile results (a camera
@@ -375,7 +392,11 @@ export class TieredCache implements ResultStore<Value> {
    * the IndexedDB tier fits its new budget too.
    */
   setBudgets(budgets: Budgets): Promise<void> {
-    if (budgets.memoryBytes !== undefined) this.#memory.setBudget(budgets.memoryBytes);
+    if (budgets.memoryBytes !== undefined) {
+      this.#memoryBytes = budgets.memoryBytes;
+      this.#proxies.setBudget(budgets.memoryBytes * PROXY_SHARE);
+      this.#fitFull();
+    }
     this.#emit();
     if (budgets.idbBytes === undefined) return Promise.resolve();
     this.#idbRequested = Math.max(0, budgets.idbBytes);
@@ -395,19 +416,23 @@ export class TieredCache implements ResultStore<Value> {
     this.#volatileBytes += bytes - (this.#volatile.get(key) ?? 0);
     this.#volatile.delete(key);
     this.#volatile.set(key, bytes);
-    const cap = this.#memory.stats.budgetBytes * VOLATILE_SHARE;
+    const cap = this.#memoryBytes * VOLATILE_SHARE;
     for (const [k, b] of this.#volatile) {
       if (this.#volatileBytes <= cap || this.#volatile.size <= 1) break;
       this.#volatile.delete(k);
       this.#volatileBytes -= b;
       this.#memory.delete(k);
+      this.#proxies.delete(k);
     }
+    this.#fitFull();
   }
 
   /** Empties both tiers. Statistics counters are kept (they describe the session). */
   async clear(): Promise<void> {
     this.#generation++;
     this.#memory.clear();
+    this.#proxies.clear();
+    this.#fitFull();
     this.#light.clear();
     this.#volatile.clear();
     this.#volatileBytes = 0;
@@ -467,7 +492,13 @@ export class TieredCache implements ResultStore<Value> {
   }
 
   get stats(): CacheStats {
-    const m = this.#memory.stats;
+    const full = this.#memory.stats, proxies = this.#proxies.stats;
+    const m = {
+      bytes: full.bytes + proxies.bytes,
+      entries: full.entries + proxies.entries,
+      evictions: full.evictions + proxies.evictions,
+      budgetBytes: this.#memoryBytes,
+    };
     const lookups = this.#memHits + this.#memMisses;
     const hits = this.#memHits + this.#idbHits;
     return {
@@ -595,14 +626,21 @@ export class TieredCache implements ResultStore<Value> {
   // ---- Reads -------------------------------------------------------------------------------------
 
   #memoryGet(key: string): Outputs<Value> | undefined {
-    const outputs = this.#memory.get(key);
+    const outputs = this.#memory.get(key) ?? this.#proxies.get(key);
     if (outputs && !outputsIntact(outputs)) {
       // Its buffer was transferred away since it was cached: never hand out an emptied image.
       this.#memory.delete(key);
+      this.#proxies.delete(key);
+      this.#fitFull();
       this.#integrityFailures++;
       return undefined;
     }
     return outputs;
+  }
+
+  /** Full results get the memory budget less what the proxies hold (trimmed at once, oldest first). */
+  #fitFull(): void {
+    this.#memory.setBudget(Math.max(0, this.#memoryBytes - this.#proxies.stats.bytes));
   }
 
   async #readIdb(key: string): Promise<Outputs<Value> | undefined> {

@@ -94,6 +94,8 @@ export class LiveController<V> {
   #version = 0;
   #idleWaiters: (() => void)[] = [];
   #idleSpells = 0;
+  /** Proxies started from rest in the current task: a flush in the same task stops them. */
+  #proxyFromRest = false;
   readonly #published = new Map<string, Published<V>>();
   /** What a step showed before an edit withdrew it; shown marked "updating", never as its result. */
   readonly #previous = new Map<string, Published<V>>();
@@ -257,6 +259,14 @@ export class LiveController<V> {
       const keep = new Set<string>();
       for (const s of keys.steps.values()) if (s.ok) keep.add(s.key);
       this.#run?.retain(keep);
+      if (!this.busy) {
+        // From rest: an edit flushed within this same task (a key press, a click's input and change
+        // together) goes straight to full resolution with every worker, and flush() stops these
+        // proxies before they take one. A drag's first input, or a key held down (runs in flight),
+        // keeps them.
+        this.#proxyFromRest = true;
+        queueMicrotask(() => (this.#proxyFromRest = false));
+      }
       this.#startProxy();
       this.#schedule(opts.immediate ? 0 : this.restMs);
     } else {
@@ -291,6 +301,10 @@ export class LiveController<V> {
 
   /** Starts the pending run now instead of after the debounce. */
   flush(): void {
+    if (this.#proxyFromRest) {
+      this.#proxyFromRest = false;
+      this.#proxyRun?.cancel();
+    }
     if (this.#timer !== null) this.#schedule(0);
   }
 

@@ -694,4 +694,29 @@ describe('proxy results', () => {
     expect((await snapshot(factory)).resultKeys).toEqual(['full']);
     await cache.close();
   });
+
+  test('full results never push proxies out of memory; proxies keep to their share, and the budget holds both', async () => {
+    const budget = 800;
+    const cache = makeCache(null, { memoryBudgetBytes: budget });
+    const op = { id: 'x' } as never;
+    cache.put('source proxy', imageOut(100, 1), { op, durationMs: 1, proxy: true });
+    // twenty full results through a budget of eight: the proxy stays, the oldest full ones go
+    for (let i = 0; i < 20; i++) cache.put(`full ${i}`, imageOut(100, i), { op, durationMs: 1 });
+    expect(cache.get('source proxy')).toBeDefined();
+    expect(cache.get('full 19')).toBeDefined();
+    expect(cache.get('full 12')).toBeUndefined();
+    expect(cache.stats.memory.bytes).toBeLessThanOrEqual(budget);
+    // a second proxy exceeds the proxies' eighth: the older proxy goes, not a full result
+    const fullBefore = cache.stats.memory.entries - 1;
+    cache.put('drag proxy', imageOut(100, 2), { op, durationMs: 1, proxy: true });
+    expect(cache.get('source proxy')).toBeUndefined();
+    expect(cache.get('drag proxy')).toBeDefined();
+    expect(cache.stats.memory.entries - 1).toBe(fullBefore);
+    expect(cache.stats.memory.bytes).toBeLessThanOrEqual(budget);
+    // with no proxies, full results have the whole budget again
+    await cache.clear();
+    for (let i = 0; i < 8; i++) cache.put(`again ${i}`, imageOut(100, i), { op, durationMs: 1 });
+    expect(cache.stats.memory.entries).toBe(8);
+    await cache.close();
+  });
 });
