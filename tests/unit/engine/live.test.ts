@@ -181,6 +181,29 @@ describe('proxy previews', () => {
   beforeEach(() => vi.useFakeTimers());
   afterEach(() => vi.useRealTimers());
 
+  test('a preview edit flushed in the same task, from rest, skips its proxies and goes straight to full resolution', async () => {
+    const { exec, live } = setup(10, 150, { proxyPixels: 4096, restMs: 300 });
+    live.setGraph(chain(2, 3), { immediate: true });
+    await vi.runAllTimersAsync();
+    live.setFocus('s');
+    const before = exec.log.started.length;
+    // a key press: input and change in one task
+    live.setGraph(chain(2, 4), { preview: true });
+    live.flush();
+    await vi.runAllTimersAsync();
+    const started = exec.log.started.slice(before);
+    expect(started.filter((t) => t.proxy)).toHaveLength(0);
+    expect(started.map((t) => t.node)).toEqual(['s']);
+    expect(live.result('s')).toMatchObject({ proxy: false, outputs: { out: 8 } });
+    // a drag's first input (flushed later, in another task) keeps its proxies
+    live.setGraph(chain(2, 5), { preview: true });
+    await vi.advanceTimersByTimeAsync(25);
+    expect(exec.log.started.slice(before).filter((t) => t.proxy).map((t) => t.node)).toContain('s');
+    live.flush();
+    await vi.runAllTimersAsync();
+    expect(live.result('s')).toMatchObject({ proxy: false, outputs: { out: 10 } });
+  });
+
   test('a preview edit computes the focused step at proxy resolution at once, then the full result replaces it at rest', async () => {
     const { exec, live, published } = setup(10, 150, { proxyPixels: 4096, restMs: 300 });
     live.setGraph(chain(2, 3), { immediate: true });
