@@ -338,7 +338,8 @@ export class TieredCache implements ResultStore<Value> {
     // A batch job's results are not kept: each image is new, and six 12 MP results an image would
     // push the editor's results out of memory and keep a core busy writing them.
     if (this.#closed || info?.batch) return;
-    // Not kept in memory if larger than the whole memory budget; IndexedDB may still take it.
+    // Not kept in memory if larger than its LRU's budget (a proxy's share, or the whole budget less
+    // the proxies); IndexedDB may still take a full result.
     if (info?.proxy) {
       this.#proxies.put(key, outputs);
       this.#fitFull();

@@ -317,7 +317,7 @@ export class LiveController<V> {
   cancel(): void {
     const pending = this.#timer !== null;
     if (pending) {
-      clearTimeout(this.#timer!);
+      clearTimeout(this.#timer);
       this.#timer = null;
     }
     this.#proxyRun?.cancel();

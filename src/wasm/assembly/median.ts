@@ -47,13 +47,36 @@ export function medianSetup(w: i32, h: i32, s: usize, d: usize, r: i32, pl: usiz
 
 /** Rows y0..y1-1 of the interleaved image into the four planes. */
 export function medianDeinterleave(y0: i32, y1: i32): void {
-  const n = <usize>W * <usize>H;
-  for (let i = <usize>y0 * <usize>W; i < <usize>y1 * <usize>W; i++) {
-    const p = load<u32>(src + (i << 2));
-    store<u8>(planes + i, p);
-    store<u8>(planes + n + i, p >> 8);
-    store<u8>(planes + 2 * n + i, p >> 16);
-    store<u8>(planes + 3 * n + i, p >> 24);
+  const w = W, n = <usize>w * <usize>H;
+  for (let y = y0; y < y1; y++) splitRow(src + <usize>y * (<usize>w << 2), planes + <usize>y * <usize>w, n, w);
+}
+
+/**
+ * One row of w interleaved pixels at s into four planes: channel c's bytes at o + c × plane. Sixteen
+ * pixels at a time, eight byte shuffles split them into 16 bytes of each plane.
+ */
+function splitRow(s: usize, o: usize, plane: usize, w: i32): void {
+  let x = 0;
+  for (; x + 16 <= w; x += 16) {
+    const q = s + (<usize>x << 2);
+    const v0 = v128.load(q), v1 = v128.load(q, 16), v2 = v128.load(q, 32), v3 = v128.load(q, 48);
+    const a = i8x16.shuffle(v0, v1, 0, 4, 8, 12, 16, 20, 24, 28, 1, 5, 9, 13, 17, 21, 25, 29);
+    const b = i8x16.shuffle(v0, v1, 2, 6, 10, 14, 18, 22, 26, 30, 3, 7, 11, 15, 19, 23, 27, 31);
+    const c = i8x16.shuffle(v2, v3, 0, 4, 8, 12, 16, 20, 24, 28, 1, 5, 9, 13, 17, 21, 25, 29);
+    const e = i8x16.shuffle(v2, v3, 2, 6, 10, 14, 18, 22, 26, 30, 3, 7, 11, 15, 19, 23, 27, 31);
+    const d = o + <usize>x;
+    v128.store(d, i8x16.shuffle(a, c, 0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23));
+    v128.store(d + plane, i8x16.shuffle(a, c, 8, 9, 10, 11, 12, 13, 14, 15, 24, 25, 26, 27, 28, 29, 30, 31));
+    v128.store(d + 2 * plane, i8x16.shuffle(b, e, 0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23));
+    v128.store(d + 3 * plane, i8x16.shuffle(b, e, 8, 9, 10, 11, 12, 13, 14, 15, 24, 25, 26, 27, 28, 29, 30, 31));
+  }
+  for (; x < w; x++) {
+    const p = load<u32>(s + (<usize>x << 2));
+    const d = o + <usize>x;
+    store<u8>(d, p);
+    store<u8>(d + plane, p >> 8);
+    store<u8>(d + 2 * plane, p >> 16);
+    store<u8>(d + 3 * plane, p >> 24);
   }
 }
 
@@ -472,31 +495,8 @@ export function medianNetSetup(w: i32, h: i32, s: usize, d: usize, r: i32, pl: u
 export function medianNetDeinterleave(y0: i32, y1: i32): void {
   const w = W, r = <usize>R, stride = netStride, plane = stride * <usize>H;
   for (let y = y0; y < y1; y++) {
-    const s = src + <usize>y * (<usize>w << 2);
     const row = planes + <usize>y * stride + r;
-    let x = 0;
-    // 16 pixels at a time: eight byte shuffles split them into 16 bytes of each plane
-    for (; x + 16 <= w; x += 16) {
-      const q = s + (<usize>x << 2);
-      const v0 = v128.load(q), v1 = v128.load(q, 16), v2 = v128.load(q, 32), v3 = v128.load(q, 48);
-      const a = i8x16.shuffle(v0, v1, 0, 4, 8, 12, 16, 20, 24, 28, 1, 5, 9, 13, 17, 21, 25, 29);
-      const b = i8x16.shuffle(v0, v1, 2, 6, 10, 14, 18, 22, 26, 30, 3, 7, 11, 15, 19, 23, 27, 31);
-      const c = i8x16.shuffle(v2, v3, 0, 4, 8, 12, 16, 20, 24, 28, 1, 5, 9, 13, 17, 21, 25, 29);
-      const e = i8x16.shuffle(v2, v3, 2, 6, 10, 14, 18, 22, 26, 30, 3, 7, 11, 15, 19, 23, 27, 31);
-      const o = row + <usize>x;
-      v128.store(o, i8x16.shuffle(a, c, 0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23));
-      v128.store(o + plane, i8x16.shuffle(a, c, 8, 9, 10, 11, 12, 13, 14, 15, 24, 25, 26, 27, 28, 29, 30, 31));
-      v128.store(o + 2 * plane, i8x16.shuffle(b, e, 0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23));
-      v128.store(o + 3 * plane, i8x16.shuffle(b, e, 8, 9, 10, 11, 12, 13, 14, 15, 24, 25, 26, 27, 28, 29, 30, 31));
-    }
-    for (; x < w; x++) {
-      const p = load<u32>(s + (<usize>x << 2));
-      const o = row + <usize>x;
-      store<u8>(o, p);
-      store<u8>(o + plane, p >> 8);
-      store<u8>(o + 2 * plane, p >> 16);
-      store<u8>(o + 3 * plane, p >> 24);
-    }
+    splitRow(src + <usize>y * (<usize>w << 2), row, plane, w);
     // edges repeated: r bytes before, and after up to the padded width
     for (let c: usize = 0; c < 4; c++) {
       const base = row + c * plane;
