@@ -8,7 +8,8 @@ import { ops, opDef } from '../../src/ops/kernels';
 import { resolveParams } from '../../src/engine/params';
 import { keyGraph, parseGraphDocument, Scheduler, MemoryStore, QueuedExecutor, PRIORITY, type Graph } from '../../src/engine';
 import { valueBytes } from '../../src/ops/image';
-import type { Image, Value, KernelContext } from '../../src/ops/types';
+import type { Image, Value, KernelContext, OpDef } from '../../src/ops/types';
+import type { Params } from '../../src/engine/op';
 import { Runtime } from '../../src/app/runtime';
 import { WorkerPool } from '../../src/workers/pool';
 import { decodePng, encodePng } from '../../src/workers/png';
@@ -62,6 +63,12 @@ interface OpSpec {
   readonly plain: (() => Rgba) | null;
   /** Pointwise: also time ours writing into one output reused from run to run (see reusedImpl). */
   readonly reused?: boolean;
+  /**
+   * For an op with a colour memo (src/ops/colour-memo.ts), which serves a run whose parameters
+   * repeat the run before: parameters ours alternates with, from run to run, so that every timed
+   * run of the other rows computes every pixel as the anchors do; memoImpl times the repeat.
+   */
+  readonly nudge?: Record<string, unknown>;
 }
 
 const SPECS: Record<OpId, () => OpSpec> = {
@@ -126,6 +133,7 @@ const SPECS: Record<OpId, () => OpSpec> = {
     ours: { op: 'hue-saturation', params: { hue: 15, saturation: 20 } },
     plain: null,
     reused: true,
+    nudge: { hue: 15 + 1e-9, saturation: 20 },
   }),
   median2: () => ({ title: 'median radius 2 (5×5)', border: 2, ref: null, ours: { op: 'median', params: { radius: 2 } }, plain: null }),
   median5: () => ({ title: 'median radius 5 (11×11)', border: 5, ref: null, ours: { op: 'median', params: { radius: 5 } }, plain: null }),
@@ -145,14 +153,14 @@ const kctx: KernelContext = { signal: new AbortController().signal, started() {}
 function oursImpl(spec: OpSpec): Impl | { missing: string } {
   const o = spec.ours && ops.find((x) => x.id === spec.ours!.op);
   if (!o || !spec.ours) return { missing: `no op yet (${spec.ours?.op ?? '?'})` };
-  const params = resolveParams(o, spec.ours.params as never);
+  const params = alternating(o, spec);
   const input: Image = { width: src.width, height: src.height, data: src.data };
   return {
     library: 'Pipette (ours)',
-    how: `op '${o.id}' v${o.version} kernel, main thread, RGBA in → RGBA out`,
+    how: `op '${o.id}' v${o.version} kernel, main thread, RGBA in → RGBA out${spec.nudge ? NUDGED : ''}`,
     prepare: () => ({ out: null as any }),
     run: async (st) => {
-      st.out = (await o.kernel({ image: input }, params, kctx))['image'];
+      st.out = (await o.kernel({ image: input }, params(), kctx))['image'];
     },
     read: (st) => ({ width: st.out.width, height: st.out.height, data: st.out.data, channels: 4 }),
   };
@@ -166,16 +174,16 @@ function oursImpl(spec: OpSpec): Impl | { missing: string } {
 function reusedImpl(spec: OpSpec): Impl | null {
   const o = spec.ours && ops.find((x) => x.id === spec.ours!.op);
   if (!o || !spec.ours) return null;
-  const params = resolveParams(o, spec.ours.params as never);
+  const params = alternating(o, spec);
   const input: Image = { width: src.width, height: src.height, data: src.data };
   const into = createImage(src.width, src.height);
   const ctx: KernelContext = { ...kctx, tile: { from: 0, to: src.height, into } };
   return {
     library: 'Pipette (ours, into a reused output)',
-    how: `op '${o.id}' v${o.version} kernel, main thread, RGBA in → one RGBA output allocated once and written again each run`,
+    how: `op '${o.id}' v${o.version} kernel, main thread, RGBA in → one RGBA output allocated once and written again each run${spec.nudge ? NUDGED : ''}`,
     prepare: () => ({ out: null as any }),
     run: async (st) => {
-      st.out = (await o.kernel({ image: input }, params, ctx))['image'];
+      st.out = (await o.kernel({ image: input }, params(), ctx))['image'];
     },
     read: (st) => ({ width: st.out.width, height: st.out.height, data: st.out.data, channels: 4 }),
   };
@@ -190,17 +198,52 @@ function reusedImpl(spec: OpSpec): Impl | null {
 function tiledImpl(spec: OpSpec, pool: WorkerPool): Impl | null {
   const o = spec.ours && ops.find((x) => x.id === spec.ours!.op);
   if (!o || !spec.ours || !o.tile || pool.size < 2) return null;
-  const params = resolveParams(o, spec.ours.params as never);
+  const params = alternating(o, spec);
   const input = createImage(src.width, src.height);
   input.data.set(src.data);
   let seq = 0;
   return {
     library: `Pipette (ours, tiled ×${pool.size})`,
-    how: `op '${o.id}' v${o.version} through the worker pool, ${pool.size} workers, ${o.tile.resample ? 'one band of output rows each (reading the input rows its windows reach)' : `one row band each (halo ${o.tile.halo(params)} rows)`}, shared RGBA in → shared RGBA out`,
+    how: `op '${o.id}' v${o.version} through the worker pool, ${pool.size} workers, ${o.tile.resample ? 'one band of output rows each (reading the input rows its windows reach)' : `one row band each (halo ${o.tile.halo(resolveParams(o, spec.ours.params as never))} rows)`}, shared RGBA in → shared RGBA out${spec.nudge ? NUDGED : ''}`,
     prepare: () => ({ out: null as any }),
     run: async (st) => {
-      const task = { nodeId: 'bench', op: o, params, key: `tiled-${++seq}`, inputs: { image: input }, priority: PRIORITY.interactive };
+      const task = { nodeId: 'bench', op: o, params: params(), key: `tiled-${++seq}`, inputs: { image: input }, priority: PRIORITY.interactive };
       st.out = (await pool.run(task, { signal: new AbortController().signal, started() {}, progress() {} }))['image'];
+    },
+    read: (st) => ({ width: st.out.width, height: st.out.height, data: st.out.data, channels: 4 }),
+  };
+}
+
+const NUDGED = '; its parameters alternate with a nudged copy from run to run (so no run is served by the colour memo)';
+
+/** The spec's parameters for ours, resolved; with `nudge`, they and the nudged ones by turns. */
+function alternating(o: OpDef, spec: OpSpec): () => Params {
+  const params = resolveParams(o, spec.ours!.params as never);
+  if (!spec.nudge) return () => params;
+  const nudged = resolveParams(o, spec.nudge as never);
+  let turn = 0;
+  return () => (turn++ & 1 ? nudged : params);
+}
+
+/**
+ * Ours, main thread, on an op with a colour memo (src/ops/colour-memo.ts): every run repeats the
+ * parameters of the run before (an edit upstream of the step), so after the first the memo maps
+ * each pixel with one table read and computes only colours it has not seen.
+ */
+function memoImpl(spec: OpSpec): Impl | null {
+  const o = spec.ours && ops.find((x) => x.id === spec.ours!.op);
+  if (!o || !spec.ours || !spec.nudge) return null;
+  const params = resolveParams(o, spec.ours.params as never);
+  const input: Image = { width: src.width, height: src.height, data: src.data };
+  return {
+    library: 'Pipette (ours, the same parameters again: colour memo)',
+    how: `op '${o.id}' v${o.version} kernel, main thread, RGBA in → RGBA out, each run with the parameters of the run before (as a step below an edit reruns); the first run, untimed, fills the memo`,
+    prepare: async () => {
+      await o.kernel({ image: input }, params, kctx);
+      return { out: null as any };
+    },
+    run: async (st) => {
+      st.out = (await o.kernel({ image: input }, params, kctx))['image'];
     },
     read: (st) => ({ width: st.out.width, height: st.out.height, data: st.out.data, channels: 4 }),
   };
@@ -279,6 +322,8 @@ async function kernelOp(id: OpId) {
   else rows.push(await measure(ours, ref, spec.border));
   const reused = spec.reused ? reusedImpl(spec) : null;
   if (reused) rows.push(await measure(reused, ref, spec.border));
+  const memo = memoImpl(spec);
+  if (memo) rows.push(await measure(memo, ref, spec.border));
   // the targets measured on 2 cores (bench/run.mjs takes the tiled row where there is one)
   if (id === 'gauss5' || id === 'gauss20' || id === 'resize' || id === 'hsl') {
     const pool = new WorkerPool({ size: navigator.hardwareConcurrency || 2, thumbnailSize: 0 });

@@ -4,6 +4,7 @@
 import type { Image, KernelContext } from './types';
 import { checkAbort, MAX_PIXELS, outputImage } from './image';
 import { loadKernels, type Arena, type Kernels } from '../wasm';
+import type { ColourMemo } from './colour-memo';
 
 /** Straight-alpha RGBA bytes. */
 export type Rgba = readonly [r: number, g: number, b: number, a: number];
@@ -145,6 +146,67 @@ export async function pointwiseInWasm(
     d.set(view, p * 4);
     ctx.progress((p + m) / n);
   }
+  return out;
+}
+
+/**
+ * pointwiseInWasm through a ColourMemo (./colour-memo.ts) for an operation whose channels depend on
+ * one another: when `memo` judges it worth it (the same mapping `key` as the call before, a large
+ * image), each pixel whose colour the memo holds is mapped by one table read, and only the others go
+ * through `pass`, a chunk's worth at a time, and into the memo. The bytes are pass's own. Otherwise,
+ * or if the memo's table cannot be had, this is pointwiseInWasm.
+ */
+export async function pointwiseMemoised(
+  src: Image,
+  ctx: KernelContext,
+  memo: ColourMemo,
+  key: string,
+  setup: (k: Kernels, arena: Arena) => number,
+  pass: (k: Kernels, ptr: number, pixels: number, ctxPtr: number) => void,
+): Promise<Image> {
+  const n = src.width * src.height;
+  const out = memo.worth(key, n) ? outputImage(ctx, src.width, src.height) : undefined;
+  // a 32-bit view of the output must be the output itself (pixels32 copies a misaligned buffer)
+  const open = out && (out.data.byteOffset & 3) === 0 ? memo.open(key) : undefined;
+  if (!out || !open) return pointwiseInWasm(src, ctx, setup, pass);
+  const k = await loadKernels();
+  const s = pixels32(src);
+  const d = pixels32(out);
+  const arena = k.arena();
+  const ctxPtr = setup(k, arena);
+  const buf = arena.alloc(WASM_CHUNK * 4);
+  const wasm = new Uint32Array(k.fn.memory.buffer, buf, WASM_CHUNK);
+  const at = new Int32Array(WASM_CHUNK);
+  const { table, tag } = open;
+  const top = tag << 24;
+  let misses = 0;
+  for (let p0 = 0; p0 < n; p0 += WASM_CHUNK) {
+    checkAbort(ctx.signal);
+    const p1 = Math.min(n, p0 + WASM_CHUNK);
+    let m = 0;
+    for (let i = p0; i < p1; i++) {
+      const v = s[i]!;
+      const e = table[v & 0xffffff]!;
+      if (e >>> 24 === tag) d[i] = (e & 0xffffff) | (v & 0xff000000);
+      else {
+        wasm[m] = v;
+        at[m++] = i;
+      }
+    }
+    if (m > 0) {
+      pass(k, buf, m, ctxPtr);
+      for (let j = 0; j < m; j++) {
+        const i = at[j]!;
+        const v = wasm[j]!;
+        d[i] = v;
+        table[s[i]! & 0xffffff] = (v & 0xffffff) | top;
+      }
+      misses += m;
+    }
+    ctx.progress(p1 / n);
+  }
+  memo.counts.passes++;
+  memo.counts.misses += misses;
   return out;
 }
 

@@ -1,10 +1,17 @@
 import { defineOp } from '../types';
 import { imageInput, numberParam, checkAbort } from '../image';
-import { pointwiseInWasm } from '../pixels';
+import { pointwiseMemoised } from '../pixels';
+import { ColourMemo } from '../colour-memo';
 import meta from './meta';
 
 // hueSaturationSetup's table: 256 levels as f64, then 32 bytes per (max, min) channel pair.
 const TABLE_BYTES = 256 * 8 + ((256 * 257) / 2) * 32;
+
+// This worker's memo of the mapping: a step downstream of an edit reruns with the same parameters.
+const memo = new ColourMemo();
+
+/** This worker's memo, for tests and diagnostics. */
+export const hueSaturationMemo = memo;
 
 export default defineOp(meta, async (inputs, params, ctx) => {
   checkAbort(ctx.signal);
@@ -12,11 +19,15 @@ export default defineOp(meta, async (inputs, params, ctx) => {
   // Hue as a fraction of a turn in 0..1, so the shifted hue needs at most one wrap.
   let shift = numberParam(params, 'hue') / 360;
   if (shift < 0) shift += 1;
+  // (parameters are clamped to ±180°; the wasm kernel relies on a shift in 0..1)
+  if (!(shift >= 0 && shift <= 1)) shift -= Math.floor(shift);
   const satScale = 1 + numberParam(params, 'saturation') / 100;
   const light = numberParam(params, 'lightness') / 100;
-  const image = await pointwiseInWasm(
+  const image = await pointwiseMemoised(
     src,
     ctx,
+    memo,
+    `${shift} ${satScale} ${light}`,
     (k, arena) => {
       const table = arena.alloc(TABLE_BYTES);
       k.fn.hueSaturationSetup(table, satScale, light);

@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest';
-import op from '../../../src/ops/hue-saturation/kernel';
+import op, { hueSaturationMemo } from '../../../src/ops/hue-saturation/kernel';
+import { MEMO_MIN_PIXELS } from '../../../src/ops/colour-memo';
 import { resolveParams } from '../../../src/engine/params';
 import type { Params } from '../../../src/engine/op';
 import type { Image } from '../../../src/ops/types';
@@ -238,6 +239,57 @@ describe('hue-saturation is byte-identical to its former JS kernel', () => {
       i += 8;
     }
     await same(img, 15, 20, 0);
+  });
+
+  test('through the colour memo, when a run repeats the parameters of the run before', async () => {
+    // 512 × 513 ≥ MEMO_MIN_PIXELS: every grey, the edge colours, random colours and alphas, with the
+    // first half of the pixels repeated (in the second half) so that a pass hits what it just filled
+    const w = 512, h = 513;
+    expect(w * h).toBeGreaterThanOrEqual(MEMO_MIN_PIXELS);
+    const img = createImage(w, h);
+    img.data.set(colourSample(w * h, 11).data);
+    img.data.copyWithin(img.data.length >> 1, 0, img.data.length >> 1);
+    const counts = hueSaturationMemo.counts;
+    const runs: [number, number, number, 'kernel' | 'fill' | 'hit'][] = [
+      [25, -30, 10, 'kernel'],
+      [25, -30, 10, 'fill'],
+      [25, -30, 10, 'hit'],
+      [-140, 60, -20, 'kernel'],
+      [-140, 60, -20, 'fill'],
+      [25, -30, 10, 'kernel'],
+      [25, -30, 10, 'fill'],
+    ];
+    for (const [hue, saturation, lightness, how] of runs) {
+      const before = { ...counts };
+      await same(img, hue, saturation, lightness);
+      expect(counts.passes - before.passes).toBe(how === 'kernel' ? 0 : 1);
+      const misses = counts.misses - before.misses;
+      if (how === 'fill') expect(misses).toBeGreaterThan(0);
+      if (how === 'fill') expect(misses).toBeLessThan(w * h);
+      if (how === 'hit') expect(misses).toBe(0);
+    }
+  });
+
+  test('through the colour memo into a band of a shared output, aligned or not', async () => {
+    const w = 700, h = 400;
+    const img = randomImage(w, h, 5);
+    const want = former(img.data, 80, 15, 0);
+    for (const offset of [4 * w * 3, 4 * w * 3 + 2]) {
+      const buffer = new SharedArrayBuffer(offset + img.data.length + 16);
+      const into = { width: w, height: h, data: new Uint8ClampedArray(buffer, offset, img.data.length) };
+      const tile = { from: 0, to: h, into };
+      const passes = hueSaturationMemo.counts.passes;
+      for (let i = 0; i < 3; i++) {
+        into.data.fill(0);
+        const got = (await op.kernel({ image: img }, { hue: 80, saturation: 15, lightness: 0 }, { ...ctx(), tile })).image as Image;
+        expect(got.data.buffer).toBe(buffer);
+        expect(got.data.byteOffset).toBe(offset);
+        expect(firstDiff(got.data, want)).toBe(-1);
+      }
+      // a misaligned band has no 32-bit view of its own: it goes straight to the kernel
+      expect(hueSaturationMemo.counts.passes - passes).toBe(offset % 4 === 0 ? 2 : 0);
+      await op.kernel({ image: img }, { hue: 0, saturation: 0, lightness: 0 }, ctx()); // the next offset starts afresh
+    }
   });
 
   test('across chunks and with a tail of fewer than four pixels', async () => {
