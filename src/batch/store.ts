@@ -45,11 +45,23 @@ function jobNow(j: StoredJob): BatchJob {
   return { ...rest, outputs: [output], ...(key ? { keys: [key] } : {}) };
 }
 
+export interface BatchStoreOptions extends LazyDbOptions {
+  /**
+   * How long queuing images may take before it is given up, in ms (default: 30 s, plus 1 s for every
+   * 10 MB of images). A browser whose storage is full may leave the transaction neither committed
+   * nor failed (Chromium with its storage in memory, as in a private window): without a limit the
+   * images would never be queued and nothing would say why.
+   */
+  readonly addTimeoutMs?: number;
+}
+
 export class BatchStore {
   readonly #db: LazyDb;
+  readonly #addTimeoutMs: number | undefined;
 
-  constructor(opts: LazyDbOptions = {}) {
+  constructor(opts: BatchStoreOptions = {}) {
     this.#db = new LazyDb(opts);
+    this.#addTimeoutMs = opts.addTimeoutMs;
   }
 
   async load(): Promise<{ jobs: BatchJob[]; meta: BatchMeta }> {
@@ -66,20 +78,48 @@ export class BatchStore {
   /**
    * Queues jobs with their pipeline and inputs in one transaction: an input already stored (by its
    * content id) is not written again, nor a job already queued (same id). Answers the jobs added.
+   * Fails, saying why, if the transaction has not ended within the time limit (addTimeoutMs); it is
+   * then aborted, so that nothing is queued, where it has not begun to commit.
    */
   async add(pipeline: BatchPipeline, items: readonly { readonly job: BatchJob; readonly file: Blob }[]): Promise<BatchJob[]> {
     const db = await this.#db.open();
     const tx = db.transaction(['batchJobs', 'batchPipelines', 'batchInputs'], 'readwrite', { durability: 'strict' });
-    const added: BatchJob[] = [];
-    await tx.objectStore('batchPipelines').put(pipeline);
-    for (const { job, file } of items) {
-      if (await tx.objectStore('batchJobs').getKey(job.id)) continue;
-      if (!(await tx.objectStore('batchInputs').getKey(job.input))) await tx.objectStore('batchInputs').put({ id: job.input, blob: file });
-      await tx.objectStore('batchJobs').put(job);
-      added.push(job);
+    const work = (async () => {
+      const added: BatchJob[] = [];
+      await tx.objectStore('batchPipelines').put(pipeline);
+      for (const { job, file } of items) {
+        if (await tx.objectStore('batchJobs').getKey(job.id)) continue;
+        if (!(await tx.objectStore('batchInputs').getKey(job.input))) await tx.objectStore('batchInputs').put({ id: job.input, blob: file });
+        await tx.objectStore('batchJobs').put(job);
+        added.push(job);
+      }
+      await tx.done;
+      return added;
+    })();
+    const ms = this.#addTimeoutMs ?? 30_000 + items.reduce((n, i) => n + i.file.size, 0) / 10_000;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), ms)));
+    try {
+      const first = await Promise.race([work, late]);
+      if (first !== 'late') return first;
+    } finally {
+      clearTimeout(timer);
     }
-    await tx.done;
-    return added;
+    let aborted = true;
+    try {
+      tx.abort();
+    } catch {
+      aborted = false; // already committing: it may yet finish
+    }
+    // (its requests and its end reject on abort; nothing else waits for them now)
+    work.catch(() => {});
+    tx.done.catch(() => {});
+    const n = items.length;
+    throw new Error(
+      `The browser had not finished storing ${n} image${n === 1 ? '' : 's'} after ${Math.round(ms / 1000)} s, so ` +
+        (aborted ? `${n === 1 ? 'it was' : 'they were'} not queued` : `${n === 1 ? 'it' : 'they'} may appear in the queue only after a reload`) +
+        '. Its storage may be full: clear the cache (Performance, Clear cache) or free some disk space, then add them again.',
+    );
   }
 
   async put(job: BatchJob): Promise<void> {

@@ -152,6 +152,38 @@ describe('batch model', () => {
     await q.close();
   });
 
+  test('queuing that the browser does not finish in time fails saying why, and queues nothing', async () => {
+    const factory = freshFactory();
+    const host = fakeHost();
+    const q = await BatchQueue.open(new BatchStore({ indexedDB: factory, addTimeoutMs: 100 }), host);
+    await q.pause();
+    // Another connection keeps a write transaction on the inputs alive: queuing cannot end.
+    const raw = await new Promise<IDBDatabase>((resolve, reject) => {
+      const r = factory.open('pipette');
+      r.onsuccess = () => resolve(r.result);
+      r.onerror = () => reject(r.error);
+    });
+    let holding = true;
+    const blocker = raw.transaction(['batchInputs'], 'readwrite');
+    const spin = () => {
+      const r = blocker.objectStore('batchInputs').get('nothing');
+      r.onsuccess = () => {
+        if (holding) spin();
+      };
+    };
+    spin();
+    const ended = new Promise((resolve) => (blocker.oncomplete = resolve));
+    await expect(q.enqueue(pipeline, files(1, 2))).rejects.toThrow(/had not finished storing 2 images after 0 s, so they were not queued\. Its storage may be full/);
+    holding = false;
+    await ended;
+    raw.close();
+    expect(q.view.jobs).toHaveLength(0);
+    expect((await new BatchStore({ indexedDB: factory }).load()).jobs).toHaveLength(0);
+    // Once the browser answers again, the same images are queued.
+    expect(await q.enqueue(pipeline, files(1, 2))).toBe(2);
+    await q.close();
+  });
+
   test('outputs keep the folder and take the format\'s extension', () => {
     const one = [{ step: 's', folder: '' }];
     expect(outputNames('a/b.c/photo.jpeg', { type: 'image/png', outputs: one })).toEqual(['a/b.c/photo.png']);
