@@ -235,15 +235,17 @@ function memoImpl(spec: OpSpec): Impl | null {
   if (!o || !spec.ours || !spec.nudge) return null;
   const params = resolveParams(o, spec.ours.params as never);
   const input: Image = { width: src.width, height: src.height, data: src.data };
+  const into = createImage(src.width, src.height);
+  const ctx: KernelContext = { ...kctx, tile: { from: 0, to: src.height, into } };
   return {
-    library: 'Pipette (ours, the same parameters again: colour memo)',
-    how: `op '${o.id}' v${o.version} kernel, main thread, RGBA in → RGBA out, each run with the parameters of the run before (as a step below an edit reruns); the first run, untimed, fills the memo`,
+    library: 'Pipette (ours, into a reused output, the same parameters again: colour memo)',
+    how: `op '${o.id}' v${o.version} kernel, main thread, RGBA in → one RGBA output allocated once (as reusedImpl; the pool reuses its outputs too), each run with the parameters of the run before (as a step below an edit reruns); the first run, untimed, fills the memo`,
     prepare: async () => {
-      await o.kernel({ image: input }, params, kctx);
+      await o.kernel({ image: input }, params, ctx);
       return { out: null as any };
     },
     run: async (st) => {
-      st.out = (await o.kernel({ image: input }, params, kctx))['image'];
+      st.out = (await o.kernel({ image: input }, params, ctx))['image'];
     },
     read: (st) => ({ width: st.out.width, height: st.out.height, data: st.out.data, channels: 4 }),
   };
