@@ -119,17 +119,19 @@ const PAIR_TABLE_PIXELS = 1 << 16;
 /**
  * A pointwise pass in WebAssembly over the whole image, in chunks that stay in cache: each chunk of
  * pixels is copied into wasm memory, `pass(ptr, pixels)` maps it in place, and it is copied into
- * the output (the step's own, or its band of a tiled step's shared output). `setup(arena)` lays out
- * what the pass needs (tables) before the chunk buffer and returns what `pass` gets as `ctxPtr`.
+ * the output (the step's own, or its band of a tiled step's shared output; `into` if given, made by
+ * outputImage). `setup(arena)` lays out what the pass needs (tables) before the chunk buffer and
+ * returns what `pass` gets as `ctxPtr`.
  */
 export async function pointwiseInWasm(
   src: Image,
   ctx: KernelContext,
   setup: (k: Kernels, arena: Arena) => number,
   pass: (k: Kernels, ptr: number, pixels: number, ctxPtr: number) => void,
+  into?: Image,
 ): Promise<Image> {
   const k = await loadKernels();
-  const out = outputImage(ctx, src.width, src.height);
+  const out = into ?? outputImage(ctx, src.width, src.height);
   const s = src.data;
   const d = out.data;
   const n = s.length >> 2;
@@ -168,7 +170,7 @@ export async function pointwiseMemoised(
   const out = memo.worth(key, n) ? outputImage(ctx, src.width, src.height) : undefined;
   // a 32-bit view of the output must be the output itself (pixels32 copies a misaligned buffer)
   const open = out && (out.data.byteOffset & 3) === 0 ? memo.open(key) : undefined;
-  if (!out || !open) return pointwiseInWasm(src, ctx, setup, pass);
+  if (!out || !open) return pointwiseInWasm(src, ctx, setup, pass, out);
   const k = await loadKernels();
   const s = pixels32(src);
   const d = pixels32(out);
