@@ -66,7 +66,7 @@ interface OpSpec {
   /**
    * For an op with a colour memo (src/ops/colour-memo.ts), which serves a run whose parameters
    * repeat the run before: parameters ours alternates with, from run to run, so that every timed
-   * run of the other rows computes every pixel as the anchors do; memoImpl times the repeat.
+   * run of the other rows computes every pixel as the anchors do; reusedImpl(spec, true) times the repeat.
    */
   readonly nudge?: Record<string, unknown>;
 }
@@ -169,19 +169,27 @@ function oursImpl(spec: OpSpec): Impl | { missing: string } {
 /**
  * Ours writing into one output image made once and reused from run to run (handed to the kernel as
  * a whole-image tile target, the way the pool hands a tiled step its shared output): the kernel
- * without the fresh 48 MB allocation that the plain "ours" row pays on every run.
+ * without the fresh 48 MB allocation that the plain "ours" row pays on every run. With `memo`, for
+ * an op with a colour memo (src/ops/colour-memo.ts): every run repeats the parameters of the run
+ * before (an edit upstream of the step), so after the first, untimed, the memo maps each pixel with
+ * one table read and computes only colours it has not seen.
  */
-function reusedImpl(spec: OpSpec): Impl | null {
+function reusedImpl(spec: OpSpec, memo = false): Impl | null {
   const o = spec.ours && ops.find((x) => x.id === spec.ours!.op);
-  if (!o || !spec.ours) return null;
-  const params = alternating(o, spec);
+  if (!o || !spec.ours || (memo && !spec.nudge)) return null;
+  const same = memo ? resolveParams(o, spec.ours.params as never) : undefined;
+  const params = same ? () => same : alternating(o, spec);
   const input: Image = { width: src.width, height: src.height, data: src.data };
   const into = createImage(src.width, src.height);
   const ctx: KernelContext = { ...kctx, tile: { from: 0, to: src.height, into } };
+  const how = `op '${o.id}' v${o.version} kernel, main thread, RGBA in → one RGBA output allocated once and written again each run`;
   return {
-    library: 'Pipette (ours, into a reused output)',
-    how: `op '${o.id}' v${o.version} kernel, main thread, RGBA in → one RGBA output allocated once and written again each run${spec.nudge ? NUDGED : ''}`,
-    prepare: () => ({ out: null as any }),
+    library: memo ? 'Pipette (ours, into a reused output, the same parameters again: colour memo)' : 'Pipette (ours, into a reused output)',
+    how: memo ? `${how}, each run with the parameters of the run before (as a step below an edit reruns); the first run, untimed, fills the memo` : `${how}${spec.nudge ? NUDGED : ''}`,
+    prepare: async () => {
+      if (memo) await o.kernel({ image: input }, params(), ctx);
+      return { out: null as any };
+    },
     run: async (st) => {
       st.out = (await o.kernel({ image: input }, params(), ctx))['image'];
     },
@@ -223,32 +231,6 @@ function alternating(o: OpDef, spec: OpSpec): () => Params {
   const nudged = resolveParams(o, spec.nudge as never);
   let turn = 0;
   return () => (turn++ & 1 ? nudged : params);
-}
-
-/**
- * Ours, main thread, on an op with a colour memo (src/ops/colour-memo.ts): every run repeats the
- * parameters of the run before (an edit upstream of the step), so after the first the memo maps
- * each pixel with one table read and computes only colours it has not seen.
- */
-function memoImpl(spec: OpSpec): Impl | null {
-  const o = spec.ours && ops.find((x) => x.id === spec.ours!.op);
-  if (!o || !spec.ours || !spec.nudge) return null;
-  const params = resolveParams(o, spec.ours.params as never);
-  const input: Image = { width: src.width, height: src.height, data: src.data };
-  const into = createImage(src.width, src.height);
-  const ctx: KernelContext = { ...kctx, tile: { from: 0, to: src.height, into } };
-  return {
-    library: 'Pipette (ours, into a reused output, the same parameters again: colour memo)',
-    how: `op '${o.id}' v${o.version} kernel, main thread, RGBA in → one RGBA output allocated once (as reusedImpl; the pool reuses its outputs too), each run with the parameters of the run before (as a step below an edit reruns); the first run, untimed, fills the memo`,
-    prepare: async () => {
-      await o.kernel({ image: input }, params, ctx);
-      return { out: null as any };
-    },
-    run: async (st) => {
-      st.out = (await o.kernel({ image: input }, params, ctx))['image'];
-    },
-    read: (st) => ({ width: st.out.width, height: st.out.height, data: st.out.data, channels: 4 }),
-  };
 }
 
 function plainImpl(spec: OpSpec): Impl | null {
@@ -324,7 +306,7 @@ async function kernelOp(id: OpId) {
   else rows.push(await measure(ours, ref, spec.border));
   const reused = spec.reused ? reusedImpl(spec) : null;
   if (reused) rows.push(await measure(reused, ref, spec.border));
-  const memo = memoImpl(spec);
+  const memo = spec.reused ? reusedImpl(spec, true) : null;
   if (memo) rows.push(await measure(memo, ref, spec.border));
   // the targets measured on 2 cores (bench/run.mjs takes the tiled row where there is one)
   if (id === 'gauss5' || id === 'gauss20' || id === 'resize' || id === 'hsl') {
