@@ -202,7 +202,7 @@ async function cliThroughput(n, browser, appUrl) {
     }
     // The app doing the same one image after another through window.pipette: load the file, run
     // the six steps, export the JPEG.
-    const { context, page } = await appPage(browser, appUrl, true);
+    const { context, page } = await appPage(browser, appUrl, true, path.join(dir, 'profile'));
     try {
       const { readFileSync } = await import('node:fs');
       await page.route('**/bench-input/*', (route) => route.fulfill({ body: readFileSync(path.join(dir, 'in', path.basename(new URL(route.request().url()).pathname))) }));
@@ -332,8 +332,13 @@ const PAINT_HOOK = `(() => {
   };
 })();`;
 
-async function appPage(browser, appUrl, hook = false) {
-  const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+async function appPage(browser, appUrl, hook = false, profileDir = undefined) {
+  // With `profileDir`, a browser of its own with an on-disk profile, as a user's: a context without
+  // one keeps IndexedDB in memory, and Chromium then refuses writes after ~1.4 GB (whatever
+  // navigator.storage.estimate says), which the batch phase's 20 × 12 MP would pass.
+  const context = profileDir
+    ? await chromium.launchPersistentContext(profileDir, { executablePath: chromiumPath(), args: [...CHROMIUM_ARGS, '--js-flags=--expose-gc'], viewport: { width: 1400, height: 900 } })
+    : await browser.newContext({ viewport: { width: 1400, height: 900 } });
   const page = await context.newPage();
   page.setDefaultTimeout(180_000);
   if (hook) await page.addInitScript(PAINT_HOOK);
