@@ -85,7 +85,7 @@ export function createStepWorkerApi(ops: readonly OpDef[], notify: Notify): Step
           const bitmap = (l: PreviewLayer, pixels: Uint8ClampedArray) => {
             const size = scaledSize(first.width, first.height, l.maxSide);
             // copied out of shared memory, which ImageData cannot wrap
-            const out = new ImageData(size.width, size.height);
+            const out = previewPixels(size.width, size.height);
             out.data.set(pixels);
             return previewBitmap(out);
           };
@@ -321,33 +321,56 @@ function packOutputs(op: OpDef, raw: KernelOutputs, thumbnailSize: number, kerne
  */
 export function makeThumbnail(img: Image, maxSide: number): ImageBitmap {
   const g = previewGeometry(img.width, img.height, maxSide);
-  const out = new ImageData(g.tw, g.th);
+  const out = previewPixels(g.tw, g.th);
   previewRows(img, g, out.data, 0, g.th);
   return previewBitmap(out);
 }
 
-/** The bitmap of preview pixels. */
-function previewBitmap(out: ImageData): ImageBitmap {
-  // A canvas and context per size, kept: making them afresh cost about 0.2 ms a step, a third of a
-  // small step's whole round trip (the bench's dispatch row), and resizing one canvas between a node
-  // preview and the viewer's bitmap (a shown step, every proxy of a drag) ~0.6 ms a pair.
-  const size = `${out.width}×${out.height}`;
+/**
+ * The canvas, context and pixels kept for previews of one size. Making the canvas and context
+ * afresh cost about 0.2 ms a step, a third of a small step's whole round trip (the bench's dispatch
+ * row), and resizing one canvas between a node preview and the viewer's bitmap (a shown step, every
+ * proxy of a drag) ~0.6 ms a pair. The pixels are kept too: a fresh buffer costs page faults on its
+ * first writes (a 1024×768 display bitmap's 3 MB ~9 ms on one host, where keeping it costs 0.1 ms).
+ */
+interface PreviewCanvas {
+  readonly canvas: OffscreenCanvas;
+  readonly context: OffscreenCanvasRenderingContext2D;
+  readonly pixels: ImageData;
+}
+
+function previewCanvas(width: number, height: number): PreviewCanvas {
+  const size = `${width}×${height}`;
   let c = previewCanvases.get(size);
   if (c) {
     previewCanvases.delete(size);
   } else {
-    const canvas = new OffscreenCanvas(out.width, out.height);
-    c = { canvas, context: canvas.getContext('2d')! };
+    const canvas = new OffscreenCanvas(width, height);
+    c = { canvas, context: canvas.getContext('2d')!, pixels: new ImageData(width, height) };
     if (previewCanvases.size >= PREVIEW_CANVASES) previewCanvases.delete(previewCanvases.keys().next().value!);
   }
   previewCanvases.set(size, c); // the most recently used last
+  return c;
+}
+
+/**
+ * The kept pixels of a preview of that size, for previewBitmap: overwritten by the next preview of
+ * the same size, so every pixel must be written before previewBitmap takes them.
+ */
+function previewPixels(width: number, height: number): ImageData {
+  return previewCanvas(width, height).pixels;
+}
+
+/** The bitmap of preview pixels (the canvas's backing is handed over; the pixels stay for the next). */
+function previewBitmap(out: ImageData): ImageBitmap {
+  const c = previewCanvas(out.width, out.height);
   c.context.putImageData(out, 0, 0);
   return c.canvas.transferToImageBitmap();
 }
 
 /** Sizes of preview canvas kept: a node preview's and the viewer bitmap's, and a few other shapes. */
 const PREVIEW_CANVASES = 4;
-const previewCanvases = new Map<string, { canvas: OffscreenCanvas; context: OffscreenCanvasRenderingContext2D }>();
+const previewCanvases = new Map<string, PreviewCanvas>();
 
 // ---- Display bitmaps ----------------------------------------------------------------------------
 
@@ -376,7 +399,7 @@ export function imageBitmap(img: Image, opts: BitmapOptions = {}, signal?: Abort
     // cheaper than drawing the full-size region and letting the canvas scale it, which would first
     // copy every pixel; the bands of a shown tiled step sample a whole image the same way.
     const g = previewGeometry(w, h, opts.maxSide!, DISPLAY, { x: x0, y: y0, width: rw, height: rh });
-    const out = new ImageData(g.tw, g.th);
+    const out = previewPixels(g.tw, g.th);
     for (let y = 0; y < g.th; y += 64) {
       signal?.throwIfAborted();
       previewRows(img, g, out.data, y, Math.min(g.th, y + 64));
