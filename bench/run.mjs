@@ -313,10 +313,19 @@ const PAINT_HOOK = `(() => {
   const proxyNow = (node) =>
     node ? node.querySelector('[data-proxy="true"]') !== null : document.querySelector('[data-testid="viewer-proxy"]') !== null;
   const done = (entry) => requestAnimationFrame(() => setTimeout(() => { entry.painted = performance.now(); window.__paints.push(entry); }, 0));
+  // The viewer's bitmaps go to bitmap renderers; a proxy's pixels (since 2026-12-03 evening; a
+  // bitmap before) are put on a 2D canvas beside the renderer ("viewer-after-pixels").
   const T = ImageBitmapRenderingContext.prototype.transferFromImageBitmap;
   ImageBitmapRenderingContext.prototype.transferFromImageBitmap = function (bitmap) {
     const r = T.call(this, bitmap);
     if (bitmap) done({ kind: 'viewer', id: this.canvas.dataset.testid, drawn: performance.now(), proxy: proxyNow(null) });
+    return r;
+  };
+  const P = CanvasRenderingContext2D.prototype.putImageData;
+  CanvasRenderingContext2D.prototype.putImageData = function (...a) {
+    const r = P.apply(this, a);
+    const id = this.canvas.dataset && this.canvas.dataset.testid;
+    if (id && id.startsWith('viewer-')) done({ kind: 'viewer', id: id.replace(/-pixels$/, ''), drawn: performance.now(), proxy: proxyNow(null) });
     return r;
   };
   const D = CanvasRenderingContext2D.prototype.drawImage;

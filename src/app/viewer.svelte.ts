@@ -1,5 +1,5 @@
 // The viewer's state: which step it shows, its published image and the one to compare it with, the
-// display bitmaps (made in a worker), and the pixel under the pointer. The component only renders
+// pictures (display bitmaps made in a worker; a proxy's own pixels), and the pixel under the pointer. The component only renders
 // this. Zoom and pan live in `Viewport`, apart, so that panning re-renders nothing else.
 //
 // Results come from `live.result(node)`, which only ever holds a result under the step's current
@@ -14,6 +14,7 @@ import { DISPLAY_MAX_SIDE, scaledSize } from '../workers/preview-rows';
 import { untrack } from 'svelte';
 import type { EditorState, NodeView } from './editor.svelte';
 import { Viewport } from './viewport.svelte';
+import type { Picture } from './picture';
 import type { Graph } from '../engine';
 
 /** What the compare select can hold besides a step id. */
@@ -86,22 +87,26 @@ export interface BitmapWant {
 }
 
 /**
- * A display bitmap that follows a request: asks the pool for a new one whenever the request
- * changes and aborts the one no longer wanted. A bitmap of another image is dropped at once, never
- * left up; a bitmap of another region of the same image stays until the new one arrives.
+ * A picture that follows a request: a display bitmap it asks the pool for whenever the request
+ * changes (aborting the one no longer wanted), the one that came with the result, or for a whole
+ * proxy its own pixels. A picture of another image is dropped at once, never left up; a picture of
+ * another region of the same image stays until the new one arrives.
  */
 export class BitmapSlot {
-  bitmap = $state.raw<ImageBitmap | null>(null);
-  /** The image the bitmap was made from. */
+  picture = $state.raw<Picture | null>(null);
+  /** The image the picture was made from. */
   source = $state.raw<Image | null>(null);
-  /** The part of `source` the bitmap shows, in its pixels. */
+  /** The part of `source` the picture shows, in its pixels. */
   region = $state.raw<PixelRect | null>(null);
   loading = $state(false);
   error = $state<string | null>(null);
-  /** Time the last bitmap took, request to arrival, in ms. */
+  /** Time the last bitmap asked of a worker took, request to arrival, in ms. */
   lastMs = $state<number | null>(null);
-  /** The bitmap shown came with the result (a proxy's display bitmap), not from a request. */
-  fromResult = $state(false);
+  /**
+   * Where the picture shown came from: the bitmap that came with the result ('result'), the
+   * image's own pixels ('pixels', a proxy), or a bitmap asked of a worker ('worker').
+   */
+  made = $state<'result' | 'pixels' | 'worker' | null>(null);
 
   /** What the bitmap shown or on its way was asked for, and how to stop asking. */
   #asked: { readonly want: BitmapWant; readonly ctl: AbortController } | null = null;
@@ -123,16 +128,26 @@ export class BitmapSlot {
       const { image, region, maxSide } = w;
       const ctl = new AbortController();
       this.#asked = { want: w, ctl };
-      // A shown step's result (a proxy while a slider moves, the focused step at full resolution)
-      // came with its display bitmap, made by the worker that computed it: shown at once, without
-      // queueing for a worker behind the next step's work.
+      const whole = { x: 0, y: 0, width: image.width, height: image.height };
+      // A whole proxy (about a megapixel) is drawn from its own pixels on this thread (see
+      // picture.ts): no worker makes a bitmap for it, and none is waited for.
+      if (!region && isProxy(image)) {
+        this.made = 'pixels';
+        this.loading = false;
+        this.#set(image, image, whole);
+        return;
+      }
+      // The focused step at full resolution came with its display bitmap, made by the worker that
+      // computed it: shown at once, without queueing for a worker behind the next step's work.
+      // One slot takes it (the canvas it is drawn on closes it); another showing the same result
+      // (the pinned viewer on the step selected) asks for its own.
       const ready = (image as ImageResult).display;
       const size = maxSide ? scaledSize(image.width, image.height, maxSide) : image;
-      if (ready && !region && ready.width === size.width && ready.height === size.height) {
-        this.lastMs = 0;
-        this.fromResult = true;
+      if (ready && !region && !taken.has(ready) && ready.width === size.width && ready.height === size.height) {
+        taken.add(ready);
+        this.made = 'result';
         this.loading = false;
-        this.#set(ready, image, { x: 0, y: 0, width: image.width, height: image.height });
+        this.#set(ready, image, whole);
         return;
       }
       const t0 = performance.now();
@@ -144,7 +159,7 @@ export class BitmapSlot {
             return;
           }
           this.lastMs = performance.now() - t0;
-          this.fromResult = false;
+          this.made = 'worker';
           this.loading = false;
           this.#set(bmp, image, clampRect(region ?? { x: 0, y: 0, width: image.width, height: image.height }, image));
         },
@@ -159,12 +174,15 @@ export class BitmapSlot {
     $effect(() => () => this.#asked?.ctl.abort());
   }
 
-  #set(bitmap: ImageBitmap | null, source: Image | null, region: PixelRect | null): void {
-    this.bitmap = bitmap;
+  #set(picture: Picture | null, source: Image | null, region: PixelRect | null): void {
+    this.picture = picture;
     this.source = source;
     this.region = region;
   }
 }
+
+/** Display bitmaps that came with a result and that a slot has taken. */
+const taken = new WeakSet<ImageBitmap>();
 
 function sameWant(a: BitmapWant, b: BitmapWant): boolean {
   const r = a.region;
@@ -209,8 +227,7 @@ export class ViewerState {
       const nodes = this.reads;
       untrack(() => editor.runtime.live.need(nodes));
     });
-    // A proxy (at most about a megapixel) is shown as it is: copying its pixels is quicker than
-    // sampling them down, and while a slider moves every millisecond counts.
+    // A proxy (at most about a megapixel) is shown as it is, from its pixels (see BitmapSlot).
     const base = (image: Image | undefined): BitmapWant | undefined =>
       image ? (isProxy(image) ? { image } : { image, maxSide: BASE_MAX_SIDE }) : undefined;
     this.after = new BitmapSlot(pool, () => base(this.shown?.image));
@@ -377,13 +394,13 @@ export class ViewerState {
   }
 
   /**
-   * Where a slot's bitmap goes on the stage (whose pixels are the shown image's), or null when it
+   * Where a slot's picture goes on the stage (whose pixels are the shown image's), or null when it
    * has nothing of the image that is wanted there now.
    */
   placement(slot: BitmapSlot, image: Image | undefined): PixelRect | null {
     const shown = this.shown;
     const r = slot.region;
-    if (!shown || !image || !slot.bitmap || slot.source !== image || !r) return null;
+    if (!shown || !image || !slot.picture || slot.source !== image || !r) return null;
     const sx = shown.width / image.width;
     const sy = shown.height / image.height;
     return { x: r.x * sx, y: r.y * sy, width: r.width * sx, height: r.height * sy };

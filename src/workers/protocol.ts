@@ -14,8 +14,9 @@ import type { BandPreviews } from './preview-rows';
 
 /**
  * An image result with the node's preview: a small bitmap (long side ≤ the thumbnail size); and,
- * for a proxy the viewer shows at once (`StepTask.display`), the whole image as a bitmap ready to
- * draw, made by the worker that computed it, so the viewer need not queue for another worker.
+ * for a step the viewer shows at once (`StepTask.display`), the whole image as a bitmap of at most
+ * the viewer's size, ready to draw, made by the worker that computed it, so the viewer need not
+ * queue for another worker.
  */
 export type ImageResult = Image & { readonly thumbnail?: ImageBitmap; readonly display?: ImageBitmap; readonly stored?: true };
 
@@ -79,8 +80,8 @@ export interface RunRequest extends TaskRequestBase {
   /** Long side of each image output's thumbnail in px; 0 for none. */
   readonly thumbnailSize: number;
   /**
-   * Also make each image output's display bitmap (a step shown at once): at its own size (a
-   * proxy), or with its long side at most `displayMaxSide` (as the viewer asks for a whole image).
+   * Also make each image output's display bitmap (a step shown at once): with its long side at
+   * most `displayMaxSide` (as the viewer asks for a whole image), else at its own size.
    */
   readonly display?: boolean;
   readonly displayMaxSide?: number;

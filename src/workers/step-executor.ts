@@ -118,7 +118,7 @@ export class StepExecutor {
         signal: ctx.signal,
         onStart: () => ctx.started(),
         onProgress: (f) => ctx.progress(f),
-        call: (api, taskId, cancelFlag) => api.run({ ...request, thumbnailSize, taskId, cancelFlag, ...this.#display(task, proxy) }),
+        call: (api, taskId, cancelFlag) => api.run({ ...request, thumbnailSize, taskId, cancelFlag, ...this.#display(task) }),
         ...(size ? { split } : {}),
       })
       .then(
@@ -224,13 +224,9 @@ export class StepExecutor {
     for (const img of Object.values(outputs)) this.#opts.pixels.abandon(img);
   }
 
-  /**
-   * A shown step's display bitmap, made with its result (see RunRequest.display): whole for a proxy,
-   * at the viewer's whole-image size at full resolution.
-   */
-  #display(task: StepTask<Value>, proxy: number): Pick<RunRequest, 'display' | 'displayMaxSide'> {
-    if (!task.display) return {};
-    return proxy > 0 ? { display: true } : { display: true, displayMaxSide: this.#displaySize };
+  /** A shown step's display bitmap, made with its result (see RunRequest.display), at the viewer's whole-image size. */
+  #display(task: StepTask<Value>): Pick<RunRequest, 'display' | 'displayMaxSide'> {
+    return task.display ? { display: true, displayMaxSide: this.#displaySize } : {};
   }
 
   get #displaySize(): number {

@@ -56,8 +56,8 @@ test('a preview edit shows a marked proxy of about a megapixel at once, then the
     const report = blur();
     await until(() => document.querySelector('[data-testid="viewer-proxy"]') !== null);
     // (Polled while the proxy is up: the footer follows the picture within a frame.)
-    const drawnWithResult = () => document.querySelector('[data-testid="drawn"]')?.textContent === 'drawn with the result';
-    while (!drawnWithResult() && document.querySelector('[data-testid="viewer-proxy"]') && performance.now() < deadline) await new Promise((r) => setTimeout(r, 1));
+    const drawnFromPixels = () => document.querySelector('[data-testid="drawn"]')?.textContent === 'drawn from its pixels';
+    while (!drawnFromPixels() && document.querySelector('[data-testid="viewer-proxy"]') && performance.now() < deadline) await new Promise((r) => setTimeout(r, 1));
     return {
       report,
       stillProxy: blur().proxy,
@@ -76,8 +76,8 @@ test('a preview edit shows a marked proxy of about a megapixel at once, then the
   expect(seen.node).toBe(true);
   expect(seen.badge).toContain(`proxy ${proxy.size!.width}×${proxy.size!.height}`);
   expect(seen.viewer).toContain(`${WIDTH}×${HEIGHT}`);
-  // The viewer drew the bitmap that came with the proxy, without asking a worker for another.
-  expect(seen.drawn).toBe('drawn with the result');
+  // The viewer drew the proxy from its own pixels, without asking a worker for a bitmap.
+  expect(seen.drawn).toBe('drawn from its pixels');
 
   await page.evaluate(() => window.pipette.whenIdle());
   const full = await step(page, 'blur');
