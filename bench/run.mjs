@@ -444,6 +444,29 @@ async function latency(browser, appUrl) {
       drag.push(await edit(40 - i, true));
       await page.waitForTimeout(300);
     }
+    // One long drag: 60 values in a row, each as soon as the one before is in the viewer (plus
+    // 30 ms, inside the 250 ms rest that would start the full run). After the first few dozen the
+    // memory cache's proxy share is full, older proxies are let go, and their buffers can come back.
+    const longDrag = await page.evaluate(async () => {
+      const el = document.querySelector('#p-brightness');
+      const out = [];
+      for (let i = 0; i < 60; i++) {
+        window.__paints = [];
+        const t0 = performance.now();
+        el.value = String(-30 + i);
+        el.dispatchEvent(new Event('input', { bubbles: true }));
+        const shown = () => window.__paints.find((p) => p.kind === 'viewer' && p.proxy && p.drawn > t0);
+        for (const deadline = t0 + 60_000; !shown(); ) {
+          if (performance.now() > deadline) throw new Error('no proxy in the viewer within 60 s');
+          await new Promise((r) => setTimeout(r, 2));
+        }
+        out.push(shown().painted - t0);
+        await new Promise((r) => setTimeout(r, 30));
+      }
+      el.dispatchEvent(new Event('change', { bubbles: true }));
+      await window.pipette.whenIdle();
+      return out;
+    });
     const measured = full.slice(2);
     const dragged = drag.slice(2);
     const dist = (xs) => ({ p50: median(xs), p95: pct(xs, 95), all: xs });
@@ -469,6 +492,7 @@ async function latency(browser, appUrl) {
         fullViewer: hasViewer ? dist(dragged.map((s) => s.viewer)) : null,
         fullLast: dist(dragged.map((s) => s.last)),
       },
+      longDrag: { first: dist(longDrag.slice(0, 20)), rest: dist(longDrag.slice(20)), pixels: await page.evaluate(() => window.pipette.pixelStats()) },
       stepMs,
       states: measured.at(-1).states,
     };
@@ -855,9 +879,18 @@ async function main() {
         ['**full** (click or key on the slider): edited step\'s new node preview painted', ms(l.edited.p50), ms(l.edited.p95)],
         l.viewer ? ['full: edited step painted in the viewer', ms(l.viewer.p50), ms(l.viewer.p95)] : ['full: viewer', '—', '—'],
         ['full: all 6 steps recomputed, the last step\'s new node preview painted', ms(l.last.p50), ms(l.last.p95)],
+        ...(l.longDrag
+          ? [
+              ['long drag (60 values in a row): proxy in the viewer, values 1–20', ms(l.longDrag.first.p50), ms(l.longDrag.first.p95)],
+              ['long drag: proxy in the viewer, values 21–60', ms(l.longDrag.rest.p50), ms(l.longDrag.rest.p95)],
+            ]
+          : []),
       ]) +
         `\n\n${l.samples} edits of each kind after 2 warm-ups, each a new value (no cache hits). A full edit includes the ${l.debounceMs} ms edit debounce only when it is a drag; a click or key flushes it. ` +
         `Proxy edits compute the selected step and its ancestors at about 1 MP; the source's proxy is cached after the first. ` +
+        (l.longDrag
+          ? `The long drag sets each value 30 ms after the one before is in the viewer; later in it, proxies write into buffers of proxies the memory cache has let go (pixel pool at its end: ${l.longDrag.pixels.taken} outputs taken, ${l.longDrag.pixels.reused} of them used before). `
+          : '') +
         `Node previews are 256 px thumbnails made by the worker. Median step times at full resolution (ms): ${Object.entries(l.stepMs).map(([k, v]) => `${k} ${v === null ? '—' : ms(v)}`).join(', ')}.`,
     );
     const lt = (b) => [b.runs, b.count, b.runsWithAny, b.count ? ms(b.max) : '—', b.count ? ms(b.p95) : '—'];

@@ -97,6 +97,10 @@ export class StepExecutor {
       const banded = this.#runYielding(task, ctx, params, inputs, request, scale);
       if (banded) return banded;
     }
+    if (proxy > 0) {
+      const pooled = this.#runPooledProxy(task, ctx, params, inputs, request, scale);
+      if (pooled) return pooled;
+    }
     const size = this.#tileSize(task.op, inputs);
     const tiled: { plan?: TilePlan; outputs?: Record<string, Image> } = {};
     const split = (workers: number): JobSpec[] | null => {
@@ -155,11 +159,49 @@ export class StepExecutor {
     const size = tileableSize(task.op, inputs);
     if (!size || size.width * size.height < 2 * YIELD_BAND_PIXELS) return null;
     const plan = this.#tilePlan(task.op, params, inputs, size, Math.ceil((size.width * size.height) / YIELD_BAND_PIXELS));
-    if (!plan) return null;
+    return plan ? this.#runInParts(task, ctx, plan, request, scale, task.op.title) : null;
+  }
+
+  /**
+   * A proxy step of a tile-safe op, run whole as one band into an output from the pixel pool: a
+   * drag makes a proxy of the edited step (and those below it that are watched) many times a
+   * second, and a fresh output costs page faults on its first writes (~12 ms a megapixel on one
+   * host) that a buffer used again does not. Null when it cannot be: the op is not tile-safe or
+   * declines these parameters, or pixels are not shared.
+   */
+  #runPooledProxy(
+    task: StepTask<Value>,
+    ctx: ExecContext,
+    params: Params,
+    inputs: Readonly<Record<string, Value>>,
+    request: Omit<RunRequest, 'taskId' | 'cancelFlag' | 'thumbnailSize' | 'band'>,
+    scale: number,
+  ): Promise<Outputs<Value>> | null {
+    if (!tileSafe(task.op) || !sharedMemoryAvailable()) return null;
+    const size = tileableSize(task.op, inputs);
+    if (!size || !allShared(inputs)) return null;
+    let plan: TilePlan | undefined;
+    try {
+      plan = planTiles(task.op, params, size, () => 1);
+    } catch {
+      return null; // the kernel, run whole, reports what is wrong with its parameters
+    }
+    return plan?.bands.length === 1 ? this.#runInParts(task, ctx, plan, request, scale, `${task.op.title} · proxy`) : null;
+  }
+
+  /** Runs a step as the plan's bands, each queued as a part of its own, writing into outputs from the pixel pool. */
+  #runInParts(
+    task: StepTask<Value>,
+    ctx: ExecContext,
+    plan: TilePlan,
+    request: Omit<RunRequest, 'taskId' | 'cancelFlag' | 'thumbnailSize' | 'band'>,
+    scale: number,
+    label: string,
+  ): Promise<Outputs<Value>> {
     const { outputs, reused } = this.#outputs(task.op, plan);
     return this.#lanes
       .submitParts<RunResponse>(
-        { kind: 'step', label: task.op.title, op: task.op.id, node: task.nodeId, id: task.key, priority: task.priority, signal: ctx.signal, onStart: () => ctx.started() },
+        { kind: 'step', label, op: task.op.id, node: task.nodeId, id: task.key, priority: task.priority, signal: ctx.signal, onStart: () => ctx.started() },
         this.#bandSpecs(task, ctx, plan, outputs, request, this.#previews(task, plan), reused),
       )
       .then(
@@ -195,7 +237,7 @@ export class StepExecutor {
     size: { width: number; height: number },
     workers: number,
   ): TilePlan | null {
-    for (const v of Object.values(inputs)) if (isImage(v) && !(v.data.buffer instanceof SharedArrayBuffer)) return null;
+    if (!allShared(inputs)) return null;
     let plan: TilePlan | undefined;
     try {
       // rows of the output: a resampling op's bands are runs of those
@@ -224,9 +266,12 @@ export class StepExecutor {
     for (const img of Object.values(outputs)) this.#opts.pixels.abandon(img);
   }
 
-  /** A shown step's display bitmap, made with its result (see RunRequest.display), at the viewer's whole-image size. */
+  /**
+   * A shown step's display bitmap, made with its result (see RunRequest.display), at the viewer's
+   * whole-image size. Never a proxy's: the viewer draws a proxy from its pixels (app/picture.ts).
+   */
   #display(task: StepTask<Value>): Pick<RunRequest, 'display' | 'displayMaxSide'> {
-    return task.display ? { display: true, displayMaxSide: this.#displaySize } : {};
+    return task.display && !task.proxy ? { display: true, displayMaxSide: this.#displaySize } : {};
   }
 
   get #displaySize(): number {
@@ -277,7 +322,7 @@ export class StepExecutor {
     };
     return plan.bands.map((band, i) => ({
       kind: i === 0 ? 'step' : 'band',
-      label: `${op.title} · band ${band.index + 1}/${band.count}`,
+      label: band.count > 1 ? `${op.title} · band ${band.index + 1}/${band.count}` : task.proxy ? `${op.title} · proxy` : op.title,
       op: op.id,
       node: task.nodeId,
       priority: task.priority,
@@ -311,6 +356,11 @@ interface TilePlan {
   readonly width: number;
   readonly height: number;
   readonly bands: readonly Band[];
+}
+
+/** Whether every image input is in shared memory (a band is a view of it). */
+function allShared(inputs: Readonly<Record<string, Value>>): boolean {
+  return Object.values(inputs).every((v) => !isImage(v) || v.data.buffer instanceof SharedArrayBuffer);
 }
 
 /** Images go to workers as shared memory; without it they can only be cloned, which is counted. */

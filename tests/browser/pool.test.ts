@@ -387,11 +387,11 @@ describe('images', () => {
     }
   });
 
-  test('a proxy shown at once comes with its whole-image display bitmap; results not shown do not', async () => {
-    const { pool } = makePool();
-    const image = { ...testImage(300, 200, 7, true), scale: 0.5 };
-    const shown = (await run(pool, { ...task(invert, {}, { inputs: { image } }), proxy: 60_000, display: true })).image as ImageResult;
+  test('a shown full-resolution result comes with its display bitmap; results not shown, and proxies, do not', async () => {
+    const { pool } = makePool({ createWorker: undefined }); // the app's own worker (flip, below)
+    const shown = (await run(pool, { ...task(invert, {}, { inputs: { image: testImage(300, 200, 7, true) } }), display: true })).image as ImageResult;
     expect(shown.display).toBeInstanceOf(ImageBitmap);
+    // at the viewer's whole-image size: this one's own
     expect([shown.display?.width, shown.display?.height]).toEqual([300, 200]);
     // Its pixels are the result's (an opaque image, so premultiplying changes nothing).
     const c = new OffscreenCanvas(300, 200).getContext('2d')!;
@@ -400,14 +400,17 @@ describe('images', () => {
     let same = 0;
     for (let i = 0; i < drawn.length; i += 4 * 997) if (drawn[i] === shown.data[i] && drawn[i + 1] === shown.data[i + 1] && drawn[i + 2] === shown.data[i + 2]) same++;
     expect(same).toBe(Math.ceil(drawn.length / (4 * 997)));
-    // A shown full-resolution result has one at the viewer's whole-image size (this one's own);
-    // one not shown, or a proxy no one shows yet, has none.
-    const full = (await run(pool, { ...task(invert, {}, { inputs: { image: testImage(300, 200) } }), display: true })).image as ImageResult;
-    expect([full.display?.width, full.display?.height]).toEqual([300, 200]);
     const unseen = (await run(pool, task(invert, {}, { inputs: { image: testImage(300, 200) } }))).image as ImageResult;
     expect(unseen.display).toBeUndefined();
-    const ancestor = (await run(pool, { ...task(invert, {}, { inputs: { image } }), proxy: 60_000 })).image as ImageResult;
-    expect(ancestor.display).toBeUndefined();
+    // A proxy is drawn by the viewer from its pixels (app/picture.ts): none even when asked, run
+    // as a band into a pooled output (a tile-safe op) or whole (flip is not tile-safe).
+    const image = { ...testImage(300, 200, 7, true), scale: 0.5 };
+    for (const op of [invert, opDef('flip')!]) {
+      const proxy = (await run(pool, { ...task(op, {}, { inputs: { image } }), proxy: 60_000, display: true })).image as ImageResult;
+      expect(proxy.scale).toBe(0.5);
+      expect(proxy.thumbnail).toBeInstanceOf(ImageBitmap);
+      expect(proxy.display).toBeUndefined();
+    }
   });
 
   test('an image result in a plain ArrayBuffer comes back in shared memory, and no input is copied', async () => {

@@ -379,6 +379,41 @@ describe('output buffers used again (see pixel-pool.ts)', () => {
     }
   });
 
+  test('a proxy step runs whole, as one band, into an output the pool uses again: the pixels and node preview of a plain run', async () => {
+    const gc = (globalThis as { gc?: () => void }).gc!;
+    // One worker and a small image: a full-resolution step would run whole into a new output.
+    const { pool, events } = makePool({ size: 1, tileMinPixels: 2_000_000 });
+    const img: Image = { ...testImage(600, 400, 61), scale: 0.25 };
+    const proxyTask = (op: OpDecl, params: Params): StepTask<Value> => ({ ...task(op, params, { image: img }), proxy: 600 * 400 });
+    const taken = pool.pixels.stats.taken;
+    for (let i = 0; i < 3; i++) await run(pool, proxyTask(invert, {})).then(() => undefined);
+    expect(pool.pixels.stats.taken).toBe(taken + 3);
+    for (const deadline = performance.now() + 20_000; pool.pixels.stats.freeBytes === 0 && performance.now() < deadline; ) {
+      gc();
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    const reused = pool.pixels.stats.reused;
+    const bc = opDef('brightness-contrast')!;
+    const params = { brightness: -20, contrast: 30 };
+    const out = (await run(pool, proxyTask(bc, params))).image as ImageResult;
+    expect(pool.pixels.stats.reused).toBeGreaterThan(reused);
+    expect(out.scale).toBe(0.25);
+    expect(events.filter((e) => e.type === 'task-start').map((e) => (e.type === 'task-start' ? `${e.kind} ${e.label}` : '')).at(-1)).toBe('step Brightness / Contrast · proxy');
+    const whole = new WorkerPool({ size: 1 });
+    try {
+      const ref = (await run(whole, task(bc, params, { image: testImage(600, 400, 61) }))).image as ImageResult;
+      expect(ref.scale).toBeUndefined();
+      expect(maxDiff(out.data, ref.data)).toBe(0);
+      expect(maxDiff(bitmapPixels(out.thumbnail!), bitmapPixels(ref.thumbnail!))).toBe(0);
+    } finally {
+      whole.dispose();
+    }
+    // a full-resolution step of the same size still runs whole into an output of its own
+    const takenBefore = pool.pixels.stats.taken;
+    await run(pool, task(bc, params, { image: testImage(600, 400, 61) }));
+    expect(pool.pixels.stats.taken).toBe(takenBefore);
+  });
+
   test('a band that writes into a used buffer finds it cleared, as a new one would be', async () => {
     const gc = (globalThis as { gc?: () => void }).gc!;
     const { pool } = makePool({ createWorker: fixtureWorker });
