@@ -93,14 +93,9 @@ export class StepExecutor {
   ): Promise<Outputs<Value>> {
     const { thumbnailSize, progressIntervalMs } = this.#opts;
     const request = { op: task.op.id, params, inputs, assets, progressIntervalMs, proxy, scale };
-    if (task.priority <= PRIORITY.batch) {
-      const banded = this.#runYielding(task, ctx, params, inputs, request, scale);
-      if (banded) return banded;
-    }
-    if (proxy > 0) {
-      const pooled = this.#runPooledProxy(task, ctx, params, inputs, request, scale);
-      if (pooled) return pooled;
-    }
+    const parts =
+      task.priority <= PRIORITY.batch ? this.#runInParts('yield', task, ctx, params, inputs, request, scale) : proxy > 0 ? this.#runInParts('proxy', task, ctx, params, inputs, request, scale) : null;
+    if (parts) return parts;
     const size = this.#tileSize(task.op, inputs);
     const tiled: { plan?: TilePlan; outputs?: Record<string, Image> } = {};
     const split = (workers: number): JobSpec[] | null => {
@@ -142,63 +137,44 @@ export class StepExecutor {
   // ---- Tiled steps -------------------------------------------------------------------------------
 
   /**
-   * A batch step on a large image, as row bands of about YIELD_BAND_PIXELS that each wait in the
-   * queue: the editor's work (higher priority) goes between them instead of waiting for the whole
-   * step, and free workers take several bands at once. Null when the step cannot be banded (not
-   * tile-safe, not shared, too small): it then runs as usual.
+   * A step run in parts, each queued on its own and writing into outputs from the pixel pool, or
+   * null when it cannot be (the op is not tile-safe or declines these parameters, pixels are not
+   * shared, the image is too small to yield); it then runs as usual.
+   * - `yield`: a batch step on a large image, as row bands of about YIELD_BAND_PIXELS: the
+   *   editor's work (higher priority) goes between them instead of waiting for the whole step, and
+   *   free workers take several bands at once.
+   * - `proxy`: a proxy step, whole, as one band: a drag makes a proxy of the edited step many times
+   *   a second, and a fresh output costs page faults on its first writes (~12 ms a megapixel on one
+   *   host) that a buffer used again does not.
    */
-  #runYielding(
-    task: StepTask<Value>,
-    ctx: ExecContext,
-    params: Params,
-    inputs: Readonly<Record<string, Value>>,
-    request: Omit<RunRequest, 'taskId' | 'cancelFlag' | 'thumbnailSize' | 'band'>,
-    scale: number,
-  ): Promise<Outputs<Value>> | null {
-    if (!tileSafe(task.op) || !sharedMemoryAvailable()) return null;
-    const size = tileableSize(task.op, inputs);
-    if (!size || size.width * size.height < 2 * YIELD_BAND_PIXELS) return null;
-    const plan = this.#tilePlan(task.op, params, inputs, size, Math.ceil((size.width * size.height) / YIELD_BAND_PIXELS));
-    return plan ? this.#runInParts(task, ctx, plan, request, scale, task.op.title) : null;
-  }
-
-  /**
-   * A proxy step of a tile-safe op, run whole as one band into an output from the pixel pool: a
-   * drag makes a proxy of the edited step (and those below it that are watched) many times a
-   * second, and a fresh output costs page faults on its first writes (~12 ms a megapixel on one
-   * host) that a buffer used again does not. Null when it cannot be: the op is not tile-safe or
-   * declines these parameters, or pixels are not shared.
-   */
-  #runPooledProxy(
-    task: StepTask<Value>,
-    ctx: ExecContext,
-    params: Params,
-    inputs: Readonly<Record<string, Value>>,
-    request: Omit<RunRequest, 'taskId' | 'cancelFlag' | 'thumbnailSize' | 'band'>,
-    scale: number,
-  ): Promise<Outputs<Value>> | null {
-    if (!tileSafe(task.op) || !sharedMemoryAvailable()) return null;
-    const size = tileableSize(task.op, inputs);
-    if (!size || !allShared(inputs)) return null;
-    let plan: TilePlan | undefined;
-    try {
-      plan = planTiles(task.op, params, size, () => 1);
-    } catch {
-      return null; // the kernel, run whole, reports what is wrong with its parameters
-    }
-    return plan?.bands.length === 1 ? this.#runInParts(task, ctx, plan, request, scale, `${task.op.title} · proxy`) : null;
-  }
-
-  /** Runs a step as the plan's bands, each queued as a part of its own, writing into outputs from the pixel pool. */
   #runInParts(
+    how: 'yield' | 'proxy',
     task: StepTask<Value>,
     ctx: ExecContext,
-    plan: TilePlan,
+    params: Params,
+    inputs: Readonly<Record<string, Value>>,
     request: Omit<RunRequest, 'taskId' | 'cancelFlag' | 'thumbnailSize' | 'band'>,
     scale: number,
-    label: string,
-  ): Promise<Outputs<Value>> {
+  ): Promise<Outputs<Value>> | null {
+    if (!tileSafe(task.op) || !sharedMemoryAvailable()) return null;
+    const size = tileableSize(task.op, inputs);
+    if (!size) return null;
+    let plan: TilePlan | null | undefined;
+    if (how === 'yield') {
+      if (size.width * size.height < 2 * YIELD_BAND_PIXELS) return null;
+      plan = this.#tilePlan(task.op, params, inputs, size, Math.ceil((size.width * size.height) / YIELD_BAND_PIXELS));
+    } else {
+      if (!allShared(inputs)) return null;
+      try {
+        plan = planTiles(task.op, params, size, () => 1);
+      } catch {
+        return null; // the kernel, run whole, reports what is wrong with its parameters
+      }
+      if (plan?.bands.length !== 1) return null;
+    }
+    if (!plan) return null;
     const { outputs, reused } = this.#outputs(task.op, plan);
+    const label = how === 'proxy' ? `${task.op.title} · proxy` : task.op.title;
     return this.#lanes
       .submitParts<RunResponse>(
         { kind: 'step', label, op: task.op.id, node: task.nodeId, id: task.key, priority: task.priority, signal: ctx.signal, onStart: () => ctx.started() },
