@@ -95,6 +95,8 @@ export class BatchQueue {
   readonly #listeners = new Set<(d: QueueDelta) => void>();
   /** Changed since the last delta: jobs as they are now, and removed ids. */
   readonly #dirty = new Map<string, BatchJob>();
+  /** Each job as listeners last got it (in a whole picture or a delta): a delta leaves out jobs that came back to it. */
+  readonly #sent = new Map<string, BatchJob>();
   readonly #removed = new Set<string>();
   #deltaTimer: ReturnType<typeof setTimeout> | null = null;
   #lastDelta = -Infinity;
@@ -146,7 +148,14 @@ export class BatchQueue {
    * DELTA_MS. Returns the function that stops listening.
    */
   subscribe(listener: (d: QueueDelta) => void): () => void {
+    // Listeners already here get what is pending first: the new one's whole picture has it, and a
+    // delta after it would name jobs its copy already holds.
+    if (this.#deltaTimer !== null) {
+      clearTimeout(this.#deltaTimer);
+      this.#sendDelta();
+    }
     this.#listeners.add(listener);
+    for (const j of this.#jobs.values()) this.#sent.set(j.id, j);
     listener({ reset: true, jobs: [...this.#jobs.values()], removed: [], paused: this.#paused, notice: this.#notice, progress: this.#progress });
     return () => this.#listeners.delete(listener);
   }
@@ -270,6 +279,7 @@ export class BatchQueue {
     for (const id of ids) {
       this.#jobs.delete(id);
       this.#dirty.delete(id);
+      this.#sent.delete(id);
       this.#removed.add(id);
     }
     this.#emit();
@@ -381,15 +391,26 @@ export class BatchQueue {
   #emit(): void {
     if (this.#deltaTimer !== null || this.#closed) return;
     const wait = Math.max(0, this.#lastDelta + DELTA_MS - performance.now());
-    this.#deltaTimer = setTimeout(() => {
-      this.#deltaTimer = null;
-      this.#lastDelta = performance.now();
-      const d: QueueDelta = { reset: false, jobs: [...this.#dirty.values()], removed: [...this.#removed], paused: this.#paused, notice: this.#notice, progress: this.#progress };
-      this.#dirty.clear();
-      this.#removed.clear();
-      for (const l of this.#listeners) l(d);
-    }, wait);
+    this.#deltaTimer = setTimeout(() => this.#sendDelta(), wait);
   }
+
+  #sendDelta(): void {
+    this.#deltaTimer = null;
+    this.#lastDelta = performance.now();
+    // A job written again unchanged, or changed and changed back since the last delta (a running
+    // job paused back to the queue), is left out.
+    const jobs = [...this.#dirty.values()].filter((j) => !sameJob(this.#sent.get(j.id), j));
+    for (const j of jobs) this.#sent.set(j.id, j);
+    const d: QueueDelta = { reset: false, jobs, removed: [...this.#removed], paused: this.#paused, notice: this.#notice, progress: this.#progress };
+    this.#dirty.clear();
+    this.#removed.clear();
+    for (const l of this.#listeners) l(d);
+  }
+}
+
+/** Whether two versions of a job say the same (jobs are small plain objects, written field by field in one order). */
+function sameJob(a: BatchJob | undefined, b: BatchJob): boolean {
+  return a === b || (a !== undefined && JSON.stringify(a) === JSON.stringify(b));
 }
 
 /**

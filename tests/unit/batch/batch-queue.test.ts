@@ -281,6 +281,31 @@ describe('batch queue', () => {
     await q.close();
   });
 
+  test('a listener that comes while a delta is pending gets it in its whole picture, never again in a delta; those already there get it first', async () => {
+    const q = await BatchQueue.open(new BatchStore({ indexedDB: freshFactory() }), fakeHost());
+    await q.pause();
+    let early: QueueView = { jobs: [], paused: false, notice: null, progress: 0 };
+    const earlyDeltas: QueueDelta[] = [];
+    q.subscribe((d) => {
+      if (!d.reset) earlyDeltas.push(d);
+      early = applyDelta(early, d);
+    });
+    await new Promise((r) => setTimeout(r, DELTA_MS * 2));
+    // Queued, and its delta not yet out (it goes on a timer), when the second listener comes.
+    await q.enqueue(pipeline, files(1, 2, 3));
+    const late: QueueDelta[] = [];
+    q.subscribe((d) => late.push(d));
+    expect(late).toHaveLength(1);
+    expect(late[0]!.jobs).toHaveLength(3);
+    // the first listener had the three jobs before the second one's whole picture was made
+    expect(early.jobs).toHaveLength(3);
+    await new Promise((r) => setTimeout(r, DELTA_MS * 3));
+    expect(late.slice(1).flatMap((d) => d.jobs)).toEqual([]);
+    expect(earlyDeltas.flatMap((d) => d.jobs.map((j) => j.name)).sort()).toEqual(['dir/img1.png', 'dir/img2.png', 'dir/img3.png']);
+    expect(early).toEqual(q.view);
+    await q.close();
+  });
+
   test('pause, reorder, priority, cancel, a failure and its retry', async () => {
     const host = fakeHost();
     host.failOn.add(3);
