@@ -447,7 +447,8 @@ async function latency(browser, appUrl) {
     // One long drag: 60 values in a row, each as soon as the one before is in the viewer (plus
     // 30 ms, inside the 250 ms rest that would start the full run). After the first few dozen the
     // memory cache's proxy share is full, older proxies are let go, and their buffers can come back.
-    const longDrag = await page.evaluate(async () => {
+    const pixelsBefore = await page.evaluate(() => window.pipette.pixelStats());
+    const longDrag = !hasViewer ? null : await page.evaluate(async () => {
       const el = document.querySelector('#p-brightness');
       const out = [];
       for (let i = 0; i < 60; i++) {
@@ -455,7 +456,7 @@ async function latency(browser, appUrl) {
         const t0 = performance.now();
         el.value = String(-30 + i);
         el.dispatchEvent(new Event('input', { bubbles: true }));
-        const shown = () => window.__paints.find((p) => p.kind === 'viewer' && p.proxy && p.drawn > t0);
+        const shown = () => window.__paints.find((p) => p.kind === 'viewer' && p.id === 'viewer-after' && p.proxy && p.drawn > t0);
         for (const deadline = t0 + 60_000; !shown(); ) {
           if (performance.now() > deadline) throw new Error('no proxy in the viewer within 60 s');
           await new Promise((r) => setTimeout(r, 2));
@@ -492,7 +493,7 @@ async function latency(browser, appUrl) {
         fullViewer: hasViewer ? dist(dragged.map((s) => s.viewer)) : null,
         fullLast: dist(dragged.map((s) => s.last)),
       },
-      longDrag: { first: dist(longDrag.slice(0, 20)), rest: dist(longDrag.slice(20)), pixels: await page.evaluate(() => window.pipette.pixelStats()) },
+      longDrag: longDrag && { first: dist(longDrag.slice(0, 20)), rest: dist(longDrag.slice(20)), pixels: await page.evaluate((b) => { const s = window.pipette.pixelStats(); return { taken: s.taken - b.taken, reused: s.reused - b.reused }; }, pixelsBefore) },
       stepMs,
       states: measured.at(-1).states,
     };
@@ -889,7 +890,7 @@ async function main() {
         `\n\n${l.samples} edits of each kind after 2 warm-ups, each a new value (no cache hits). A full edit includes the ${l.debounceMs} ms edit debounce only when it is a drag; a click or key flushes it. ` +
         `Proxy edits compute the selected step and its ancestors at about 1 MP; the source's proxy is cached after the first. ` +
         (l.longDrag
-          ? `The long drag sets each value 30 ms after the one before is in the viewer; later in it, proxies write into buffers of proxies the memory cache has let go (pixel pool at its end: ${l.longDrag.pixels.taken} outputs taken, ${l.longDrag.pixels.reused} of them used before). `
+          ? `The long drag sets each value 30 ms after the one before is in the viewer; later in it, proxies write into buffers of proxies the memory cache has let go (pixel pool during it: ${l.longDrag.pixels.taken} outputs taken, ${l.longDrag.pixels.reused} of them used before). `
           : '') +
         `Node previews are 256 px thumbnails made by the worker. Median step times at full resolution (ms): ${Object.entries(l.stepMs).map(([k, v]) => `${k} ${v === null ? '—' : ms(v)}`).join(', ')}.`,
     );

@@ -5,8 +5,9 @@
 // faults on its first writes: ~13 ms for a 1 MP proxy on one host, before the worker could even
 // post its result. Here the pixels are copied into an ImageData kept for the canvas and put on a 2D
 // canvas that keeps its size from one proxy to the next: ~0.6 ms a megapixel, no fresh memory.
-// Bitmaps still go to a bitmap renderer where there is one (Viewer.svelte): handing one over
-// costs this thread nothing, where drawing it on a 2D canvas costs a copy.
+// The viewer's bitmaps still go to a bitmap renderer (Viewer.svelte: a bitmap-renderer canvas and
+// a 2D one per layer): handing one over costs this thread nothing, where drawing it on a 2D canvas
+// costs a copy. The pinned viewer has one 2D canvas for both.
 
 import type { Image } from '../ops/types';
 
@@ -32,9 +33,12 @@ export function drawPicture(canvas: HTMLCanvasElement, picture: Picture | null):
   if (!ctx) return false;
   if (!picture) {
     // Shrinking clears the canvas and lets go of its memory.
-    if (canvas.width === 1 && canvas.height === 1) return false;
-    resize(canvas, 1, 1);
     kept.delete(canvas);
+    if (canvas.width === 1 && canvas.height === 1) {
+      ctx.clearRect(0, 0, 1, 1);
+      return false;
+    }
+    resize(canvas, 1, 1);
     return true;
   }
   if (isBitmap(picture)) {

@@ -111,7 +111,8 @@ export class BitmapSlot {
   /** What the bitmap shown or on its way was asked for, and how to stop asking. */
   #asked: { readonly want: BitmapWant; readonly ctl: AbortController } | null = null;
 
-  constructor(pool: WorkerPool, want: () => BitmapWant | undefined) {
+  /** `takesResult`: may show the display bitmap a result came with (one slot per result: it is consumed). */
+  constructor(pool: WorkerPool, want: () => BitmapWant | undefined, opts: { readonly takesResult?: boolean } = {}) {
     $effect(() => {
       const w = want();
       // The same request again (a redraw re-derived it): keep what is shown or on its way. Asking
@@ -138,13 +139,12 @@ export class BitmapSlot {
         return;
       }
       // The focused step at full resolution came with its display bitmap, made by the worker that
-      // computed it: shown at once, without queueing for a worker behind the next step's work.
-      // One slot takes it (the canvas it is drawn on closes it); another showing the same result
-      // (the pinned viewer on the step selected) asks for its own.
-      const ready = (image as ImageResult).display;
+      // computed it: shown at once, without queueing for a worker behind the next step's work. Only
+      // the viewer's own slot takes it (the canvas it goes to consumes it); another showing the same
+      // result (the pinned viewer on the step selected) asks for its own.
+      const ready = opts.takesResult ? (image as ImageResult).display : undefined;
       const size = maxSide ? scaledSize(image.width, image.height, maxSide) : image;
-      if (ready && !region && !taken.has(ready) && ready.width === size.width && ready.height === size.height) {
-        taken.add(ready);
+      if (ready && !region && ready.width === size.width && ready.height === size.height) {
         this.made = 'result';
         this.loading = false;
         this.#set(ready, image, whole);
@@ -180,9 +180,6 @@ export class BitmapSlot {
     this.region = region;
   }
 }
-
-/** Display bitmaps that came with a result and that a slot has taken. */
-const taken = new WeakSet<ImageBitmap>();
 
 function sameWant(a: BitmapWant, b: BitmapWant): boolean {
   const r = a.region;
@@ -230,7 +227,7 @@ export class ViewerState {
     // A proxy (at most about a megapixel) is shown as it is, from its pixels (see BitmapSlot).
     const base = (image: Image | undefined): BitmapWant | undefined =>
       image ? (isProxy(image) ? { image } : { image, maxSide: BASE_MAX_SIDE }) : undefined;
-    this.after = new BitmapSlot(pool, () => base(this.shown?.image));
+    this.after = new BitmapSlot(pool, () => base(this.shown?.image), { takesResult: true });
     this.before = new BitmapSlot(pool, () => base(this.compared?.image));
     // The detail region is in stage pixels; each image is asked for the same place in its own pixels.
     const detailOf = (shown: Shown | null | undefined, image: Image | undefined): BitmapWant | undefined => {

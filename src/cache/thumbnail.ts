@@ -37,7 +37,7 @@ export function thumbnailOf(v: unknown): ImageBitmap | undefined {
   return t && typeof t === 'object' ? t : undefined;
 }
 
-/** A proxy image's display bitmap (workers/protocol.ts ImageResult), if it has one: kept in memory only. */
+/** A shown image's display bitmap (workers/protocol.ts ImageResult), if it has one: kept in memory only. */
 export function displayOf(v: unknown): ImageBitmap | undefined {
   const d = typeof v === 'object' && v !== null ? (v as { display?: unknown }).display : undefined;
   return d && typeof d === 'object' ? (d as ImageBitmap) : undefined;

@@ -692,9 +692,8 @@ class RunImpl<V> implements Run {
     const timeout = this.#opts.timeoutMs ?? this.#sched.defaultTimeout();
     const adopted = this.#adopted.get(key);
     if (adopted) this.#sched.claim(adopted, this, priority);
-    // A full run's focus is shown the moment it arrives: its images may come with a display bitmap.
-    // A proxy (about a megapixel) is drawn by the viewer from its own pixels (see app/picture.ts).
-    const display = this.keys.proxy === 0 && node === this.#opts.focus;
+    // A proxy run's targets and a run's focus are shown the moment they arrive: their images may come with a display bitmap.
+    const display = (this.keys.proxy > 0 && this.#targets.includes(node)) || node === this.#opts.focus;
     const job = adopted ?? this.#sched.obtain(this, step, inputs, priority, timeout, this.keys.proxy, { display, volatile: this.keys.volatile.has(node) });
     this.jobs.add(job);
     const watcher: JobWatcher = {

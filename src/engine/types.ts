@@ -38,9 +38,10 @@ export interface StepTask<V> {
    */
   readonly proxy?: number;
   /**
-   * Set on a full-resolution run's focus: shown as soon as it is made, so an executor may hand
-   * back, with each image, a bitmap ready to display (see workers/protocol.ts). Not on proxy runs:
-   * a proxy is small enough for the viewer to draw from its pixels.
+   * Set on a proxy run's targets (the focused step, pinned ones) and on a run's focus: shown as
+   * soon as it is made, so an executor may hand back, with each image, a bitmap ready to display
+   * (see workers/protocol.ts; the app's gives none for a reduced proxy, which the viewer draws from
+   * its pixels).
    */
   readonly display?: boolean;
   /** Computed from a live source (a camera frame, a timer's tick): keep it in memory only (see ResultStore). */

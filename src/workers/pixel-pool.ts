@@ -1,4 +1,5 @@
-// Output buffers of tiled steps, used again once nothing on the page can reach them.
+// Output buffers of tiled steps (and of proxy steps run as one band), used again once nothing on
+// the page can reach them.
 //
 // Why: every full-resolution step used to write a fresh 48 MB SharedArrayBuffer (12 MP), and
 // touching fresh memory costs page faults: ~20 ms per 48 MB on a quiet machine here, and at times

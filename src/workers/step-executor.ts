@@ -1,7 +1,8 @@
 // Running one step (a StepTask) on the worker lanes: its assets, its parameters on a proxy, and
 // whether it runs whole (one task) or, for a tile-safe op on a large image, as row bands over the
 // workers free when it reaches them (see src/ops/tiles.ts), with the bands' progress combined
-// into the step's.
+// into the step's; a batch step yields between bands, and a reduced proxy of a tile-safe op runs
+// as one band into a pooled output.
 
 import { PRIORITY, type ExecContext, type Outputs, type StepTask } from '../engine/types';
 import type { OpDecl, Params } from '../engine/op';
@@ -93,10 +94,15 @@ export class StepExecutor {
   ): Promise<Outputs<Value>> {
     const { thumbnailSize, progressIntervalMs } = this.#opts;
     const request = { op: task.op.id, params, inputs, assets, progressIntervalMs, proxy, scale };
-    const parts =
-      task.priority <= PRIORITY.batch ? this.#runInParts('yield', task, ctx, params, inputs, request, scale) : proxy > 0 ? this.#runInParts('proxy', task, ctx, params, inputs, request, scale) : null;
-    if (parts) return parts;
     const size = this.#tileSize(task.op, inputs);
+    // A reduced proxy that would not be split anyway runs as one band into a pooled output.
+    const parts =
+      task.priority <= PRIORITY.batch
+        ? this.#runInParts('yield', task, ctx, params, inputs, request, scale)
+        : scale < 1 && !size
+          ? this.#runInParts('proxy', task, ctx, params, inputs, request, scale)
+          : null;
+    if (parts) return parts;
     const tiled: { plan?: TilePlan; outputs?: Record<string, Image> } = {};
     const split = (workers: number): JobSpec[] | null => {
       const plan = this.#tilePlan(task.op, params, inputs, size!, workers);
@@ -104,7 +110,7 @@ export class StepExecutor {
       tiled.plan = plan;
       const { outputs, reused } = this.#outputs(task.op, plan);
       tiled.outputs = outputs;
-      return this.#bandSpecs(task, ctx, plan, outputs, request, this.#previews(task, plan), reused);
+      return this.#bandSpecs(task, ctx, plan, outputs, request, this.#previews(task, plan, scale), reused);
     };
     return this.#lanes
       .submit<RunResponse | RunResponse[]>({
@@ -117,7 +123,7 @@ export class StepExecutor {
         signal: ctx.signal,
         onStart: () => ctx.started(),
         onProgress: (f) => ctx.progress(f),
-        call: (api, taskId, cancelFlag) => api.run({ ...request, thumbnailSize, taskId, cancelFlag, ...this.#display(task) }),
+        call: (api, taskId, cancelFlag) => api.run({ ...request, thumbnailSize, taskId, cancelFlag, ...this.#display(task, scale) }),
         ...(size ? { split } : {}),
       })
       .then(
@@ -178,7 +184,7 @@ export class StepExecutor {
     return this.#lanes
       .submitParts<RunResponse>(
         { kind: 'step', label, op: task.op.id, node: task.nodeId, id: task.key, priority: task.priority, signal: ctx.signal, onStart: () => ctx.started() },
-        this.#bandSpecs(task, ctx, plan, outputs, request, this.#previews(task, plan), reused),
+        this.#bandSpecs(task, ctx, plan, outputs, request, this.#previews(task, plan, scale), reused),
       )
       .then(
         (r) => this.#bandResult(task, outputs, scale, r),
@@ -244,10 +250,12 @@ export class StepExecutor {
 
   /**
    * A shown step's display bitmap, made with its result (see RunRequest.display), at the viewer's
-   * whole-image size. Never a proxy's: the viewer draws a proxy from its pixels (app/picture.ts).
+   * whole-image size. Never a reduced proxy's: the viewer draws one from its pixels (app/picture.ts),
+   * where a bitmap would cost the worker a fresh canvas backing for every proxy of a drag. (An
+   * image a proxy run did not reduce, smaller than a proxy, is shown as a full result is.)
    */
-  #display(task: StepTask<Value>): Pick<RunRequest, 'display' | 'displayMaxSide'> {
-    return task.display && !task.proxy ? { display: true, displayMaxSide: this.#displaySize } : {};
+  #display(task: StepTask<Value>, scale: number): Pick<RunRequest, 'display' | 'displayMaxSide'> {
+    return task.display && scale === 1 ? { display: true, displayMaxSide: this.#displaySize } : {};
   }
 
   get #displaySize(): number {
@@ -258,11 +266,11 @@ export class StepExecutor {
    * The shared buffers the bands make the step's node previews in (and, for a shown step, the
    * viewer's bitmap), or undefined for none.
    */
-  #previews(task: StepTask<Value>, plan: TilePlan): BandPreviews | undefined {
+  #previews(task: StepTask<Value>, plan: TilePlan, scale: number): BandPreviews | undefined {
     const { thumbnailSize } = this.#opts;
     if (thumbnailSize <= 0) return undefined;
     const ports = task.op.outputs.map((p) => p.name);
-    return bandPreviews(ports, plan.width, plan.height, thumbnailSize, task.display && !task.proxy ? this.#displaySize : undefined);
+    return bandPreviews(ports, plan.width, plan.height, thumbnailSize, this.#display(task, scale).displayMaxSide);
   }
 
   /**

@@ -11,7 +11,7 @@ import { decodePng, encodePng, pngInfo, PngError } from './png';
 import { flatten, opaque } from './flatten';
 import { imageHash } from './image-hash';
 import { bandCall, writeBandOutputs } from '../ops/tiles';
-import { DISPLAY, bandPreviewRows, previewGeometry, previewRows, scaledSize, type PreviewLayer } from './preview-rows';
+import { DISPLAY, DISPLAY_MAX_SIDE, bandPreviewRows, previewGeometry, previewRows, scaledSize, type PreviewLayer } from './preview-rows';
 import {
   CancelCode,
   ENCODE_TYPES,
@@ -336,7 +336,7 @@ export function makeThumbnail(img: Image, maxSide: number): ImageBitmap {
 interface PreviewCanvas {
   readonly canvas: OffscreenCanvas;
   readonly context: OffscreenCanvasRenderingContext2D;
-  readonly pixels: ImageData;
+  pixels?: ImageData;
 }
 
 function previewCanvas(width: number, height: number): PreviewCanvas {
@@ -346,7 +346,7 @@ function previewCanvas(width: number, height: number): PreviewCanvas {
     previewCanvases.delete(size);
   } else {
     const canvas = new OffscreenCanvas(width, height);
-    c = { canvas, context: canvas.getContext('2d')!, pixels: new ImageData(width, height) };
+    c = { canvas, context: canvas.getContext('2d')! };
     if (previewCanvases.size >= PREVIEW_CANVASES) previewCanvases.delete(previewCanvases.keys().next().value!);
   }
   previewCanvases.set(size, c); // the most recently used last
@@ -355,11 +355,16 @@ function previewCanvas(width: number, height: number): PreviewCanvas {
 
 /**
  * The kept pixels of a preview of that size, for previewBitmap: overwritten by the next preview of
- * the same size, so every pixel must be written before previewBitmap takes them.
+ * the same size, so every pixel must be written before previewBitmap takes them. Kept only up to
+ * the viewer's whole-image size (at most PREVIEW_CANVASES × 4 MB a worker); larger ones are new.
  */
 function previewPixels(width: number, height: number): ImageData {
-  return previewCanvas(width, height).pixels;
+  if (width * height > KEEP_PIXELS) return new ImageData(width, height);
+  const c = previewCanvas(width, height);
+  return (c.pixels ??= new ImageData(width, height));
 }
+
+const KEEP_PIXELS = DISPLAY_MAX_SIDE * DISPLAY_MAX_SIDE;
 
 /** The bitmap of preview pixels (the canvas's backing is handed over; the pixels stay for the next). */
 function previewBitmap(out: ImageData): ImageBitmap {

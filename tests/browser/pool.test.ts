@@ -402,15 +402,21 @@ describe('images', () => {
     expect(same).toBe(Math.ceil(drawn.length / (4 * 997)));
     const unseen = (await run(pool, task(invert, {}, { inputs: { image: testImage(300, 200) } }))).image as ImageResult;
     expect(unseen.display).toBeUndefined();
-    // A proxy is drawn by the viewer from its pixels (app/picture.ts): none even when asked, run
-    // as a band into a pooled output (a tile-safe op) or whole (flip is not tile-safe).
+    // A reduced proxy is drawn by the viewer from its pixels (app/picture.ts): none even when
+    // asked, run as one band into a pooled output (a tile-safe op) or whole (flip is not tile-safe).
     const image = { ...testImage(300, 200, 7, true), scale: 0.5 };
-    for (const op of [invert, opDef('flip')!]) {
+    for (const [op, pooled] of [[invert, 1], [opDef('flip')!, 0]] as const) {
+      const taken = pool.pixels.stats.taken;
       const proxy = (await run(pool, { ...task(op, {}, { inputs: { image } }), proxy: 60_000, display: true })).image as ImageResult;
+      expect(pool.pixels.stats.taken - taken).toBe(pooled);
       expect(proxy.scale).toBe(0.5);
       expect(proxy.thumbnail).toBeInstanceOf(ImageBitmap);
       expect(proxy.display).toBeUndefined();
     }
+    // An image a proxy run did not reduce (smaller than a proxy) is shown as a full result is.
+    const small = (await run(pool, { ...task(invert, {}, { inputs: { image: testImage(300, 200) } }), proxy: 60_000, display: true })).image as ImageResult;
+    expect(small.scale).toBeUndefined();
+    expect([small.display?.width, small.display?.height]).toEqual([300, 200]);
   });
 
   test('an image result in a plain ArrayBuffer comes back in shared memory, and no input is copied', async () => {

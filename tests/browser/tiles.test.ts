@@ -414,6 +414,14 @@ describe('output buffers used again (see pixel-pool.ts)', () => {
     expect(pool.pixels.stats.taken).toBe(takenBefore);
   });
 
+  test('a proxy large enough to split (after an enlarging step) is still split over the workers', async () => {
+    const { pool, events } = makePool(); // two workers, any size tiled
+    const img: Image = { ...testImage(600, 400, 62), scale: 0.5 };
+    const out = (await run(pool, { ...task(invert, {}, { image: img }), proxy: 100_000 })).image as ImageResult;
+    expect(bandStarts(events).length).toBeGreaterThanOrEqual(2);
+    expect(out.scale).toBe(0.5);
+  });
+
   test('a band that writes into a used buffer finds it cleared, as a new one would be', async () => {
     const gc = (globalThis as { gc?: () => void }).gc!;
     const { pool } = makePool({ createWorker: fixtureWorker });

@@ -380,15 +380,14 @@ describe('proxy runs', () => {
     expect(new Set(puts.map((p) => p.key)).size).toBe(6);
   });
 
-  test('a full run\'s focus asks for a display bitmap with its result; its ancestors, a full run\'s targets and proxy runs do not', async () => {
+  test('a proxy run\'s targets and a run\'s focus ask for a display bitmap with their result, not their ancestors nor a full run\'s targets', async () => {
     const exec = testExecutor();
     const scheduler = new Scheduler({ registry: reg, executor: exec });
     const g = twoBranches();
-    // a proxy is drawn by the viewer from its own pixels, focused or not
-    await scheduler.run(g, { keys: keyGraph(g, reg, { proxy: 4096 }), targets: ['a'], focus: 'a' }).done;
+    await scheduler.run(g, { keys: keyGraph(g, reg, { proxy: 4096 }), targets: ['a'] }).done;
     const proxyRun = exec.log.started.filter((s) => s.proxy);
     expect(proxyRun.length).toBeGreaterThan(1);
-    expect(proxyRun.some((s) => s.display)).toBe(false);
+    expect(proxyRun.filter((s) => s.display).map((s) => s.node)).toEqual(['a']);
     await scheduler.run(g, { targets: ['a'] }).done;
     expect(exec.log.started.filter((s) => !s.proxy).some((s) => s.display)).toBe(false);
     // the focus (the step in the viewer) is shown the moment it is made, at full resolution too
