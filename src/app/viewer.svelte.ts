@@ -1,6 +1,7 @@
 // The viewer's state: which step it shows, its published image and the one to compare it with, the
-// pictures (display bitmaps made in a worker; a proxy's own pixels), and the pixel under the pointer. The component only renders
-// this. Zoom and pan live in `Viewport`, apart, so that panning re-renders nothing else.
+// pictures (display bitmaps made in a worker; a proxy's own pixels), and the pixel under the
+// pointer. The component only renders this. Zoom and pan live in `Viewport`, apart, so that
+// panning re-renders nothing else.
 //
 // Results come from `live.result(node)`, which only ever holds a result under the step's current
 // key; a bitmap is shown only while the image it was made from is still the published one.
@@ -84,6 +85,14 @@ export interface BitmapWant {
   /** Part of the image, at full resolution. */
   readonly region?: PixelRect;
   readonly maxSide?: number;
+}
+
+/**
+ * What a slot asks for to show a whole image: a proxy (at most about a megapixel) as it is, from its
+ * pixels (see BitmapSlot); a full result at most BASE_MAX_SIDE px.
+ */
+export function wholeWant(image: Image | undefined): BitmapWant | undefined {
+  return image ? (isProxy(image) ? { image } : { image, maxSide: BASE_MAX_SIDE }) : undefined;
 }
 
 /**
@@ -224,11 +233,8 @@ export class ViewerState {
       const nodes = this.reads;
       untrack(() => editor.runtime.live.need(nodes));
     });
-    // A proxy (at most about a megapixel) is shown as it is, from its pixels (see BitmapSlot).
-    const base = (image: Image | undefined): BitmapWant | undefined =>
-      image ? (isProxy(image) ? { image } : { image, maxSide: BASE_MAX_SIDE }) : undefined;
-    this.after = new BitmapSlot(pool, () => base(this.shown?.image), { takesResult: true });
-    this.before = new BitmapSlot(pool, () => base(this.compared?.image));
+    this.after = new BitmapSlot(pool, () => wholeWant(this.shown?.image), { takesResult: true });
+    this.before = new BitmapSlot(pool, () => wholeWant(this.compared?.image));
     // The detail region is in stage pixels; each image is asked for the same place in its own pixels.
     const detailOf = (shown: Shown | null | undefined, image: Image | undefined): BitmapWant | undefined => {
       const d = this.#detail;
