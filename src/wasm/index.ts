@@ -43,9 +43,10 @@ export interface KernelExports {
   grayWeighted(src: Ptr, dst: Ptr, pixels: number, a: number, b: number, c: number, off: number): void;
   grayLightness(src: Ptr, dst: Ptr, pixels: number): void;
   // hsl.ts — hue-saturation's double-precision HSL round trip, byte-identical to its former JS loop:
-  // setup fills a table (2048 + 32 896 × 32 bytes) per saturation and lightness; the pass works in groups of
-  // 4 pixels (reads and writes up to 3 past the end, inside the Arena's slack)
-  hueSaturationSetup(table: Ptr, satScale: number, light: number): void;
+  // setup fills a table (2048 + 32 896 × 32 bytes) per saturation and lightness, or with all = false only its
+  // levels, and entries fills those of a small image's pixels; the pass works in groups of 4 pixels (reads and writes up to 3 past the end, inside the Arena's slack)
+  hueSaturationSetup(table: Ptr, satScale: number, light: number, all: boolean): void;
+  hueSaturationEntries(src: Ptr, pixels: number, table: Ptr, satScale: number, light: number): void;
   hueSaturation(src: Ptr, dst: Ptr, pixels: number, table: Ptr, shift: number): void;
   // lut.ts — R, G, B through 256-entry tables (u32: red's levels, green's << 8, blue's << 16), alpha kept
   channelLuts(src: Ptr, dst: Ptr, pixels: number, tables: Ptr): void;

@@ -5,11 +5,12 @@
 // tests/unit/ops/hue-saturation.test.ts. Pixels are 32-bit (little-endian 0xAABBGGRR).
 //
 // What depends only on the largest and smallest channel (M, m) is computed once per call by
-// hueSaturationSetup into a table of 32 896 entries (M ≥ m): lightness and saturation, both
-// adjusted, the HSL → RGB ramp ends p and q, and the bytes p and q round to. Per pixel remain the
-// hue (two divisions) and the three channels. The three channels sample the ramp a third of a
-// turn apart, so at most one of them lands on a slope (the others are at q or p, whose bytes the
-// table holds): one slope value is computed a pixel, not three. Only where rounding puts two
+// hueSaturationSetup into a table of 32 896 entries (M ≥ m; for a small image, only the entries its
+// pixels use, by hueSaturationEntries): lightness and saturation, both adjusted, the HSL → RGB ramp
+// ends p and q, and the bytes p and q round to. Per pixel remain the hue (two divisions) and the
+// three channels. The three channels sample the ramp a third of a turn apart, so at most one of them
+// lands on a slope (the others are at q or p, whose bytes the table holds): one slope value is
+// computed a pixel, not three. Only where rounding puts two
 // channels on slopes at once (hues within an ulp of a sextant's edge) are all three computed.
 
 // v128.bitselect(a, b, mask): a where the mask is set, else b
@@ -57,38 +58,58 @@ const LEVELS: usize = 256 * 8;
 
 /**
  * Fills the table at `tab` (LEVELS + 32 896 × 32 bytes) for `satScale` = 1 + saturation / 100 and
- * `light` = lightness / 100. A grey result (saturation 0 after scaling, or no chroma) is stored as
- * p = q = lightness, which every piece of the ramp returns unchanged (q − p = 0), and a grey's
- * chroma as 1 so that its hue stays finite (it is not used).
+ * `light` = lightness / 100: its levels, and with `all` every (M, m) entry. Without `all`, for an
+ * image of fewer pixels than the table has entries, hueSaturationEntries fills only the entries
+ * its pixels use (a whole table costs ~1 ms, most of a small step's round trip).
  */
-export function hueSaturationSetup(tab: usize, satScale: f64, light: f64): void {
+export function hueSaturationSetup(tab: usize, satScale: f64, light: f64, all: bool): void {
   for (let i = 0; i < 256; i++) store<f64>(tab + (<usize>i << 3), <f64>i / 255);
+  if (!all) return;
   let e = tab + LEVELS;
   for (let M = 0; M < 256; M++) {
-    const max = <f64>M / 255;
-    for (let m = 0; m <= M; m++, e += 32) {
-      const min = <f64>m / 255;
-      let l = (max + min) / 2;
-      const chroma = max - min;
-      let sat: f64 = 0;
-      if (chroma > 0) {
-        sat = l > 0.5 ? chroma / (2 - max - min) : chroma / (max + min);
-        sat *= satScale;
-        if (sat > 1) sat = 1;
-      }
-      l = light < 0 ? l * (1 + light) : l + (1 - l) * light;
-      let p = l, q = l;
-      if (sat != 0) {
-        q = l < 0.5 ? l * (1 + sat) : l + sat - l * sat;
-        p = 2 * l - q;
-      }
-      store<f64>(e, p);
-      store<f64>(e, q - p, 8);
-      store<f64>(e, chroma > 0 ? chroma : 1, 16);
-      store<u32>(e, round8s(p), 24);
-      store<u32>(e, round8s(q), 28);
-    }
+    for (let m = 0; m <= M; m++, e += 32) entry(e, M, m, satScale, light);
   }
+}
+
+/** The (M, m) entries of the `pixels` pixels at s, for hueSaturation on them (see hueSaturationSetup). */
+export function hueSaturationEntries(s: usize, pixels: i32, tab: usize, satScale: f64, light: f64): void {
+  const end = s + (<usize>pixels << 2);
+  for (let p = s; p < end; p += 4) {
+    const v = load<u32>(p);
+    const r = v & 255, g = (v >> 8) & 255, b = (v >> 16) & 255;
+    const M = max(r, max(g, b)), m = min(r, min(g, b));
+    entry(tab + LEVELS + ((<usize>(M * (M + 1)) >> 1) + m << 5), M, m, satScale, light);
+  }
+}
+
+/**
+ * One 32-byte entry at e for the largest and smallest channel M ≥ m. A grey result (saturation 0
+ * after scaling, or no chroma) is stored as p = q = lightness, which every piece of the ramp
+ * returns unchanged (q − p = 0), and a grey's chroma as 1 so that its hue stays finite (it is not
+ * used).
+ */
+@inline function entry(e: usize, M: u32, m: u32, satScale: f64, light: f64): void {
+  const max = <f64>M / 255;
+  const min = <f64>m / 255;
+  let l = (max + min) / 2;
+  const chroma = max - min;
+  let sat: f64 = 0;
+  if (chroma > 0) {
+    sat = l > 0.5 ? chroma / (2 - max - min) : chroma / (max + min);
+    sat *= satScale;
+    if (sat > 1) sat = 1;
+  }
+  l = light < 0 ? l * (1 + light) : l + (1 - l) * light;
+  let p = l, q = l;
+  if (sat != 0) {
+    q = l < 0.5 ? l * (1 + sat) : l + sat - l * sat;
+    p = 2 * l - q;
+  }
+  store<f64>(e, p);
+  store<f64>(e, q - p, 8);
+  store<f64>(e, chroma > 0 ? chroma : 1, 16);
+  store<u32>(e, round8s(p), 24);
+  store<u32>(e, round8s(q), 28);
 }
 
 /**

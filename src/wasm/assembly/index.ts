@@ -7,7 +7,7 @@ export { iirSetup, iirPass1, iirPass2, firSetup, firRows } from './gaussian';
 export { boxSetup, boxPass1, boxPass2 } from './box';
 export { isOpaque, unsharpCombine, invertColours } from './pointwise';
 export { grayWeighted, grayLightness } from './gray';
-export { hueSaturationSetup, hueSaturation } from './hsl';
+export { hueSaturationSetup, hueSaturationEntries, hueSaturation } from './hsl';
 export { channelLuts, channelLutsPair, channelLutsRG } from './lut';
 export { convolveSetup, convolveRows, conv3Setup, conv3Stride, conv3Row, conv3Rows, sobelSetup, sobelRows } from './convolve';
 export { medianSetup, medianDeinterleave, medianStripe, medianSmallSetup, medianSmall, median5Setup, median5Scratch, median5, medianNetStride, medianNetScratch, medianNetHas, medianNetSetup, medianNetOutBytes, medianNetDeinterleave, medianNet, medianNetInterleave } from './median';
