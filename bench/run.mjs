@@ -730,8 +730,11 @@ async function main() {
 
     const ours = (id) => out.kernels.find((k) => k.id === id)?.rows.find((r) => r.library === 'Pipette (ours)');
     const fastestOf = (id) => out.kernels.find((k) => k.id === id)?.fastestAnchor;
-    // The gaussian targets are "on 2 cores": ours tiled across the pool's workers where that row exists.
-    const oursTiled = (id) => out.kernels.find((k) => k.id === id)?.rows.find((r) => r.library.startsWith('Pipette (ours, tiled') && !r.error);
+    // The gaussian targets are "on 2 cores": ours tiled across the pool's workers where that row exists,
+    // writing into pooled outputs as the anchors write into their own reused memory (the fresh row beside it).
+    const tiledRows = (id) => out.kernels.find((k) => k.id === id)?.rows.filter((r) => r.library.startsWith('Pipette (ours, tiled') && !r.error) ?? [];
+    const oursTiled = (id) => tiledRows(id).find((r) => r.library.endsWith('into pooled outputs)')) ?? tiledRows(id)[0];
+    const freshTiled = (id) => tiledRows(id).find((r) => !r.library.endsWith('into pooled outputs)'));
     const row = (id, library) => out.kernels.find((k) => k.id === id)?.rows.find((r) => r.library === library && !r.error);
     const POINTWISE = { bc: 'brightness/contrast', gray: 'grayscale', levels: 'levels', invert: 'invert' };
     for (const [id, name] of Object.entries(POINTWISE)) {
@@ -777,7 +780,9 @@ async function main() {
       }
       const ratio = o.ms / fa.ms;
       const which = o.library === 'Pipette (ours)' ? '' : ` (${o.library.slice('Pipette ('.length, -1)})`;
-      target(`${title} ≤ ${limit}× the fastest anchor`, ratio <= limit, `${ms(o.ms)} ms${which} vs ${fa.library} ${ms(fa.ms)} ms = ${ratio.toFixed(2)}×`);
+      const fresh = freshTiled(id);
+      const also = fresh && fresh !== o ? `; a fresh output each run ${ms(fresh.ms)} ms = ${(fresh.ms / fa.ms).toFixed(2)}×` : '';
+      target(`${title} ≤ ${limit}× the fastest anchor`, ratio <= limit, `${ms(o.ms)} ms${which} vs ${fa.library} ${ms(fa.ms)} ms = ${ratio.toFixed(2)}×${also}`);
     }
     const g5 = ours('gauss5');
     const g20 = ours('gauss20');

@@ -202,8 +202,14 @@ function reusedImpl(spec: OpSpec, memo = false): Impl | null {
  * bands on every worker at once (src/ops/tiles.ts). The input is copied into shared memory once,
  * untimed (as the anchors get their own form); each timed run is one `pool.run`, from the task to the
  * assembled result, without the node thumbnail (the main-thread row makes none either).
+ *
+ * With `pooled`, each run writes into a buffer from the pool's free list (src/workers/pixel-pool.ts),
+ * as the app's steps do in a session of edits and as the anchors write into their own reused
+ * memory: before each run, untimed, the output of the run before is collected (measure's gc) and its
+ * buffer comes back. Without, an output usually comes back too late and each run writes fresh
+ * memory, whose page faults cost ~12 ms a megapixel on some hosts.
  */
-function tiledImpl(spec: OpSpec, pool: WorkerPool): Impl | null {
+function tiledImpl(spec: OpSpec, pool: WorkerPool, pooled = false): Impl | null {
   const o = spec.ours && ops.find((x) => x.id === spec.ours!.op);
   if (!o || !spec.ours || !o.tile || pool.size < 2) return null;
   const params = alternating(o, spec);
@@ -211,9 +217,14 @@ function tiledImpl(spec: OpSpec, pool: WorkerPool): Impl | null {
   input.data.set(src.data);
   let seq = 0;
   return {
-    library: `Pipette (ours, tiled ×${pool.size})`,
-    how: `op '${o.id}' v${o.version} through the worker pool, ${pool.size} workers, ${o.tile.resample ? 'one band of output rows each (reading the input rows its windows reach)' : `one row band each (halo ${o.tile.halo(resolveParams(o, spec.ours.params as never))} rows)`}, shared RGBA in → shared RGBA out${spec.nudge ? NUDGED : ''}`,
-    prepare: () => ({ out: null as any }),
+    library: `Pipette (ours, tiled ×${pool.size}${pooled ? ', into pooled outputs' : ''})`,
+    how: `op '${o.id}' v${o.version} through the worker pool, ${pool.size} workers, ${o.tile.resample ? 'one band of output rows each (reading the input rows its windows reach)' : `one row band each (halo ${o.tile.halo(resolveParams(o, spec.ours.params as never))} rows)`}, shared RGBA in → shared RGBA out${pooled ? POOLED : ''}${spec.nudge ? NUDGED : ''}`,
+    prepare: async () => {
+      // untimed: wait (at most a second) for the output of the run before to come back to the pool
+      const t0 = now();
+      while (pooled && pool.pixels.stats.freeBytes < src.data.length && now() - t0 < 1000) await new Promise((r) => setTimeout(r, 5));
+      return { out: null as any };
+    },
     run: async (st) => {
       const task = { nodeId: 'bench', op: o, params: params(), key: `tiled-${++seq}`, inputs: { image: input }, priority: PRIORITY.interactive };
       st.out = (await pool.run(task, { signal: new AbortController().signal, started() {}, progress() {} }))['image'];
@@ -222,6 +233,7 @@ function tiledImpl(spec: OpSpec, pool: WorkerPool): Impl | null {
   };
 }
 
+const POOLED = ', a buffer from the pool\'s free list (before each run, untimed, the output of the run before is collected and its buffer returned, as in a session of edits)';
 const NUDGED = '; its parameters alternate with a nudged copy from run to run (so no run is served by the colour memo)';
 
 /** The spec's parameters for ours, resolved; with `nudge`, they and the nudged ones by turns. */
@@ -309,11 +321,13 @@ async function kernelOp(id: OpId) {
   const memo = spec.reused ? reusedImpl(spec, true) : null;
   if (memo) rows.push(await measure(memo, ref, spec.border));
   // the targets measured on 2 cores (bench/run.mjs takes the tiled row where there is one)
-  if (id === 'gauss5' || id === 'gauss20' || id === 'resize' || id === 'hsl') {
+  if (id === 'gauss5' || id === 'gauss20' || id === 'resize' || id === 'hsl' || id === 'sharpen') {
     const pool = new WorkerPool({ size: navigator.hardwareConcurrency || 2, thumbnailSize: 0 });
     try {
-      const tiled = tiledImpl(spec, pool);
-      if (tiled) rows.push(await measure(tiled, ref, spec.border));
+      for (const pooled of [false, true]) {
+        const tiled = tiledImpl(spec, pool, pooled);
+        if (tiled) rows.push(await measure(tiled, ref, spec.border));
+      }
     } finally {
       pool.dispose();
     }
