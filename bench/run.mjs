@@ -736,22 +736,25 @@ async function main() {
     const oursTiled = (id) => tiledRows(id).find((r) => r.library.endsWith('into pooled outputs)')) ?? tiledRows(id)[0];
     const freshTiled = (id) => tiledRows(id).find((r) => !r.library.endsWith('into pooled outputs)'));
     const row = (id, library) => out.kernels.find((k) => k.id === id)?.rows.find((r) => r.library === library && !r.error);
+    // The pointwise targets compare like with like: the bound copies into a preallocated array and
+    // OpenCV.js writes into its own Mat, so ours is judged writing into a reused output (as the app's
+    // tiled steps write into pooled ones), and the fresh-output row is named beside it.
     const POINTWISE = { bc: 'brightness/contrast', gray: 'grayscale', levels: 'levels', invert: 'invert' };
     for (const [id, name] of Object.entries(POINTWISE)) {
       const o = ours(id);
-      if (!o || o.error || !setMs) continue;
-      const ratio = o.ms / setMs;
       const r = row(id, 'Pipette (ours, into a reused output)');
-      const reused = r ? `; into a reused output ${ms(r.ms)} ms = ${(r.ms / setMs).toFixed(1)}×` : '';
-      target(`${name} within 3× of the TypedArray.set bound`, ratio <= 3, `${ms(o.ms)} ms = ${ratio.toFixed(1)}× the ${ms(setMs)} ms copy (a fresh output each run)${reused}`);
+      if (!r || !setMs) continue;
+      const ratio = r.ms / setMs;
+      const fresh = o && !o.error ? `; a fresh output each run ${ms(o.ms)} ms = ${(o.ms / setMs).toFixed(1)}×` : '';
+      target(`${name} within 3× of the TypedArray.set bound`, ratio <= 3, `${ms(r.ms)} ms into a reused output = ${ratio.toFixed(1)}× the ${ms(setMs)} ms copy${fresh}`);
     }
     {
       const o = ours('gray');
       const cv = row('gray', 'OpenCV.js');
       const r = row('gray', 'Pipette (ours, into a reused output)');
-      if (o && !o.error && cv) {
-        const reused = r ? `; into a reused output ${ms(r.ms)} ms = ${(r.ms / cv.ms).toFixed(2)}×` : '';
-        target('grayscale ≤ OpenCV.js', o.ms <= cv.ms, `${ms(o.ms)} ms vs ${ms(cv.ms)} ms = ${(o.ms / cv.ms).toFixed(2)}×${reused}`);
+      if (r && cv) {
+        const fresh = o && !o.error ? `; a fresh output each run ${ms(o.ms)} ms = ${(o.ms / cv.ms).toFixed(2)}×` : '';
+        target('grayscale ≤ OpenCV.js', r.ms <= cv.ms, `${ms(r.ms)} ms into a reused output vs ${ms(cv.ms)} ms = ${(r.ms / cv.ms).toFixed(2)}×${fresh}`);
       }
     }
     for (const [m, b] of [
