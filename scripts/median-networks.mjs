@@ -10,10 +10,18 @@
 // element with more than the median's rank below it, or too few above, whatever the rows still to
 // come, can be dropped (those dropped from below are counted, which lowers the rank sought).
 //
+// Tiles go down a column in order, and a tile shares merges with the tile above it: two tiles
+// built as one network of 2T share nodes, and by translation every tile shares the same nodes with
+// the one above. So each radius has two tiles: the first of a column, whole, which also hands on
+// its carry (the values of those nodes), and the next, which takes the carry of the tile above and
+// hands on the same nodes, a tile further down.
+//
 // Networks are built symbolically (padding with ±∞ that simplifies away, shared subexpressions,
 // dead code removed) and checked before anything is written: each row sort on all 2^k inputs of 0
-// and 1 (the 0-1 principle), each tile against brute force on 3000 random inputs, half of them 0-1
-// grids of random density, half bytes. tests/unit/ops/median.test.ts checks the kernel exactly.
+// and 1 (the 0-1 principle); the tiles against brute force on 3000 random columns of 1 to 5 tiles'
+// height, rows clamped at both ends as the kernel's are, half of them 0-1 rows of random density,
+// half bytes, run as the kernel runs them (the first tile whole, each below from the carry of the
+// one above). tests/unit/ops/median.test.ts checks the kernel exactly.
 //
 //   node scripts/median-networks.mjs          writes the file
 //   node scripts/median-networks.mjs --check  fails if the file is not what this script writes
@@ -183,19 +191,64 @@ export function build(r, T) {
   };
   const out = [];
   tile(net, k, r, row, 0, T, new Set(), [], 0, out);
-  return { net, out, rows: T + 2 * r, k };
+  return { net, out, row, rows: T + 2 * r, k };
 }
 
-/** The nodes the outputs need, in an order where each comes after its operands. */
-function live(out) {
+/**
+ * Tiles down a column, each reusing what the tile above computed. Two tiles of T rows, built as
+ * one network of 2T, share many nodes (merges of the rows both tiles' windows hold); by translation,
+ * every tile shares the same nodes with the tile above it. `first` is a whole tile's network, which
+ * also hands on `carry`: the values the next tile needs from it. `next` is the tile below one that
+ * was computed, given those values (in the same order), which hands on the same set, shifted down a
+ * tile, for the tile below it.
+ */
+export function buildStream(r, T) {
+  const { net, out, row, k } = build(r, 2 * T);
+  const first = out.slice(0, T), second = out.slice(T);
+  const firstOrder = live(first);
+  const inFirst = new Set(firstOrder.map((n) => n.id));
+  const byId = new Map(firstOrder.map((n) => [n.id, n]));
+  const shifted = new Map();
+  const shift = (n) => {
+    if (n.kind === 'in') {
+      const [j, i] = n.name.split(',').map(Number);
+      return row(j - r + T)[i]; // input names are `${row + r},${i}`: rows relative to the tile's first output row − r
+    }
+    let m = shifted.get(n.id);
+    if (!m) {
+      m = net[n.kind](shift(n.a), shift(n.b));
+      shifted.set(n.id, m);
+    }
+    return m;
+  };
+  // the nodes of the first tile the second needs: a fixed point, since what the second hands on
+  // (the shifted carry) may need more of them
+  let carry = [];
+  for (let round = 0; ; round++) {
+    if (round > 20) throw new Error(`r=${r} T=${T}: the carry does not settle`);
+    const roots = [...second, ...carry.map(shift)];
+    const need = live(roots, inFirst);
+    const ids = new Set();
+    for (const n of need) for (const x of [n.a, n.b]) if (inFirst.has(x.id)) ids.add(x.id);
+    for (const x of roots) if (inFirst.has(x.id)) ids.add(x.id);
+    const next = [...ids].sort((a, b) => a - b).map((id) => byId.get(id));
+    if (next.length === carry.length && next.every((n, i) => n === carry[i])) break;
+    carry = next;
+  }
+  const handed = carry.map(shift);
+  return { k, first, firstOrder, carry, second, secondOrder: live([...second, ...handed], inFirst), handed };
+}
+
+/** The nodes the outputs need, in an order where each comes after its operands; nodes in `given` are taken as known. */
+function live(out, given = new Set()) {
   const seen = new Set();
   const order = [];
   const visit = (n) => {
-    if (n.kind === 'in' || seen.has(n.id)) return;
+    if (n.kind === 'in' || seen.has(n.id) || given.has(n.id)) return;
     const stack = [[n, false]];
     while (stack.length) {
       const [x, done] = stack.pop();
-      if (x.kind === 'in' || seen.has(x.id)) continue;
+      if (x.kind === 'in' || seen.has(x.id) || given.has(x.id)) continue;
       if (done) {
         seen.add(x.id);
         order.push(x);
@@ -244,6 +297,57 @@ function check(r, T, order, out) {
   }
 }
 
+/** Evaluates `order` with the values of nodes in `given` (by id) known; returns a node's value by id. */
+function evaluateGiven(order, value, given) {
+  const v = new Map(given);
+  const get = (n) => (n.kind === 'in' ? value(n.name) : v.get(n.id));
+  for (const n of order) v.set(n.id, n.kind === 'min' ? Math.min(get(n.a), get(n.b)) : Math.max(get(n.a), get(n.b)));
+  return get;
+}
+
+/**
+ * The tiles of a column as the kernel runs them (the first tile whole, each one below from the
+ * carry of the one above), on columns of random heights with rows clamped at both ends, against a
+ * brute-force median: 0-1 rows of random density and byte rows, as check() does for one tile.
+ */
+function checkStream(r, T, st, trials = 3000) {
+  const k = 2 * r + 1;
+  let seed = 54321;
+  const rnd = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
+  for (let trial = 0; trial < trials; trial++) {
+    const H = 1 + Math.floor(rnd() * 5 * T);
+    const density = rnd();
+    const bits = trial % 2 === 0;
+    const grid = Array.from({ length: H }, () => Array.from({ length: k }, () => (bits ? (rnd() < density ? 1 : 0) : Math.floor(rnd() * 256))));
+    const sorted = grid.map((row) => [...row].sort((a, b) => a - b));
+    const clamp = (y) => Math.min(H - 1, Math.max(0, y));
+    let carry = null;
+    for (let y0 = 0; y0 < H; y0 += T) {
+      const at = (shift) => (name) => {
+        const [j, i] = name.split(',').map(Number);
+        return sorted[clamp(y0 + j - shift - r)][i];
+      };
+      let got;
+      if (carry === null) {
+        const get = evaluateGiven(st.firstOrder, at(0), []);
+        got = st.first.map(get);
+        carry = st.carry.map(get);
+      } else {
+        const get = evaluateGiven(st.secondOrder, at(T), st.carry.map((n, i) => [n.id, carry[i]]));
+        got = st.second.map(get);
+        carry = st.handed.map(get);
+      }
+      for (let t = 0; t < T && y0 + t < H; t++) {
+        const y = y0 + t;
+        const all = [];
+        for (let j = y - r; j <= y + r; j++) all.push(...grid[clamp(j)]);
+        all.sort((a, b) => a - b);
+        if (got[t] !== all[(k * k - 1) >> 1]) throw new Error(`r=${r} T=${T}: wrong median at row ${y} of a column of ${H} (trial ${trial})`);
+      }
+    }
+  }
+}
+
 // ---- AssemblyScript -------------------------------------------------------------------------------
 
 function emit(r, T, verify = true) {
@@ -268,6 +372,56 @@ function emit(r, T, verify = true) {
   out.forEach((n, t) => lines.push(`  v128.store(out, ${name(n)}, ${t * 16});`));
   lines.push('}');
   return { text: lines.join('\n'), ops: order.length };
+}
+
+/**
+ * The streamed tiles for radius r: medianTileFirst (a whole tile, which also hands on its carry)
+ * and medianTileNext (the tile below one computed, from that one's carry).
+ */
+function emitStream(r, T, verify = true) {
+  const st = buildStream(r, T);
+  if (verify) checkStream(r, T, st);
+  const k = st.k;
+  const name = (n) => (n.kind === 'in' ? `i${n.name.replace(',', '_')}` : `n${n.id}`);
+  const body = (order, outs, handed, shift, given) => {
+    const lines = [];
+    const used = new Map(); // input name in the tile's own rows → node
+    for (const n of order) {
+      for (const x of [n.a, n.b]) if (x.kind === 'in') used.set(x.name, x);
+    }
+    for (const x of [...outs, ...handed]) if (x.kind === 'in') throw new Error(`r=${r}: an input handed on`);
+    const rowsUsed = new Map();
+    for (const nm of used.keys()) {
+      const [j, i] = nm.split(',').map(Number);
+      if (j - shift < 0 || j - shift >= T + 2 * r) throw new Error(`r=${r}: row ${j} outside the tile`);
+      if (!rowsUsed.has(j)) rowsUsed.set(j, []);
+      rowsUsed.get(j).push(i);
+    }
+    given.forEach((n, i) => lines.push(`  const ${name(n)} = v128.load(carry, ${i * 16});`));
+    for (const j of [...rowsUsed.keys()].sort((a, b) => a - b)) {
+      lines.push(`  const a${j} = load<usize>(rows, ${(j - shift) * 4});`);
+      for (const i of rowsUsed.get(j).sort((a, b) => a - b)) lines.push(`  const i${j}_${i} = v128.load(a${j}, ${i * 16});`);
+    }
+    for (const n of order) lines.push(`  const ${name(n)} = i8x16.${n.kind}_u(${name(n.a)}, ${name(n.b)});`);
+    outs.forEach((n, t) => lines.push(`  v128.store(out, ${name(n)}, ${t * 16});`));
+    handed.forEach((n, i) => lines.push(`  v128.store(carry, ${name(n)}, ${i * 16});`));
+    return lines;
+  };
+  const rowsNote = `  // rows: ${T + 2 * r} addresses of sorted rows (the tile's rows −${r}..${T - 1 + r}), each ${k} vectors; carry: ${st.carry.length} vectors`;
+  const text = [
+    `/** The medians of ${T} output rows of a ${k}×${k} window, the first tile of a column: ${st.firstOrder.length} min/max. */`,
+    `export function medianTileFirst${k}(rows: usize, out: usize, carry: usize): void {`,
+    rowsNote,
+    ...body(st.firstOrder, st.first, st.carry, 0, []),
+    '}',
+    '',
+    `/** The same for the tile below one computed, from that one's carry: ${st.secondOrder.length} min/max. */`,
+    `export function medianTileNext${k}(rows: usize, out: usize, carry: usize): void {`,
+    rowsNote,
+    ...body(st.secondOrder, st.second, st.handed, T, st.carry),
+    '}',
+  ].join('\n');
+  return { text, ops: st.secondOrder.length, first: st.firstOrder.length, carry: st.carry.length };
 }
 
 function emitSort(r, verify = true) {
@@ -308,10 +462,16 @@ function generate(verify = true) {
     '}',
     '',
   ];
-  for (const r of RADII) {
+  const streams = RADII.map((r) => emitStream(r, TILE, verify));
+  parts.push(
+    '/** Bytes of the carry from one tile to the next, for the largest radius. */',
+    `export const MEDIAN_CARRY_BYTES: i32 = ${Math.max(...streams.map((x) => x.carry)) * 16};`,
+    '',
+  );
+  RADII.forEach((r, i) => {
     parts.push(emitSort(r, verify).text, '');
-    parts.push(emit(r, TILE, verify).text, '');
-  }
+    parts.push(streams[i].text, '');
+  });
   return parts.join('\n');
 }
 
@@ -323,6 +483,8 @@ if (arg === '--count') {
       const { ops } = emit(r, T);
       // per output row: the tile's ops over T, plus one row sort (each row is sorted once)
       console.log(`r=${r} T=${T}: tile ${ops} ops, ${(ops / T).toFixed(1)} a row + row sort ${s} = ${(ops / T + s).toFixed(1)}`);
+      const st = emitStream(r, T, false);
+      console.log(`r=${r} T=${T}, each tile from the carry of the one above: ${st.ops} ops (carry ${st.carry}), ${(st.ops / T).toFixed(1)} a row + row sort ${s} = ${(st.ops / T + s).toFixed(1)}`);
     }
   }
 } else if (arg === '--check') {
