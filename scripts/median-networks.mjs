@@ -261,42 +261,6 @@ function live(out, given = new Set()) {
   return order;
 }
 
-/** Evaluates the network on inputs given by name. */
-function evaluate(order, out, value) {
-  const v = new Map();
-  const get = (n) => (n.kind === 'in' ? value(n.name) : v.get(n.id));
-  for (const n of order) v.set(n.id, n.kind === 'min' ? Math.min(get(n.a), get(n.b)) : Math.max(get(n.a), get(n.b)));
-  return out.map(get);
-}
-
-/**
- * The 0-1 principle on random inputs plus random integers against a brute-force median: a network
- * of min/max that is right on every 0-1 input is right on every input; the space is too large to
- * enumerate here (k·(T + 2r) bits), so many random 0-1 inputs of every density are tried, and
- * byte inputs too, with the rows sorted as the kernel sorts them.
- */
-function check(r, T, order, out) {
-  const k = 2 * r + 1;
-  const rowsN = T + 2 * r;
-  let seed = 12345;
-  const rnd = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32);
-  for (let trial = 0; trial < 3000; trial++) {
-    const density = rnd();
-    const bits = trial % 2 === 0;
-    const grid = Array.from({ length: rowsN }, () => Array.from({ length: k }, () => (bits ? (rnd() < density ? 1 : 0) : Math.floor(rnd() * 256))));
-    const sorted = grid.map((row) => [...row].sort((a, b) => a - b));
-    const got = evaluate(order, out, (name) => {
-      const [j, i] = name.split(',').map(Number);
-      return sorted[j][i];
-    });
-    for (let t = 0; t < T; t++) {
-      const all = grid.slice(t, t + k).flat().sort((a, b) => a - b);
-      const want = all[(k * k - 1) >> 1];
-      if (got[t] !== want) throw new Error(`r=${r} T=${T}: wrong median for output ${t} (trial ${trial})`);
-    }
-  }
-}
-
 /** Evaluates `order` with the values of nodes in `given` (by id) known; returns a node's value by id. */
 function evaluateGiven(order, value, given) {
   const v = new Map(given);
@@ -308,7 +272,10 @@ function evaluateGiven(order, value, given) {
 /**
  * The tiles of a column as the kernel runs them (the first tile whole, each one below from the
  * carry of the one above), on columns of random heights with rows clamped at both ends, against a
- * brute-force median: 0-1 rows of random density and byte rows, as check() does for one tile.
+ * brute-force median: 0-1 rows of random density and byte rows. A network of min/max that is right
+ * on every 0-1 input is right on every input (the 0-1 principle); the space is too large to
+ * enumerate, so many random 0-1 inputs of every density are tried, and byte inputs too, with the
+ * rows sorted as the kernel sorts them.
  */
 function checkStream(r, T, st, trials = 3000) {
   const k = 2 * r + 1;
@@ -349,30 +316,6 @@ function checkStream(r, T, st, trials = 3000) {
 }
 
 // ---- AssemblyScript -------------------------------------------------------------------------------
-
-function emit(r, T, verify = true) {
-  const { out } = build(r, T);
-  const order = live(out);
-  if (verify) check(r, T, order, out);
-  const k = 2 * r + 1;
-  const name = (n) => (n.kind === 'in' ? `i${n.name.replace(',', '_')}` : `n${n.id}`);
-  const used = new Set();
-  for (const n of order) for (const x of [n.a, n.b]) if (x.kind === 'in') used.add(x.name);
-  const lines = [];
-  lines.push(`/** The medians of ${T} output rows of a ${k}×${k} window: ${order.length} min/max. */`);
-  lines.push(`export function medianTile${k}(rows: usize, out: usize): void {`);
-  lines.push(`  // rows: ${T + 2 * r} addresses of sorted rows (the tile's rows −${r}..${T - 1 + r}), each ${k} vectors`);
-  for (let j = 0; j < T + 2 * r; j++) {
-    const names = [...Array(k).keys()].filter((i) => used.has(`${j},${i}`));
-    if (names.length === 0) continue;
-    lines.push(`  const a${j} = load<usize>(rows, ${j * 4});`);
-    for (const i of names) lines.push(`  const i${j}_${i} = v128.load(a${j}, ${i * 16});`);
-  }
-  for (const n of order) lines.push(`  const ${name(n)} = i8x16.${n.kind}_u(${name(n.a)}, ${name(n.b)});`);
-  out.forEach((n, t) => lines.push(`  v128.store(out, ${name(n)}, ${t * 16});`));
-  lines.push('}');
-  return { text: lines.join('\n'), ops: order.length };
-}
 
 /**
  * The streamed tiles for radius r: medianTileFirst (a whole tile, which also hands on its carry)
@@ -421,7 +364,7 @@ function emitStream(r, T, verify = true) {
     ...body(st.secondOrder, st.second, st.handed, T, st.carry),
     '}',
   ].join('\n');
-  return { text, ops: st.secondOrder.length, first: st.firstOrder.length, carry: st.carry.length };
+  return { text, carry: st.carry.length };
 }
 
 function emitSort(r, verify = true) {
@@ -432,7 +375,7 @@ function emitSort(r, verify = true) {
   const order = live(sorted);
   // the 0-1 principle, exhaustively: 2^k inputs
   for (let bits = 0; verify && bits < 1 << k; bits++) {
-    const got = evaluate(order, sorted, (name) => (bits >> Number(name.split(',')[1])) & 1);
+    const got = sorted.map(evaluateGiven(order, (name) => (bits >> Number(name.split(',')[1])) & 1, []));
     const ones = got.filter((x) => x === 1).length;
     for (let i = 0; i < k; i++) if (got[i] !== (i >= k - ones ? 1 : 0)) throw new Error(`sort ${k}: not sorted`);
   }
@@ -480,11 +423,11 @@ if (arg === '--count') {
   for (const r of (process.env.RADII ?? '3,4,5').split(',').map(Number)) {
     const s = emitSort(r).ops;
     for (const T of (process.env.TS ?? '2,4,8,16').split(',').map(Number)) {
-      const { ops } = emit(r, T);
       // per output row: the tile's ops over T, plus one row sort (each row is sorted once)
-      console.log(`r=${r} T=${T}: tile ${ops} ops, ${(ops / T).toFixed(1)} a row + row sort ${s} = ${(ops / T + s).toFixed(1)}`);
-      const st = emitStream(r, T, false);
-      console.log(`r=${r} T=${T}, each tile from the carry of the one above: ${st.ops} ops (carry ${st.carry}), ${(st.ops / T).toFixed(1)} a row + row sort ${s} = ${(st.ops / T + s).toFixed(1)}`);
+      const st = buildStream(r, T);
+      for (const [what, ops] of [['a whole tile', st.firstOrder.length], [`each tile from the carry of the one above (carry ${st.carry.length})`, st.secondOrder.length]]) {
+        console.log(`r=${r} T=${T}, ${what}: ${ops} ops, ${(ops / T).toFixed(1)} a row + row sort ${s} = ${(ops / T + s).toFixed(1)}`);
+      }
     }
   }
 } else if (arg === '--check') {

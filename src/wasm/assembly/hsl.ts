@@ -10,8 +10,8 @@
 // ends p and q, and the bytes p and q round to. Per pixel remain the hue (two divisions) and the
 // three channels. The three channels sample the ramp a third of a turn apart, so at most one of them
 // lands on a slope (the others are at q or p, whose bytes the table holds): one slope value is
-// computed a pixel, not three. Only where rounding puts two
-// channels on slopes at once (hues within an ulp of a sextant's edge) are all three computed.
+// computed a pixel, not three. Only where rounding puts two channels on slopes at once (hues within
+// an ulp of a sextant's edge) are all three computed.
 
 // v128.bitselect(a, b, mask): a where the mask is set, else b
 @inline function sel(mask: v128, a: v128, b: v128): v128 {
@@ -58,9 +58,10 @@ const LEVELS: usize = 256 * 8;
 
 /**
  * Fills the table at `tab` (LEVELS + 32 896 × 32 bytes) for `satScale` = 1 + saturation / 100 and
- * `light` = lightness / 100: its levels, and with `all` every (M, m) entry. Without `all`, for an
- * image of fewer pixels than the table has entries, hueSaturationEntries fills only the entries
- * its pixels use (a whole table costs ~1 ms, most of a small step's round trip).
+ * `light` = lightness / 100: its levels, and with `all` every (M, m) entry. Without `all`, for a
+ * small image (the caller's threshold: half as many pixels as the table has entries),
+ * hueSaturationEntries fills only the entries its pixels use (a whole table costs ~1 ms, most of a
+ * small step's round trip).
  */
 export function hueSaturationSetup(tab: usize, satScale: f64, light: f64, all: bool): void {
   for (let i = 0; i < 256; i++) store<f64>(tab + (<usize>i << 3), <f64>i / 255);
